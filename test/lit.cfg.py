@@ -1,0 +1,24 @@
+# lit configuration for tmc: tests live beside the area they test, mirroring
+# the source tree (test/ir/tmc, test/passes/graph, test/tools/tmc, ...).
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "tmc"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tmc_obj_root, "test")
+
+llvm_config.with_system_environment(["HOME", "TMPDIR"])
+llvm_config.use_default_substitutions()
+# tmc's tools (found first), and FileCheck, not, split-file from LLVM 22.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.tmc_tools_dir, append_path=True)
+
+if config.have_cuda_toolkit:
+    # gpu-module-to-binary finds ptxas under the toolkit root.
+    config.available_features.add("cuda")
+    config.substitutions.append(("%cuda_root", config.cuda_root))

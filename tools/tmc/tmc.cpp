@@ -1,0 +1,129 @@
+//===- tmc.cpp - the tmc driver ---------------------------------*- C++ -*-===//
+//
+// `tmc <command> [options]`: one binary for the whole workflow of DESIGN.md
+// §12. The first argument picks the command; each command parses its own
+// flags. Usage errors are one line on stderr and exit code 2.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/Version.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace cl = llvm::cl;
+
+namespace {
+
+constexpr int kExitUsage = 2;
+
+/// One `tmc <name>` command. `run` is null until the issue that owns the
+/// command lands; such a command reports that and exits 1.
+struct Command {
+  const char *name;
+  const char *synopsis;
+  const char *summary;
+  int (*run)();
+  const char *ownerIssue;
+};
+
+const Command kCommands[] = {
+    {"expand", "<model-name|modular_x.py> [-o modeling_x.py]",
+     "expand one modular file into a self-contained modeling file", nullptr,
+     "#4 (model language and modular expansion)"},
+    {"check-modular", "[models/]",
+     "check every modeling file equals its regenerated self", nullptr,
+     "#4 (model language and modular expansion)"},
+    {"init-weights", "--config C.json --seed N -o model.safetensors",
+     "write a deterministic random checkpoint", nullptr,
+     "#3 (tensor graph, CPU lowering and runtime)"},
+    {"compile", "<model-name|checkpoint-dir|file.mlir> [options] -o ARTIFACT_DIR",
+     "compile a model ahead of time for a target", nullptr,
+     "#3 and #5 (CPU lowering, instantiation)"},
+    {"run", "ARTIFACT_DIR --weights W --input-ids 1,2,3 [options]",
+     "run a compiled artifact on a checkpoint", nullptr,
+     "#3 (tensor graph, CPU lowering and runtime)"},
+};
+
+const Command *findCommand(llvm::StringRef name) {
+  for (const Command &command : kCommands)
+    if (name == command.name)
+      return &command;
+  return nullptr;
+}
+
+std::string commandNames() {
+  std::string names;
+  for (const Command &command : kCommands)
+    names += (names.empty() ? "" : "|") + std::string(command.name);
+  return names;
+}
+
+int usageError(const llvm::Twine &message) {
+  llvm::errs() << "tmc: error: " << message << " (usage: tmc <" << commandNames()
+               << "> [options]; see 'tmc --help')\n";
+  return kExitUsage;
+}
+
+void printVersion(llvm::raw_ostream &os) {
+  os << "tmc " << TMC_VERSION << " (MLIR/LLVM " << TMC_LLVM_VERSION << ")\n";
+}
+
+void printHelp(llvm::raw_ostream &os) {
+  os << "tmc: ahead-of-time compiler for transformer models\n\n"
+     << "USAGE: tmc <command> [options]\n\nCOMMANDS:\n";
+  for (const Command &command : kCommands) {
+    os << "  " << command.name << " " << command.synopsis << "\n      "
+       << command.summary;
+    if (!command.run)
+      os << " [not yet available: " << command.ownerIssue << "]";
+    os << "\n";
+  }
+  os << "\nOPTIONS:\n  --help       this text; 'tmc <command> --help' for a command's "
+        "options\n  --version    print the tmc and MLIR versions\n";
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  if (argc < 2)
+    return usageError("no command given");
+
+  llvm::StringRef first = argv[1];
+  if (first == "--help" || first == "-help" || first == "-h") {
+    printHelp(llvm::outs());
+    return 0;
+  }
+  if (first == "--version" || first == "-version") {
+    printVersion(llvm::outs());
+    return 0;
+  }
+  if (first.starts_with("-"))
+    return usageError("unknown option '" + first + "'");
+  const Command *command = findCommand(first);
+  if (!command)
+    return usageError("unknown command '" + first + "'");
+  if (!command->run) {
+    llvm::errs() << "tmc " << command->name << ": not available in this build yet; it "
+                 << "arrives with issue " << command->ownerIssue << "\n";
+    return 1;
+  }
+
+  // Parse the command's flags: argv[1] names the cl::SubCommand the options
+  // belong to. Errors are collected and reported as one line.
+  std::string errors;
+  llvm::raw_string_ostream errorStream(errors);
+  if (!cl::ParseCommandLineOptions(argc, argv, command->summary, &errorStream)) {
+    llvm::StringRef firstLine = llvm::StringRef(errors).split('\n').first.trim();
+    firstLine.consume_front(argv[0]);
+    firstLine.consume_front(":");
+    return usageError(firstLine.trim());
+  }
+  return command->run();
+}
