@@ -10,6 +10,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
+#include "llvm/ADT/SmallBitVector.h"
+
 using namespace mlir;
 using namespace tmc;
 
@@ -103,6 +105,356 @@ LogicalResult LinearOp::verify() {
     return emitOpError("result has ")
            << dimToString(result.getShape().back()) << " features but weight produces "
            << dimToString(outFeatures);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Shared checks
+//===----------------------------------------------------------------------===//
+
+static RankedTensorType tensorType(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+/// Normalizes a possibly negative dimension index; fails when out of range.
+static FailureOr<int64_t> normalizeDim(Operation *op, int64_t dim, int64_t rank) {
+  int64_t normalized = dim < 0 ? dim + rank : dim;
+  if (normalized < 0 || normalized >= rank)
+    return op->emitOpError("dimension ")
+           << dim << " is out of range for rank " << rank;
+  return normalized;
+}
+
+/// Checks `actual` against `expected` dimension by dimension.
+static LogicalResult verifyShape(Operation *op, StringRef what, RankedTensorType actual,
+                                 ArrayRef<int64_t> expected) {
+  if (actual.getRank() != static_cast<int64_t>(expected.size()))
+    return op->emitOpError() << what << " must have rank " << expected.size()
+                             << ", got " << actual;
+  for (auto [i, dims] : llvm::enumerate(llvm::zip(actual.getShape(), expected)))
+    if (!dimsCompatible(std::get<0>(dims), std::get<1>(dims)))
+      return op->emitOpError() << what << " dimension " << i << " must be "
+                               << dimToString(std::get<1>(dims)) << ", got " << actual;
+  return success();
+}
+
+static LogicalResult verifySameElementType(Operation *op, TypeRange types) {
+  Type first = cast<ShapedType>(types.front()).getElementType();
+  for (Type type : types.drop_front())
+    if (cast<ShapedType>(type).getElementType() != first)
+      return op->emitOpError("operands and result must share an element type, got ")
+             << first << " and " << cast<ShapedType>(type).getElementType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise and reductions
+//===----------------------------------------------------------------------===//
+
+/// PyTorch broadcasting: trailing-aligned, size-1 dimensions stretch.
+static LogicalResult verifyBroadcast(Operation *op) {
+  auto result = tensorType(op->getResult(0));
+  if (failed(verifySameElementType(op, op->getResultTypes())) ||
+      failed(verifySameElementType(
+          op, {op->getOperand(0).getType(), op->getOperand(1).getType(), result})))
+    return failure();
+  for (Value operand : op->getOperands()) {
+    auto type = tensorType(operand);
+    int64_t lead = result.getRank() - type.getRank();
+    if (lead < 0)
+      return op->emitOpError("operand ") << type << " has a higher rank than the result "
+                                         << result;
+    for (int64_t i = 0; i < type.getRank(); ++i) {
+      int64_t dim = type.getDimSize(i), resultDim = result.getDimSize(lead + i);
+      if (dim != 1 && !dimsCompatible(dim, resultDim))
+        return op->emitOpError("operand ")
+               << type << " does not broadcast to the result " << result;
+    }
+  }
+  return success();
+}
+
+LogicalResult AddOp::verify() { return verifyBroadcast(*this); }
+LogicalResult SubOp::verify() { return verifyBroadcast(*this); }
+LogicalResult MulOp::verify() { return verifyBroadcast(*this); }
+LogicalResult DivOp::verify() { return verifyBroadcast(*this); }
+
+static LogicalResult verifyReduction(Operation *op, Value input, ArrayRef<int64_t> dims,
+                                     bool keepdim, Value result) {
+  auto inputType = tensorType(input);
+  if (failed(verifySameElementType(op, {input.getType(), result.getType()})))
+    return failure();
+  llvm::SmallBitVector reduced(inputType.getRank());
+  for (int64_t dim : dims) {
+    FailureOr<int64_t> d = normalizeDim(op, dim, inputType.getRank());
+    if (failed(d))
+      return failure();
+    if (reduced.test(*d))
+      return op->emitOpError("dimension ") << dim << " is reduced twice";
+    reduced.set(*d);
+  }
+  SmallVector<int64_t> expected;
+  for (int64_t i = 0; i < inputType.getRank(); ++i) {
+    if (!reduced.test(i))
+      expected.push_back(inputType.getDimSize(i));
+    else if (keepdim)
+      expected.push_back(1);
+  }
+  return verifyShape(op, "result", tensorType(result), expected);
+}
+
+LogicalResult SumOp::verify() {
+  return verifyReduction(*this, getInput(), getDims(), getKeepdim(), getResult());
+}
+LogicalResult MeanOp::verify() {
+  return verifyReduction(*this, getInput(), getDims(), getKeepdim(), getResult());
+}
+LogicalResult MaxOp::verify() {
+  return verifyReduction(*this, getInput(), getDims(), getKeepdim(), getResult());
+}
+
+LogicalResult SoftmaxOp::verify() {
+  return normalizeDim(*this, getDim(), getType().getRank());
+}
+
+//===----------------------------------------------------------------------===//
+// Embedding, matmul, norms, rope
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::verify() {
+  auto ids = tensorType(getIds()), table = tensorType(getTable());
+  if (table.getRank() != 2)
+    return emitOpError("table must be [vocab, hidden], got ") << table;
+  SmallVector<int64_t> expected(ids.getShape());
+  expected.push_back(table.getDimSize(1));
+  if (failed(verifySameElementType(*this, {table, getType()})))
+    return failure();
+  return verifyShape(*this, "result", getType(), expected);
+}
+
+LogicalResult MatmulOp::verify() {
+  auto lhs = tensorType(getLhs()), rhs = tensorType(getRhs());
+  if (lhs.getRank() < 2 || lhs.getRank() != rhs.getRank())
+    return emitOpError("operands must have the same rank >= 2, got ")
+           << lhs << " and " << rhs;
+  if (failed(verifySameElementType(*this, {lhs, rhs, getType()})))
+    return failure();
+  int64_t rank = lhs.getRank();
+  if (!dimsCompatible(lhs.getDimSize(rank - 1), rhs.getDimSize(rank - 2)))
+    return emitOpError("contraction sizes differ: lhs has ")
+           << dimToString(lhs.getDimSize(rank - 1)) << " columns, rhs has "
+           << dimToString(rhs.getDimSize(rank - 2)) << " rows";
+  SmallVector<int64_t> expected;
+  for (int64_t i = 0; i < rank - 2; ++i) {
+    if (!dimsCompatible(lhs.getDimSize(i), rhs.getDimSize(i)))
+      return emitOpError("batch dimension ") << i << " differs: " << lhs << " vs " << rhs;
+    expected.push_back(ShapedType::isDynamic(lhs.getDimSize(i)) ? rhs.getDimSize(i)
+                                                                : lhs.getDimSize(i));
+  }
+  expected.push_back(lhs.getDimSize(rank - 2));
+  expected.push_back(rhs.getDimSize(rank - 1));
+  return verifyShape(*this, "result", getType(), expected);
+}
+
+/// Norms: weight (and bias) are `[hidden]`, the result has the input's type.
+static LogicalResult verifyNorm(Operation *op, Value input, ValueRange affine,
+                                Value result, double eps) {
+  auto inputType = tensorType(input);
+  if (inputType.getRank() < 1)
+    return op->emitOpError("input must have rank >= 1");
+  if (eps < 0)
+    return op->emitOpError("eps must be >= 0, got ") << eps;
+  if (input.getType() != result.getType())
+    return op->emitOpError("result type must equal the input type ") << inputType;
+  for (Value v : affine)
+    if (failed(verifyShape(op, "weight", tensorType(v), {inputType.getShape().back()})) ||
+        failed(verifySameElementType(op, {inputType, v.getType()})))
+      return failure();
+  return success();
+}
+
+LogicalResult RmsNormOp::verify() {
+  return verifyNorm(*this, getInput(), getWeight(), getResult(),
+                    getEps().convertToDouble());
+}
+
+LogicalResult LayerNormOp::verify() {
+  SmallVector<Value> affine{getWeight()};
+  if (getBias())
+    affine.push_back(getBias());
+  return verifyNorm(*this, getInput(), affine, getResult(), getEps().convertToDouble());
+}
+
+LogicalResult RopeOp::verify() {
+  auto input = tensorType(getInput()), positions = tensorType(getPositions());
+  if (input.getRank() != 4)
+    return emitOpError("input must be [batch, heads, seq, head_dim], got ") << input;
+  if (getInput().getType() != getType())
+    return emitOpError("result type must equal the input type ") << input;
+  int64_t headDim = input.getDimSize(3), rotaryDim = getRotaryDim();
+  if (rotaryDim <= 0 || rotaryDim % 2 != 0)
+    return emitOpError("rotary_dim must be positive and even, got ") << rotaryDim;
+  if (!ShapedType::isDynamic(headDim) && rotaryDim > headDim)
+    return emitOpError("rotary_dim ") << rotaryDim << " exceeds head_dim " << headDim;
+  if (getTheta().convertToDouble() <= 0 || getScalingFactor().convertToDouble() <= 0)
+    return emitOpError("theta and scaling_factor must be positive");
+  if (positions.getRank() == 1)
+    return verifyShape(*this, "positions", positions, {input.getDimSize(2)});
+  if (positions.getRank() == 2)
+    return verifyShape(*this, "positions", positions,
+                       {input.getDimSize(0), input.getDimSize(2)});
+  return emitOpError("positions must be [seq] or [batch, seq], got ") << positions;
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::verify() {
+  auto query = tensorType(getQuery()), key = tensorType(getKey()),
+       value = tensorType(getValue());
+  for (auto [name, type] : {std::pair<StringRef, RankedTensorType>{"query", query},
+                            {"key", key}, {"value", value}})
+    if (type.getRank() != 4)
+      return emitOpError() << name << " must be [batch, heads, seq, head_dim], got "
+                           << type;
+  if (failed(verifySameElementType(*this, {query, key, value, getType()})))
+    return failure();
+  if (failed(verifyShape(*this, "key", key,
+                         {query.getDimSize(0), key.getDimSize(1), key.getDimSize(2),
+                          query.getDimSize(3)})) ||
+      failed(verifyShape(*this, "value", value,
+                         {query.getDimSize(0), key.getDimSize(1), key.getDimSize(2),
+                          value.getDimSize(3)})))
+    return failure();
+  int64_t heads = query.getDimSize(1), kvHeads = key.getDimSize(1);
+  if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(kvHeads))
+    return emitOpError("head counts must be static, got ") << query << " and " << key;
+  if (heads % kvHeads != 0)
+    return emitOpError("query heads (")
+           << heads << ") must be a multiple of key/value heads (" << kvHeads << ")";
+  if (Value mask = getKeyMask())
+    if (failed(verifyShape(*this, "key_mask", tensorType(mask),
+                           {query.getDimSize(0), key.getDimSize(2)})))
+      return failure();
+  if (getSlidingWindow() && *getSlidingWindow() <= 0)
+    return emitOpError("sliding_window must be positive, got ") << *getSlidingWindow();
+  if (getSlidingWindow() && !getCausal())
+    return emitOpError("sliding_window needs causal attention");
+  if (getSoftcap() && getSoftcap()->convertToDouble() <= 0)
+    return emitOpError("softcap must be positive");
+  return verifyShape(*this, "result", getType(),
+                     {query.getDimSize(0), heads, query.getDimSize(2), value.getDimSize(3)});
+}
+
+//===----------------------------------------------------------------------===//
+// Shapes
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  auto input = tensorType(getInput());
+  if (failed(verifySameElementType(*this, {input, getType()})))
+    return failure();
+  if (static_cast<int64_t>(getDynamicSizes().size()) != getType().getNumDynamicDims())
+    return emitOpError("needs one size operand per dynamic result dimension (")
+           << getType().getNumDynamicDims() << "), got " << getDynamicSizes().size();
+  if (input.hasStaticShape() && getType().hasStaticShape() &&
+      input.getNumElements() != getType().getNumElements())
+    return emitOpError("cannot reshape ")
+           << input.getNumElements() << " elements into " << getType().getNumElements();
+  return success();
+}
+
+LogicalResult TransposeOp::verify() {
+  auto input = tensorType(getInput());
+  ArrayRef<int64_t> perm = getPermutation();
+  if (static_cast<int64_t>(perm.size()) != input.getRank())
+    return emitOpError("permutation has ") << perm.size() << " entries for rank "
+                                           << input.getRank();
+  llvm::SmallBitVector seen(input.getRank());
+  SmallVector<int64_t> expected;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= input.getRank() || seen.test(p))
+      return emitOpError("permutation is not a permutation of 0..") << input.getRank() - 1;
+    seen.set(p);
+    expected.push_back(input.getDimSize(p));
+  }
+  if (failed(verifySameElementType(*this, {input, getType()})))
+    return failure();
+  return verifyShape(*this, "result", getType(), expected);
+}
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  auto result = getType();
+  FailureOr<int64_t> dim = normalizeDim(*this, getDim(), result.getRank());
+  if (failed(dim))
+    return failure();
+  SmallVector<Type> types(getInputs().getTypes());
+  types.push_back(result);
+  if (failed(verifySameElementType(*this, types)))
+    return failure();
+  int64_t total = 0;
+  for (Value input : getInputs()) {
+    auto type = tensorType(input);
+    SmallVector<int64_t> expected(result.getShape());
+    expected[*dim] = type.getRank() == result.getRank() ? type.getDimSize(*dim) : 0;
+    if (failed(verifyShape(*this, "input", type, expected)))
+      return failure();
+    total = ShapedType::isDynamic(total) || ShapedType::isDynamic(type.getDimSize(*dim))
+                ? ShapedType::kDynamic
+                : total + type.getDimSize(*dim);
+  }
+  if (!dimsCompatible(total, result.getDimSize(*dim)))
+    return emitOpError("result dimension ") << *dim << " must be " << dimToString(total)
+                                            << ", got " << result;
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  auto input = tensorType(getInput());
+  FailureOr<int64_t> dim = normalizeDim(*this, getDim(), input.getRank());
+  if (failed(dim))
+    return failure();
+  int64_t size = input.getDimSize(*dim), start = getStart(), step = getStep();
+  if (step <= 0)
+    return emitOpError("step must be positive, got ") << step;
+  if (start < 0 || (getEnd() && *getEnd() < start))
+    return emitOpError("needs 0 <= start <= end, got start ") << start;
+  if (!ShapedType::isDynamic(size) && (start > size || (getEnd() && *getEnd() > size)))
+    return emitOpError("range exceeds dimension ") << *dim << " of size " << size;
+  SmallVector<int64_t> expected(input.getShape());
+  int64_t end = getEnd() ? *getEnd() : size;
+  expected[*dim] = ShapedType::isDynamic(end) ? ShapedType::kDynamic
+                                              : llvm::divideCeil(end - start, step);
+  if (failed(verifySameElementType(*this, {input, getType()})))
+    return failure();
+  return verifyShape(*this, "result", getType(), expected);
+}
+
+LogicalResult SplitOp::verify() {
+  auto input = tensorType(getInput());
+  FailureOr<int64_t> dim = normalizeDim(*this, getDim(), input.getRank());
+  if (failed(dim))
+    return failure();
+  if (getSizes().size() != getResults().size())
+    return emitOpError("has ") << getSizes().size() << " sizes for "
+                               << getResults().size() << " results";
+  int64_t total = 0;
+  for (auto [size, result] : llvm::zip(getSizes(), getResults())) {
+    if (size <= 0)
+      return emitOpError("sizes must be positive, got ") << size;
+    SmallVector<int64_t> expected(input.getShape());
+    expected[*dim] = size;
+    if (failed(verifyShape(*this, "result", tensorType(result), expected)) ||
+        failed(verifySameElementType(*this, {input, result.getType()})))
+      return failure();
+    total += size;
+  }
+  if (!dimsCompatible(total, input.getDimSize(*dim)))
+    return emitOpError("sizes add up to ") << total << " but dimension " << *dim
+                                           << " has " << input.getDimSize(*dim);
   return success();
 }
 

@@ -9,6 +9,7 @@
 
 include "ir/Tmc/TmcDialect.td"
 include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/CommonTypeConstraints.td"
 
@@ -77,6 +78,369 @@ def Tmc_LinearOp : Tmc_Op<"linear", [Pure]> {
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? (`at` $path^)? attr-dict
     `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Type constraints and op classes
+//===----------------------------------------------------------------------===//
+
+def Tmc_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def Tmc_IndexTensor : RankedTensorOf<[I64, I32]>;
+
+/// `op %x at "path" : type` for ops whose result type equals their operand's.
+class Tmc_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
+    : Tmc_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType], traits)> {
+  let summary = "Elementwise " # formula;
+  let description = "Applies `" # formula # "` to every element.";
+  let arguments = (ins Tmc_FloatTensor:$input, Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_FloatTensor:$result);
+  let assemblyFormat = "$input (`at` $path^)? attr-dict `:` type($result)";
+}
+
+/// Elementwise binary ops broadcast as PyTorch does: operands are aligned on
+/// their trailing dimensions and a dimension of size 1 stretches.
+class Tmc_BinaryOp<string mnemonic, string formula>
+    : Tmc_Op<mnemonic, [Pure]> {
+  let summary = "Elementwise " # formula # " with broadcasting";
+  let description = [{
+    Operands broadcast as in PyTorch: aligned on trailing dimensions, a static
+    dimension of size 1 stretches to the result's. A rank-0 operand is a scalar.
+  }];
+  let arguments = (ins Tmc_FloatTensor:$lhs, Tmc_FloatTensor:$rhs,
+                       Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`at` $path^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+/// Reductions over `dims`; `keepdim` keeps them as size 1.
+class Tmc_ReductionOp<string mnemonic, string what>
+    : Tmc_Op<mnemonic, [Pure]> {
+  let summary = what # " over dimensions";
+  let description = "Reduces `input` over `dims` (negative counts from the end).";
+  let arguments = (ins Tmc_FloatTensor:$input, DenseI64ArrayAttr:$dims,
+                       UnitAttr:$keepdim, Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `dims` `=` $dims (`keepdim` $keepdim^)? (`at` $path^)? attr-dict
+    `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Embedding and matrix products
+//===----------------------------------------------------------------------===//
+
+def Tmc_EmbeddingOp : Tmc_Op<"embedding", [Pure]> {
+  let summary = "Row lookup, as torch.nn.functional.embedding";
+  let description = [{
+    `ids` is `[...]` of integers, `table` is `[vocab, hidden]`; the result is
+    `[..., hidden]`. An id outside `[0, vocab)` reads row 0 in compiled code
+    (PyTorch raises), so callers validate ids first.
+
+    ```mlir
+    %h = tmc.embedding %ids, %table at "model.embed_tokens"
+        : (tensor<?x?xi64>, tensor<256x64xf32>) -> tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Tmc_IndexTensor:$ids, Tmc_FloatTensor:$table,
+                       Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $ids `,` $table (`at` $path^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tmc_MatmulOp : Tmc_Op<"matmul", [Pure]> {
+  let summary = "Batched matrix product, as torch.matmul on equal-rank inputs";
+  let description = [{
+    `lhs` is `[..., M, K]`, `rhs` is `[..., K, N]` with the same leading
+    (batch) dimensions; the result is `[..., M, N]`.
+  }];
+  let arguments = (ins Tmc_FloatTensor:$lhs, Tmc_FloatTensor:$rhs,
+                       Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`at` $path^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization and positions
+//===----------------------------------------------------------------------===//
+
+def Tmc_RmsNormOp : Tmc_Op<"rms_norm", [Pure]> {
+  let summary = "Root-mean-square normalization over the last dimension";
+  let description = [{
+    `x * rsqrt(mean(x^2, -1) + eps) * (offset + weight)`, computed in f32.
+    Llama uses `offset = 0`; Gemma's `(1 + w)` form uses `offset = 1`.
+
+    ```mlir
+    %y = tmc.rms_norm %x, %w eps = 1.0e-06 at "model.norm"
+        : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Tmc_FloatTensor:$input, Tmc_FloatTensor:$weight,
+                       F64Attr:$eps, DefaultValuedAttr<F64Attr, "0.0">:$offset,
+                       Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `eps` `=` $eps (`offset` `=` $offset^)? (`at` $path^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tmc_LayerNormOp : Tmc_Op<"layer_norm", [Pure]> {
+  let summary = "Layer normalization over the last dimension";
+  let description = [{
+    `(x - mean) * rsqrt(var + eps) * weight + bias` over the last dimension,
+    with the biased variance, as torch.nn.functional.layer_norm.
+  }];
+  let arguments = (ins Tmc_FloatTensor:$input, Tmc_FloatTensor:$weight,
+                       Optional<Tmc_FloatTensor>:$bias, F64Attr:$eps,
+                       Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? `eps` `=` $eps (`at` $path^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tmc_ArangeOp : Tmc_Op<"arange", [Pure]> {
+  let summary = "Positions start, start + 1, ..., start + length - 1";
+  let description = [{
+    A 1-D integer tensor of `length` consecutive values from `start`, as
+    `torch.arange(start, start + length)`: the position ids of a sequence.
+
+    ```mlir
+    %pos = tmc.arange %start, %len : tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins Index:$start, Index:$length, Tmc_ModulePathAttr:$path);
+  let results = (outs 1DTensorOf<[I64, I32]>:$result);
+  let assemblyFormat = [{
+    $start `,` $length (`at` $path^)? attr-dict `:` type($result)
+  }];
+}
+
+def Tmc_RopeOp : Tmc_Op<"rope", [Pure]> {
+  let summary = "Rotary position embedding";
+  let description = [{
+    Rotates the first `rotary_dim` features of `input` (`[batch, heads, seq,
+    head_dim]`) by angles `position / scaling_factor * theta^(-2i/rotary_dim)`;
+    the remaining features pass through (partial rotary). `positions` is
+    `[seq]` or `[batch, seq]`. The default pairs feature `i` with
+    `i + rotary_dim/2` (Llama's `rotate_half`); `interleaved` pairs `2i` with
+    `2i+1` (GLM, GPT-J). Angles are computed in f32 as transformers does.
+
+    ```mlir
+    %q2 = tmc.rope %q, %pos theta = 1.0e+04 rotary_dim = 16
+        : (tensor<?x4x?x16xf32>, tensor<?xi64>) -> tensor<?x4x?x16xf32>
+    ```
+  }];
+  let arguments = (ins Tmc_FloatTensor:$input, Tmc_IndexTensor:$positions,
+                       F64Attr:$theta, I64Attr:$rotary_dim,
+                       DefaultValuedAttr<F64Attr, "1.0">:$scaling_factor,
+                       UnitAttr:$interleaved, Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $positions `theta` `=` $theta `rotary_dim` `=` $rotary_dim
+    (`scaling_factor` `=` $scaling_factor^)? (`interleaved` $interleaved^)?
+    (`at` $path^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+def Tmc_AttentionOp : Tmc_Op<"attention", [Pure]> {
+  let summary = "Scaled dot-product attention with GQA, masks and softcapping";
+  let description = [{
+    `query` is `[batch, heads, seq_q, head_dim]`, `key` and `value` are
+    `[batch, kv_heads, seq_kv, head_dim]` with `heads % kv_heads == 0` (query
+    head `h` reads kv head `h / (heads / kv_heads)`). Scores are
+    `query . key * scale`, then `softcap * tanh(s / softcap)` when `softcap` is
+    set, then masked, softmaxed over keys, and applied to `value`.
+
+    Masks: with `causal`, query `i` sees keys `j <= i + seq_kv - seq_q` (the
+    queries are the last `seq_q` positions); with `sliding_window = w` it sees
+    only the last `w` of those (`j > i + seq_kv - seq_q - w`). The optional
+    `key_mask` (`[batch, seq_kv]`, nonzero = attend) hides padding. A query
+    that sees no key yields zeros.
+
+    ```mlir
+    %o = tmc.attention %q, %k, %v scale = 2.500000e-01 causal
+        : (tensor<?x4x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>)
+        -> tensor<?x4x?x16xf32>
+    ```
+  }];
+  let arguments = (ins Tmc_FloatTensor:$query, Tmc_FloatTensor:$key,
+                       Tmc_FloatTensor:$value, Optional<Tmc_IndexTensor>:$key_mask,
+                       F64Attr:$scale, UnitAttr:$causal,
+                       OptionalAttr<I64Attr>:$sliding_window,
+                       OptionalAttr<F64Attr>:$softcap,
+                       Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` $key_mask^)? `scale` `=` $scale
+    (`causal` $causal^)? (`sliding_window` `=` $sliding_window^)?
+    (`softcap` `=` $softcap^)? (`at` $path^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tmc_SoftmaxOp : Tmc_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "Softmax along one dimension";
+  let description = "`exp(x - max) / sum(exp(x - max))` along `dim`.";
+  let arguments = (ins Tmc_FloatTensor:$input, I64Attr:$dim,
+                       Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `dim` `=` $dim (`at` $path^)? attr-dict `:` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+def Tmc_AddOp : Tmc_BinaryOp<"add", "lhs + rhs">;
+def Tmc_SubOp : Tmc_BinaryOp<"sub", "lhs - rhs">;
+def Tmc_MulOp : Tmc_BinaryOp<"mul", "lhs * rhs">;
+def Tmc_DivOp : Tmc_BinaryOp<"div", "lhs / rhs">;
+
+def Tmc_NegOp : Tmc_UnaryOp<"neg", "-x">;
+def Tmc_ExpOp : Tmc_UnaryOp<"exp", "exp(x)">;
+def Tmc_TanhOp : Tmc_UnaryOp<"tanh", "tanh(x)">;
+def Tmc_RsqrtOp : Tmc_UnaryOp<"rsqrt", "1 / sqrt(x)">;
+def Tmc_SigmoidOp : Tmc_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
+def Tmc_ReluOp : Tmc_UnaryOp<"relu", "max(x, 0)">;
+def Tmc_SiluOp : Tmc_UnaryOp<"silu", "x * sigmoid(x)">;
+def Tmc_GeluOp : Tmc_UnaryOp<"gelu", "x * (1 + erf(x / sqrt(2))) / 2">;
+def Tmc_GeluTanhOp : Tmc_UnaryOp<"gelu_tanh",
+    "x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))) / 2">;
+
+def Tmc_PowOp : Tmc_Op<"pow", [Pure, SameOperandsAndResultType]> {
+  let summary = "Elementwise power by a constant exponent";
+  let description = "`x ** exponent`, as `torch.pow(x, 2.0)`.";
+  let arguments = (ins Tmc_FloatTensor:$input, F64Attr:$exponent,
+                       Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `exponent` `=` $exponent (`at` $path^)? attr-dict `:` type($result)
+  }];
+}
+
+def Tmc_CastOp : Tmc_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+  let summary = "Element type conversion, as Tensor.to(dtype)";
+  let description = [{
+    Converts between float types (round to nearest even when narrowing) and
+    from integers to floats.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input (`at` $path^)? attr-dict `:` type($input) `->` type($result)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+def Tmc_SumOp : Tmc_ReductionOp<"sum", "Sum">;
+def Tmc_MeanOp : Tmc_ReductionOp<"mean", "Mean">;
+def Tmc_MaxOp : Tmc_ReductionOp<"max", "Maximum">;
+
+//===----------------------------------------------------------------------===//
+// Shapes
+//===----------------------------------------------------------------------===//
+
+def Tmc_ReshapeOp : Tmc_Op<"reshape", [Pure]> {
+  let summary = "Same elements, new shape, as Tensor.reshape";
+  let description = [{
+    One `index` operand gives the size of each dynamic result dimension, in
+    order. The element count must not change.
+
+    ```mlir
+    %y = tmc.reshape %x [%b, %s] : tensor<?x?x64xf32> -> tensor<?x?x4x16xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Variadic<Index>:$dynamic_sizes,
+                       Tmc_ModulePathAttr:$path);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input (`[` $dynamic_sizes^ `]`)? (`at` $path^)? attr-dict
+    `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tmc_TransposeOp : Tmc_Op<"transpose", [Pure]> {
+  let summary = "Permutes dimensions, as Tensor.permute";
+  let description = "Result dimension `i` is input dimension `permutation[i]`.";
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$permutation,
+                       Tmc_ModulePathAttr:$path);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `permutation` `=` $permutation (`at` $path^)? attr-dict
+    `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tmc_ConcatOp : Tmc_Op<"concat", [Pure]> {
+  let summary = "Joins tensors along one dimension, as torch.cat";
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$dim,
+                       Tmc_ModulePathAttr:$path);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $inputs `dim` `=` $dim (`at` $path^)? attr-dict
+    `:` functional-type($inputs, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tmc_SliceOp : Tmc_Op<"slice", [Pure]> {
+  let summary = "A strided range of one dimension, as x[..., start:end:step]";
+  let description = [{
+    Keeps indices `start, start + step, ...` below `end` of dimension `dim`;
+    without `end` the range runs to the end of the dimension.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$dim, I64Attr:$start,
+                       OptionalAttr<I64Attr>:$end,
+                       DefaultValuedAttr<I64Attr, "1">:$step,
+                       Tmc_ModulePathAttr:$path);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `dim` `=` $dim `start` `=` $start (`end` `=` $end^)?
+    (`step` `=` $step^)? (`at` $path^)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tmc_SplitOp : Tmc_Op<"split", [Pure]> {
+  let summary = "Cuts one dimension into consecutive parts, as torch.split";
+  let description = "Result `i` holds `sizes[i]` consecutive indices of `dim`.";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$dim,
+                       DenseI64ArrayAttr:$sizes, Tmc_ModulePathAttr:$path);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = [{
+    $input `dim` `=` $dim `sizes` `=` $sizes (`at` $path^)? attr-dict
+    `:` type($input) `->` type($results)
   }];
   let hasVerifier = 1;
 }
