@@ -1,0 +1,45 @@
+//===- TmcToLinalg.cpp - the convert-tmc-to-linalg pass ---------*- C++ -*-===//
+//
+// Applies every op family's patterns; any tmc op left afterwards (other than
+// the weight ops) is an error naming the op, so a missing lowering never
+// reaches LLVM silently.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/Tmc/TmcOps.h"
+#include "passes/conversion/Passes.h"
+#include "passes/conversion/TmcToLinalg/Utils.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace tmc {
+#define GEN_PASS_DEF_CONVERTTMCTOLINALG
+#include "passes/conversion/Passes.h.inc"
+} // namespace tmc
+
+using namespace mlir;
+
+namespace {
+struct ConvertTmcToLinalg
+    : public tmc::impl::ConvertTmcToLinalgBase<ConvertTmcToLinalg> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    tmc::populateElementwisePatterns(patterns);
+    tmc::populateNormalizationPatterns(patterns);
+    tmc::populateContractionPatterns(patterns);
+    tmc::populateAttentionPatterns(patterns);
+    tmc::populateShapePatterns(patterns);
+
+    ConversionTarget target(*ctx);
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect, math::MathDialect,
+                           tensor::TensorDialect, func::FuncDialect>();
+    target.addIllegalDialect<tmc::TmcDialect>();
+    target.addLegalOp<tmc::ParamOp, tmc::GetParamOp>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,80 @@
+//===- Utils.h - shared helpers of the tmc-to-linalg patterns ---*- C++ -*-===//
+//
+// Builders for the shapes every lowering needs: result sizes read from
+// operands, empty/filled destinations, and elementwise or reducing
+// linalg.generic ops with PyTorch broadcasting.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TMC_PASSES_CONVERSION_TMCTOLINALG_UTILS_H
+#define TMC_PASSES_CONVERSION_TMCTOLINALG_UTILS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace tmc {
+
+/// `f(builder, loc, scalar operands) -> scalar result` of a generic body.
+using ScalarFn =
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+
+/// Sizes of `resultType`, taking each dynamic one from the first operand that
+/// holds it unbroadcast (operands aligned on trailing dimensions).
+llvm::SmallVector<mlir::OpFoldResult>
+broadcastSizes(mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType resultType,
+               mlir::ValueRange operands);
+
+/// The map that reads `operand` (trailing-aligned, size-1 dims stretched)
+/// inside a loop nest over a result of rank `resultRank`.
+mlir::AffineMap broadcastMap(mlir::MLIRContext *ctx, mlir::RankedTensorType operand,
+                             mlir::RankedTensorType result);
+
+mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
+                        llvm::ArrayRef<mlir::OpFoldResult> sizes, mlir::Type elementType);
+mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
+                         llvm::ArrayRef<mlir::OpFoldResult> sizes, mlir::Type elementType,
+                         mlir::TypedAttr value);
+
+/// A parallel generic over `resultType` (sizes `sizes`) reading `inputs` with
+/// broadcasting; `fn` computes one element.
+mlir::Value elementwise(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType resultType,
+                        llvm::ArrayRef<mlir::OpFoldResult> sizes, mlir::ValueRange inputs,
+                        ScalarFn fn);
+
+/// Reduces `input` over `reduced` dims into a tensor that keeps them as size 1
+/// (`keepdim` form), starting from `init` and combining with `combine`.
+mlir::Value reduceKeepDims(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                           const llvm::SmallBitVector &reduced, mlir::TypedAttr init,
+                           ScalarFn combine);
+
+/// A float constant of `type`.
+mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
+                          double value);
+/// The product of `input`'s sizes over `dims`, as a float of `type`.
+mlir::Value elementCount(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                         const llvm::SmallBitVector &dims, mlir::Type type);
+
+/// Drops the size-1 dims listed in `dims` (the inverse of keepdim).
+mlir::Value dropUnitDims(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                         const llvm::SmallBitVector &dims);
+
+/// Collapses all but the last `keep` dimensions of `value` into one.
+mlir::Value collapseLeading(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                            int64_t keep);
+/// Undoes collapseLeading: splits dim 0 of `value` into `leadingSizes`.
+mlir::Value expandLeading(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                          llvm::ArrayRef<mlir::OpFoldResult> leadingSizes,
+                          mlir::RankedTensorType resultType);
+
+/// Patterns, one function per op family.
+void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
+void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
+void populateContractionPatterns(mlir::RewritePatternSet &patterns);
+void populateAttentionPatterns(mlir::RewritePatternSet &patterns);
+void populateShapePatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace tmc
+
+#endif // TMC_PASSES_CONVERSION_TMCTOLINALG_UTILS_H

@@ -1,0 +1,150 @@
+//===- LinalgToBlas.cpp - f32 matmuls become cblas_sgemm calls --*- C++ -*-===//
+//
+// OpenBLAS's sgemm is far faster than loops the compiler generates today
+// (docs/GEMM.md has the measurement), so the CPU pipeline hands it every
+// row-major f32 matmul after bufferization. Operands are passed as the
+// aligned pointer plus offset, and their leading strides as lda/ldb/ldc.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/lowering/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace tmc {
+#define GEN_PASS_DEF_LINALGTOBLAS
+#include "passes/lowering/Passes.h.inc"
+} // namespace tmc
+
+using namespace mlir;
+
+namespace {
+
+constexpr int32_t kRowMajor = 101, kNoTrans = 111, kTrans = 112;
+constexpr StringLiteral kSgemm = "cblas_sgemm";
+
+/// A row-major f32 matrix view: base pointer and leading dimension.
+struct MatrixView {
+  Value pointer; // !llvm.ptr to element (0, 0) of the first batch
+  Value leading; // i32 stride of dim rank-2
+  Value batchStride; // index stride of dim 0 for rank-3 views, else null
+};
+
+/// True when the innermost stride is statically 1 (sgemm needs it).
+bool isRowMajorF32(Value value) {
+  auto type = dyn_cast<MemRefType>(value.getType());
+  if (!type || !type.getElementType().isF32())
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return false;
+  return strides.back() == 1;
+}
+
+MatrixView viewOf(OpBuilder &b, Location loc, Value memref) {
+  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+  int64_t rank = cast<MemRefType>(memref.getType()).getRank();
+  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+  Value elementBytes = arith::ConstantIndexOp::create(b, loc, 4);
+  Value byteOffset = arith::MulIOp::create(b, loc, metadata.getOffset(), elementBytes);
+  Value address = arith::AddIOp::create(b, loc, base, byteOffset);
+  Value addressI64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), address);
+  Value pointer = LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
+                                           addressI64);
+  Value leading = arith::IndexCastOp::create(b, loc, b.getI32Type(),
+                                             metadata.getStrides()[rank - 2]);
+  return {pointer, leading, rank == 3 ? metadata.getStrides()[0] : Value()};
+}
+
+/// The view of batch `index`: the pointer advanced by index * batchStride.
+Value batchPointer(OpBuilder &b, Location loc, const MatrixView &view, Value index) {
+  Value elements = arith::MulIOp::create(b, loc, index, view.batchStride);
+  Value elementsI64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), elements);
+  return LLVM::GEPOp::create(b, loc, view.pointer.getType(), b.getF32Type(), view.pointer,
+                             ValueRange{elementsI64});
+}
+
+/// The matmuls sgemm computes: C += A B, C += A B^T, and batched C += A B.
+bool isSgemmForm(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || !llvm::all_of(op->getOperands(), isRowMajorF32))
+    return false;
+  if (auto batched = dyn_cast<linalg::BatchMatmulOp>(op.getOperation()))
+    return linalg::BatchMatmulOp::isDefaultIndexingMaps(batched.getIndexingMaps());
+  if (isa<linalg::MatmulTransposeBOp>(op.getOperation()))
+    return true;
+  if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation()))
+    return linalg::MatmulOp::isDefaultIndexingMaps(matmul.getIndexingMaps());
+  return false;
+}
+
+func::FuncOp declareSgemm(ModuleOp module) {
+  if (auto existing = module.lookupSymbol<func::FuncOp>(kSgemm))
+    return existing;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  Type ptr = LLVM::LLVMPointerType::get(b.getContext());
+  auto type = b.getFunctionType({i32, i32, i32, i32, i32, i32, f32, ptr, i32, ptr, i32, f32,
+                                 ptr, i32},
+                                {});
+  auto func = func::FuncOp::create(b, module.getLoc(), kSgemm, type);
+  func.setPrivate();
+  return func;
+}
+
+/// C (M x N) += A (M x K) * op(B), where op(B) is B or B^T.
+void callSgemm(OpBuilder &b, Location loc, func::FuncOp sgemm, bool transposeB, Value m,
+               Value n, Value k, Value a, Value lda, Value bPtr, Value ldb, Value c,
+               Value ldc) {
+  auto i32 = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc, v, 32); };
+  auto toI32 = [&](Value v) { return arith::IndexCastOp::create(b, loc, b.getI32Type(), v); };
+  Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f));
+  func::CallOp::create(b, loc, sgemm,
+                       ValueRange{i32(kRowMajor), i32(kNoTrans),
+                                  i32(transposeB ? kTrans : kNoTrans), toI32(m), toI32(n),
+                                  toI32(k), one, a, lda, bPtr, ldb, one, c, ldc});
+}
+
+struct LinalgToBlas : public tmc::impl::LinalgToBlasBase<LinalgToBlas> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<linalg::LinalgOp> matmuls;
+    module.walk([&](linalg::LinalgOp op) {
+      if (isSgemmForm(op))
+        matmuls.push_back(op);
+    });
+    if (matmuls.empty())
+      return;
+    func::FuncOp sgemm = declareSgemm(module);
+    for (linalg::LinalgOp op : matmuls) {
+      OpBuilder b(op);
+      Location loc = op.getLoc();
+      Value a = op->getOperand(0), bMat = op->getOperand(1), c = op->getOperand(2);
+      bool transposeB = isa<linalg::MatmulTransposeBOp>(op.getOperation());
+      int64_t rank = cast<MemRefType>(c.getType()).getRank();
+      Value m = memref::DimOp::create(b, loc, c, rank - 2);
+      Value n = memref::DimOp::create(b, loc, c, rank - 1);
+      Value k = memref::DimOp::create(b, loc, a, rank - 1);
+      MatrixView va = viewOf(b, loc, a), vb = viewOf(b, loc, bMat), vc = viewOf(b, loc, c);
+      if (rank == 2) {
+        callSgemm(b, loc, sgemm, transposeB, m, n, k, va.pointer, va.leading, vb.pointer,
+                  vb.leading, vc.pointer, vc.leading);
+      } else {
+        Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+        Value one = arith::ConstantIndexOp::create(b, loc, 1);
+        Value batches = memref::DimOp::create(b, loc, c, 0);
+        scf::ForOp::create(b, loc, zero, batches, one, ValueRange{},
+                           [&](OpBuilder &nested, Location l, Value i, ValueRange) {
+                             callSgemm(nested, l, sgemm, transposeB, m, n, k,
+                                       batchPointer(nested, l, va, i), va.leading,
+                                       batchPointer(nested, l, vb, i), vb.leading,
+                                       batchPointer(nested, l, vc, i), vc.leading);
+                             scf::YieldOp::create(nested, l);
+                           });
+      }
+      op->erase();
+    }
+  }
+};
+} // namespace
