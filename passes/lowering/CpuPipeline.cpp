@@ -9,49 +9,56 @@
 #include "passes/conversion/Passes.h"
 #include "passes/lowering/Passes.h"
 
+#include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
-
-#include "llvm/Support/raw_ostream.h"
+#include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
-
-namespace {
-/// Appends a textual pipeline of upstream passes; the strings are fixed, so a
-/// failure here is a bug in tmc, reported instead of crashing.
-void addUpstream(OpPassManager &pm, StringRef pipeline) {
-  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
-    llvm::report_fatal_error(llvm::Twine("tmc: invalid built-in pipeline: ") + pipeline);
-}
-} // namespace
 
 void tmc::buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   // Weights become arguments: the runtime's calling convention.
   pm.addPass(createPrepareEntryPoints());
   // Every tmc op becomes linalg/tensor/arith/math on tensors.
   pm.addPass(createConvertTmcToLinalg());
-  addUpstream(pm, "canonicalize,cse");
-  // Tensors become buffers; function boundaries use contiguous (identity) layouts,
-  // which is what the runtime hands in.
-  addUpstream(pm, "one-shot-bufferize{bufferize-function-boundaries "
-                  "function-boundary-type-conversion=identity-layout-map}");
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Tensors become buffers; function boundaries use contiguous (identity)
+  // layouts, which is what the runtime hands in.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   // Free every intermediate buffer; returned buffers belong to the caller.
   bufferization::buildBufferDeallocationPipeline(pm);
   // Matmuls go to OpenBLAS unless generated loops were asked for.
   if (options.gemm == "blas")
     pm.addPass(createLinalgToBlas());
   // Remaining linalg ops become loops; views become explicit address arithmetic.
-  addUpstream(pm, "func.func(convert-linalg-to-loops),lower-affine,convert-scf-to-cf,"
-                  "expand-strided-metadata,lower-affine");
-  // erf and tanh have no LLVM intrinsic: they become libm calls; the rest
-  // maps onto LLVM intrinsics.
-  addUpstream(pm, "convert-math-to-llvm,convert-math-to-libm");
-  addUpstream(pm, "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
-                  "convert-cf-to-llvm,convert-func-to-llvm,reconcile-unrealized-casts");
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // erf and tanh have no LLVM intrinsic and become libm calls; the rest maps
+  // onto LLVM intrinsics.
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
   // One `tmc_entry_<name>(void **)` per entry point for the runtime.
   pm.addPass(createEmitPackedEntryPoints());
-  addUpstream(pm, "canonicalize,cse");
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
 void tmc::registerCpuPipeline() {

@@ -29,6 +29,10 @@ struct EmitPackedEntryPoints
         interfaces.push_back(func);
     for (LLVM::LLVMFuncOp func : interfaces)
       emitEntry(func);
+    // Weight names live in the manifest now; LLVM IR has no use for them.
+    for (auto func : module.getOps<LLVM::LLVMFuncOp>())
+      for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+        func.removeArgAttr(i, StringAttr::get(&getContext(), "tmc.param"));
   }
 
   void emitEntry(LLVM::LLVMFuncOp target) {

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/Version.h"
+#include "tools/tmc/Commands.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -39,15 +40,13 @@ const Command kCommands[] = {
     {"check-modular", "[models/]",
      "check every modeling file equals its regenerated self", nullptr,
      "#4 (model language and modular expansion)"},
-    {"init-weights", "--config C.json --seed N -o model.safetensors",
-     "write a deterministic random checkpoint", nullptr,
-     "#3 (tensor graph, CPU lowering and runtime)"},
-    {"compile", "<model-name|checkpoint-dir|file.mlir> [options] -o ARTIFACT_DIR",
-     "compile a model ahead of time for a target", nullptr,
-     "#3 and #5 (CPU lowering, instantiation)"},
-    {"run", "ARTIFACT_DIR --weights W --input-ids 1,2,3 [options]",
-     "run a compiled artifact on a checkpoint", nullptr,
-     "#3 (tensor graph, CPU lowering and runtime)"},
+    {"init-weights", "<graph.mlir> --seed N -o model.safetensors",
+     "write a deterministic random checkpoint for a module's weights",
+     tmc::driver::runInitWeights, nullptr},
+    {"compile", "<graph.mlir> [--target cpu] [--dump-ir-dir DIR] -o ARTIFACT_DIR",
+     "compile a tmc graph ahead of time for a target", tmc::driver::runCompile, nullptr},
+    {"run", "ARTIFACT_DIR --weights W --input-ids 1,2,3 [--output logits.npy]",
+     "run a compiled artifact on a checkpoint", tmc::driver::runRun, nullptr},
 };
 
 const Command *findCommand(llvm::StringRef name) {
@@ -89,6 +88,11 @@ void printHelp(llvm::raw_ostream &os) {
 }
 
 } // namespace
+
+int tmc::driver::reportError(llvm::StringRef command, llvm::Error error) {
+  llvm::errs() << "tmc " << command << ": error: " << llvm::toString(std::move(error)) << "\n";
+  return 1;
+}
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);

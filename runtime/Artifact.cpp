@@ -1,0 +1,184 @@
+//===- Artifact.cpp - load and run a compiled artifact ----------*- C++ -*-===//
+#include "runtime/Artifact.h"
+
+#include "tools/Version.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/Path.h"
+
+#include <cstring>
+
+using namespace tmc::rt;
+using llvm::Expected;
+using llvm::StringRef;
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+Expected<Artifact> Artifact::open(StringRef directory) {
+  llvm::SmallString<256> manifestPath(directory);
+  llvm::sys::path::append(manifestPath, Manifest::kFileName);
+  auto manifest = Manifest::load(manifestPath);
+  if (!manifest)
+    return manifest.takeError();
+  if (manifest->tmcVersion != TMC_VERSION)
+    return makeError(directory + ": built by tmc " + manifest->tmcVersion +
+                     ", this is tmc " TMC_VERSION "; recompile the artifact");
+  if (manifest->target != "cpu")
+    return makeError(directory + ": built for target '" + manifest->target +
+                     "', but this runtime runs 'cpu' artifacts");
+
+  Artifact artifact;
+  artifact.dir = directory.str();
+  artifact.info = std::move(*manifest);
+  llvm::SmallString<256> libraryPath(directory);
+  llvm::sys::path::append(libraryPath, artifact.info.library);
+  std::string error;
+  auto library = llvm::sys::DynamicLibrary::getPermanentLibrary(libraryPath.c_str(), &error);
+  if (!library.isValid())
+    return makeError(libraryPath + ": cannot load the compiled model: " + error);
+  for (const EntryPoint &entry : artifact.info.entryPoints) {
+    void *symbol = library.getAddressOfSymbol(entry.symbol.c_str());
+    if (!symbol)
+      return makeError(libraryPath + ": entry point symbol '" + entry.symbol +
+                       "' is missing; the artifact is corrupt, recompile it");
+    artifact.entryFns[entry.name] = reinterpret_cast<EntryFn>(symbol);
+  }
+  return artifact;
+}
+
+llvm::Error tmc::rt::checkTensor(const TensorSpec &spec, const HostTensor &tensor,
+                                 StringRef what) {
+  std::vector<int64_t> shape(tensor.shape().begin(), tensor.shape().end());
+  bool shapeOk = shape.size() == spec.shape.size();
+  for (size_t i = 0; shapeOk && i < shape.size(); ++i)
+    shapeOk = spec.shape[i] == kDynamic || spec.shape[i] == shape[i];
+  if (tensor.dtype() != spec.dtype || !shapeOk)
+    return makeError(what + " '" + spec.name + "': expected " + dtypeName(spec.dtype) + " " +
+                     shapeToString(spec.shape) + ", got " + dtypeName(tensor.dtype()) + " " +
+                     shapeToString(shape));
+  return llvm::Error::success();
+}
+
+llvm::Error Artifact::bindWeights(const Checkpoint &checkpoint) {
+  std::vector<std::string> problems;
+  std::map<std::string, HostTensor> bound;
+  for (const TensorSpec &spec : info.params) {
+    const TensorInfo *tensor = checkpoint.lookup(spec.name);
+    if (!tensor) {
+      problems.push_back("missing: " + spec.name + " (" + dtypeName(spec.dtype).str() + " " +
+                         shapeToString(spec.shape) + ")");
+      continue;
+    }
+    HostTensor view = HostTensor::view(tensor->dtype, tensor->shape, tensor->data);
+    if (llvm::Error error = checkTensor(spec, view, "weight")) {
+      problems.push_back("mismatched: " + llvm::toString(std::move(error)));
+      continue;
+    }
+    bound.emplace(spec.name, std::move(view));
+  }
+  for (const TensorInfo &tensor : checkpoint.tensors())
+    if (!info.findParam(tensor.name))
+      problems.push_back("unexpected: " + tensor.name + " (not a weight of this model)");
+  if (!problems.empty()) {
+    std::string message = "checkpoint does not match the artifact in " + dir + ":";
+    for (const std::string &problem : problems)
+      message += "\n  " + problem;
+    return makeError(message);
+  }
+  weights = std::move(bound);
+  return llvm::Error::success();
+}
+
+namespace {
+std::vector<int64_t> contiguousStrides(llvm::ArrayRef<int64_t> shape) {
+  std::vector<int64_t> strides(shape.size());
+  int64_t stride = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    strides[i] = stride;
+    stride *= shape[i];
+  }
+  return strides;
+}
+
+/// A memref descriptor laid out as the C interface expects:
+/// {allocated, aligned, offset, sizes[rank], strides[rank]}, all 8 bytes.
+std::vector<int64_t> descriptorOf(const HostTensor &tensor) {
+  auto address = reinterpret_cast<int64_t>(tensor.data());
+  std::vector<int64_t> descriptor{address, address, 0};
+  llvm::append_range(descriptor, tensor.shape());
+  llvm::append_range(descriptor, contiguousStrides(tensor.shape()));
+  return descriptor;
+}
+} // namespace
+
+Expected<std::vector<HostTensor>> Artifact::run(StringRef entryName,
+                                                llvm::ArrayRef<HostTensor> inputs) const {
+  const EntryPoint *entry = info.findEntryPoint(entryName);
+  if (!entry)
+    return makeError(dir + ": no entry point '" + entryName + "'");
+  if (inputs.size() != entry->inputs.size())
+    return makeError("entry point '" + entryName + "' takes " +
+                     llvm::Twine(entry->inputs.size()) + " inputs, got " +
+                     llvm::Twine(inputs.size()));
+  for (auto [spec, input] : llvm::zip(entry->inputs, inputs))
+    if (llvm::Error error = checkTensor(spec, input, "input"))
+      return std::move(error);
+  if (weights.size() != info.params.size())
+    return makeError("no weights bound to the artifact in " + dir + "; bind a checkpoint first");
+
+  // Result descriptors come first, packed back to back.
+  size_t resultWords = 0;
+  for (const TensorSpec &spec : entry->results)
+    resultWords += 3 + 2 * spec.shape.size();
+  std::vector<int64_t> results(resultWords);
+  std::vector<std::vector<int64_t>> descriptors;
+  for (const HostTensor &input : inputs)
+    descriptors.push_back(descriptorOf(input));
+  for (const std::string &name : entry->params)
+    descriptors.push_back(descriptorOf(weights.at(name)));
+  std::vector<void *> args;
+  if (!entry->results.empty())
+    args.push_back(results.data());
+  for (std::vector<int64_t> &descriptor : descriptors)
+    args.push_back(descriptor.data());
+  entryFns.at(entry->name)(args.data());
+
+  std::vector<HostTensor> outputs;
+  const int64_t *cursor = results.data();
+  for (const TensorSpec &spec : entry->results) {
+    size_t rank = spec.shape.size();
+    auto *allocated = reinterpret_cast<void *>(cursor[0]);
+    auto *aligned = reinterpret_cast<char *>(cursor[1]);
+    int64_t offset = cursor[2];
+    std::vector<int64_t> shape(cursor + 3, cursor + 3 + rank);
+    std::vector<int64_t> strides(cursor + 3 + rank, cursor + 3 + 2 * rank);
+    cursor += 3 + 2 * rank;
+    size_t elementSize = dtypeSize(spec.dtype);
+    HostTensor adopted = HostTensor::adoptMalloced(spec.dtype, shape, allocated,
+                                                   aligned + offset * elementSize);
+    if (strides == contiguousStrides(shape)) {
+      outputs.push_back(std::move(adopted));
+      continue;
+    }
+    // A strided result view: copy it into a contiguous tensor.
+    HostTensor contiguous(spec.dtype, shape);
+    std::vector<int64_t> index(rank, 0);
+    for (int64_t n = 0; n < contiguous.numElements(); ++n) {
+      int64_t source = 0;
+      for (size_t d = 0; d < rank; ++d)
+        source += index[d] * strides[d];
+      std::memcpy(contiguous.as<char>() + n * elementSize,
+                  adopted.as<char>() + source * elementSize, elementSize);
+      for (size_t d = rank; d-- > 0;)
+        if (++index[d] < shape[d])
+          break;
+        else
+          index[d] = 0;
+    }
+    outputs.push_back(std::move(contiguous));
+  }
+  return outputs;
+}

@@ -1,0 +1,54 @@
+//===- HostTensor.h - a contiguous tensor in host memory --------*- C++ -*-===//
+//
+// Inputs, results and weight views passed to compiled entry points. Storage is
+// either owned (allocated here, or adopted from compiled code's malloc) or a
+// view of memory someone else keeps alive (a memory-mapped checkpoint).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TMC_RUNTIME_HOSTTENSOR_H
+#define TMC_RUNTIME_HOSTTENSOR_H
+
+#include "runtime/Safetensors.h"
+
+#include "llvm/ADT/ArrayRef.h"
+
+#include <memory>
+#include <vector>
+
+namespace tmc::rt {
+
+class HostTensor {
+public:
+  /// A zero-filled tensor.
+  HostTensor(DType dtype, std::vector<int64_t> shape);
+  /// Takes ownership of `allocation` (freed with free()); data starts at `data`.
+  static HostTensor adoptMalloced(DType dtype, std::vector<int64_t> shape, void *allocation,
+                                  void *data);
+  /// Refers to `data` without owning it.
+  static HostTensor view(DType dtype, std::vector<int64_t> shape, const void *data);
+
+  DType dtype() const { return type; }
+  llvm::ArrayRef<int64_t> shape() const { return dims; }
+  int64_t numElements() const;
+  size_t numBytes() const { return numElements() * dtypeSize(type); }
+  void *data() const { return pointer; }
+  template <typename T> T *as() const { return static_cast<T *>(pointer); }
+
+private:
+  HostTensor(DType dtype, std::vector<int64_t> shape, std::shared_ptr<void> owner,
+             void *pointer)
+      : type(dtype), dims(std::move(shape)), owner(std::move(owner)), pointer(pointer) {}
+
+  DType type;
+  std::vector<int64_t> dims;
+  std::shared_ptr<void> owner;
+  void *pointer;
+};
+
+/// Writes `tensor` as a NumPy .npy file (format 1.0), atomically.
+llvm::Error writeNpy(llvm::StringRef path, const HostTensor &tensor);
+
+} // namespace tmc::rt
+
+#endif // TMC_RUNTIME_HOSTTENSOR_H

@@ -1,0 +1,203 @@
+//===- Manifest.cpp - an artifact's manifest.json ---------------*- C++ -*-===//
+#include "runtime/Manifest.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+
+using namespace tmc::rt;
+using llvm::Expected;
+using llvm::StringRef;
+using nlohmann::json;
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+std::string tmc::rt::shapeToString(llvm::ArrayRef<int64_t> shape) {
+  std::string text = "[";
+  for (auto [i, dim] : llvm::enumerate(shape))
+    text += (i ? ", " : "") + (dim == kDynamic ? std::string("?") : std::to_string(dim));
+  return text + "]";
+}
+
+const EntryPoint *Manifest::findEntryPoint(StringRef name) const {
+  for (const EntryPoint &entry : entryPoints)
+    if (entry.name == name)
+      return &entry;
+  return nullptr;
+}
+
+const TensorSpec *Manifest::findParam(StringRef name) const {
+  for (const TensorSpec &param : params)
+    if (param.name == name)
+      return &param;
+  return nullptr;
+}
+
+static json specToJson(const TensorSpec &spec) {
+  return {{"name", spec.name}, {"dtype", dtypeName(spec.dtype).str()}, {"shape", spec.shape}};
+}
+
+json Manifest::toJson() const {
+  json entries = json::array();
+  for (const EntryPoint &entry : entryPoints) {
+    json inputs = json::array(), results = json::array();
+    for (const TensorSpec &spec : entry.inputs)
+      inputs.push_back(specToJson(spec));
+    for (const TensorSpec &spec : entry.results)
+      results.push_back(specToJson(spec));
+    entries.push_back({{"name", entry.name},
+                       {"symbol", entry.symbol},
+                       {"inputs", inputs},
+                       {"params", entry.params},
+                       {"results", results}});
+  }
+  json paramList = json::array();
+  for (const TensorSpec &spec : params)
+    paramList.push_back(specToJson(spec));
+  return {{"format", kFormat},        {"tmc_version", tmcVersion}, {"target", target},
+          {"library", library},       {"graph", graph},            {"entry_points", entries},
+          {"params", paramList}};
+}
+
+namespace {
+/// Typed reads of one JSON object, with errors that say where.
+class Reader {
+public:
+  Reader(const json &object, std::string where) : object(object), where(std::move(where)) {}
+
+  Expected<std::string> string(const char *key) const {
+    auto it = object.find(key);
+    if (it == object.end() || !it->is_string())
+      return makeError(where + ": '" + key + "' must be a string");
+    return it->get<std::string>();
+  }
+  Expected<const json *> array(const char *key) const {
+    auto it = object.find(key);
+    if (it == object.end() || !it->is_array())
+      return makeError(where + ": '" + key + "' must be a list");
+    return &*it;
+  }
+  const std::string &location() const { return where; }
+
+private:
+  const json &object;
+  std::string where;
+};
+
+Expected<TensorSpec> specFromJson(const json &value, const std::string &where) {
+  if (!value.is_object())
+    return makeError(where + ": expected an object");
+  Reader reader(value, where);
+  TensorSpec spec;
+  auto name = reader.string("name");
+  auto dtype = reader.string("dtype");
+  auto shape = reader.array("shape");
+  if (!name)
+    return name.takeError();
+  if (!dtype)
+    return dtype.takeError();
+  if (!shape)
+    return shape.takeError();
+  auto parsed = dtypeFromName(*dtype);
+  if (!parsed)
+    return makeError(where + ": " + llvm::toString(parsed.takeError()));
+  spec.name = *name;
+  spec.dtype = *parsed;
+  for (const json &dim : **shape) {
+    if (!dim.is_number_integer() || dim.get<int64_t>() < kDynamic)
+      return makeError(where + ": shape entries must be sizes or -1");
+    spec.shape.push_back(dim.get<int64_t>());
+  }
+  return spec;
+}
+
+Expected<std::vector<TensorSpec>> specsFromJson(const Reader &reader, const char *key) {
+  auto list = reader.array(key);
+  if (!list)
+    return list.takeError();
+  std::vector<TensorSpec> specs;
+  for (auto [i, value] : llvm::enumerate(**list)) {
+    auto spec = specFromJson(value, reader.location() + "." + key + "[" + std::to_string(i) + "]");
+    if (!spec)
+      return spec.takeError();
+    specs.push_back(std::move(*spec));
+  }
+  return specs;
+}
+} // namespace
+
+Expected<Manifest> Manifest::fromJson(const json &value, StringRef source) {
+  if (!value.is_object())
+    return makeError(source + ": expected a JSON object");
+  Reader reader(value, source.str());
+  auto format = reader.string("format");
+  if (!format)
+    return format.takeError();
+  if (*format != kFormat)
+    return makeError(source + ": artifact format '" + *format + "' is not '" + kFormat +
+                     "'; recompile it with this tmc");
+  Manifest manifest;
+  for (auto [field, key] : {std::pair<std::string *, const char *>{&manifest.tmcVersion,
+                                                                   "tmc_version"},
+                            {&manifest.target, "target"},
+                            {&manifest.library, "library"},
+                            {&manifest.graph, "graph"}}) {
+    auto text = reader.string(key);
+    if (!text)
+      return text.takeError();
+    *field = *text;
+  }
+  auto params = specsFromJson(reader, "params");
+  if (!params)
+    return params.takeError();
+  manifest.params = std::move(*params);
+
+  auto entries = reader.array("entry_points");
+  if (!entries)
+    return entries.takeError();
+  for (auto [i, entryJson] : llvm::enumerate(**entries)) {
+    std::string where = source.str() + ".entry_points[" + std::to_string(i) + "]";
+    if (!entryJson.is_object())
+      return makeError(where + ": expected an object");
+    Reader entryReader(entryJson, where);
+    EntryPoint entry;
+    auto name = entryReader.string("name");
+    auto symbol = entryReader.string("symbol");
+    auto inputs = specsFromJson(entryReader, "inputs");
+    auto results = specsFromJson(entryReader, "results");
+    auto paramNames = entryReader.array("params");
+    if (!name)
+      return name.takeError();
+    if (!symbol)
+      return symbol.takeError();
+    if (!inputs)
+      return inputs.takeError();
+    if (!results)
+      return results.takeError();
+    if (!paramNames)
+      return paramNames.takeError();
+    entry.name = *name;
+    entry.symbol = *symbol;
+    entry.inputs = std::move(*inputs);
+    entry.results = std::move(*results);
+    for (const json &param : **paramNames) {
+      if (!param.is_string() || !manifest.findParam(param.get<std::string>()))
+        return makeError(where + ": params must name weights listed in 'params'");
+      entry.params.push_back(param.get<std::string>());
+    }
+    manifest.entryPoints.push_back(std::move(entry));
+  }
+  return manifest;
+}
+
+Expected<Manifest> Manifest::load(StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer)
+    return makeError(path + ": cannot read: " + buffer.getError().message() +
+                     " (is this a tmc artifact directory?)");
+  json value = json::parse((*buffer)->getBuffer().begin(), (*buffer)->getBuffer().end(),
+                           nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded())
+    return makeError(path + ": not valid JSON; the artifact is corrupt, recompile it");
+  return fromJson(value, path);
+}

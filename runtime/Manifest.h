@@ -1,0 +1,66 @@
+//===- Manifest.h - an artifact's manifest.json -----------------*- C++ -*-===//
+//
+// What `tmc compile` promises and `tmc run` checks: the tmc version and
+// target an artifact was built by and for, its entry points with argument and
+// result shapes (-1 for a dynamic dimension), and every weight it reads.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TMC_RUNTIME_MANIFEST_H
+#define TMC_RUNTIME_MANIFEST_H
+
+#include "runtime/Safetensors.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace tmc::rt {
+
+constexpr int64_t kDynamic = -1;
+
+struct TensorSpec {
+  std::string name;
+  DType dtype;
+  std::vector<int64_t> shape; // kDynamic marks a dynamic dimension
+};
+
+struct EntryPoint {
+  std::string name;   // the function's name in the tmc program
+  std::string symbol; // `tmc_entry_<name>` in the shared library
+  std::vector<TensorSpec> inputs;
+  std::vector<std::string> params; // weights passed after the inputs, in order
+  std::vector<TensorSpec> results;
+};
+
+struct Manifest {
+  static constexpr const char *kFormat = "tmc-artifact/1";
+  static constexpr const char *kFileName = "manifest.json";
+
+  std::string tmcVersion;
+  std::string target;  // "cpu"
+  std::string library; // shared object, relative to the artifact directory
+  std::string graph;   // the tmc-dialect program, for the reference executor
+  std::vector<EntryPoint> entryPoints;
+  std::vector<TensorSpec> params;
+
+  const EntryPoint *findEntryPoint(llvm::StringRef name) const;
+  const TensorSpec *findParam(llvm::StringRef name) const;
+
+  nlohmann::json toJson() const;
+  /// Parses and validates; errors name `source` and the offending field.
+  static llvm::Expected<Manifest> fromJson(const nlohmann::json &json,
+                                           llvm::StringRef source);
+  static llvm::Expected<Manifest> load(llvm::StringRef path);
+};
+
+/// "[-1, 64]" style text for messages.
+std::string shapeToString(llvm::ArrayRef<int64_t> shape);
+
+} // namespace tmc::rt
+
+#endif // TMC_RUNTIME_MANIFEST_H

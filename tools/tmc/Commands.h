@@ -1,0 +1,29 @@
+//===- Commands.h - the tmc driver's commands -------------------*- C++ -*-===//
+//
+// Each command is a cl::SubCommand whose options live in its own file, plus
+// the function that runs it after the command line is parsed.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TMC_TOOLS_TMC_COMMANDS_H
+#define TMC_TOOLS_TMC_COMMANDS_H
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Error.h"
+
+namespace tmc::driver {
+
+extern llvm::cl::SubCommand compileCommand;
+extern llvm::cl::SubCommand runCommand;
+extern llvm::cl::SubCommand initWeightsCommand;
+
+int runCompile();
+int runRun();
+int runInitWeights();
+
+/// Prints "tmc <command>: error: <message>" and returns exit code 1.
+int reportError(llvm::StringRef command, llvm::Error error);
+
+} // namespace tmc::driver
+
+#endif // TMC_TOOLS_TMC_COMMANDS_H
