@@ -22,3 +22,9 @@ if config.have_cuda_toolkit:
     # gpu-module-to-binary finds ptxas under the toolkit root.
     config.available_features.add("cuda")
     config.substitutions.append(("%cuda_root", config.cuda_root))
+
+# End-to-end numerics need the LibTorch executor and Python's torch/transformers.
+config.substitutions.append(("%tmc_python", config.python))
+config.substitutions.append(("%reference", os.path.join(config.tmc_src_root, "scripts", "reference")))
+if config.enable_torch:
+    config.available_features.add("torch")

@@ -376,14 +376,14 @@ def Tmc_ReshapeOp : Tmc_Op<"reshape", [Pure]> {
     order. The element count must not change.
 
     ```mlir
-    %y = tmc.reshape %x [%b, %s] : tensor<?x?x64xf32> -> tensor<?x?x4x16xf32>
+    %y = tmc.reshape %x sizes [%b, %s] : tensor<?x?x64xf32> -> tensor<?x?x4x16xf32>
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, Variadic<Index>:$dynamic_sizes,
                        Tmc_ModulePathAttr:$path);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
-    $input (`[` $dynamic_sizes^ `]`)? (`at` $path^)? attr-dict
+    $input (`sizes` `[` $dynamic_sizes^ `]`)? (`at` $path^)? attr-dict
     `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;

@@ -10,6 +10,9 @@
 
 #include "runtime/Artifact.h"
 #include "tools/tmc/Commands.h"
+#ifdef TMC_ENABLE_TORCH
+#include "tools/tmc/TorchBackend.h"
+#endif
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
@@ -34,6 +37,9 @@ cl::opt<std::string> inputIds("input-ids", cl::Required, cl::sub(runCommand),
                                        "of equal length (\"1,2,3;4,5,6\")"));
 cl::opt<std::string> entryName("entry", cl::init("forward"), cl::sub(runCommand),
                                cl::desc("Entry point to run"));
+cl::opt<std::string> backend("backend", cl::init("compiled"), cl::sub(runCommand),
+                             cl::desc("compiled (the artifact's code) or torch (its graph, "
+                                      "run by the LibTorch reference executor)"));
 cl::opt<std::string> outputPath("output", cl::sub(runCommand),
                                 cl::desc("Write the first result (logits) as a .npy file"),
                                 cl::value_desc("logits.npy"));
@@ -97,7 +103,18 @@ llvm::Error run() {
   auto ids = parseInputIds(inputIds);
   if (!ids)
     return ids.takeError();
-  auto results = artifact->run(entryName, {*ids});
+  llvm::Expected<std::vector<HostTensor>> results = std::vector<HostTensor>();
+  if (backend == "compiled") {
+    results = artifact->run(entryName, {*ids});
+  } else if (backend == "torch") {
+#ifdef TMC_ENABLE_TORCH
+    results = tmc::driver::runGraphWithTorch(*artifact, *checkpoint, entryName, {*ids});
+#else
+    return makeError("--backend=torch needs a tmc built with LibTorch (-DTMC_ENABLE_TORCH=ON)");
+#endif
+  } else {
+    return makeError("--backend=" + backend + " is not one of: compiled, torch");
+  }
   if (!results)
     return results.takeError();
   if (results->empty())

@@ -60,25 +60,24 @@ struct ConcatToInsertSlices : OpRewritePattern<ConcatOp> {
     Location loc = op.getLoc();
     auto type = op.getType();
     int64_t rank = type.getRank(), dim = normalize(op.getDim(), rank);
-    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, op.getInputs()[0]);
-    Value total = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    // Offsets of each input along `dim`; the last one is the total size.
+    SmallVector<Value> offsets{arith::ConstantIndexOp::create(rewriter, loc, 0)};
     for (Value input : op.getInputs())
-      total = arith::AddIOp::create(rewriter, loc, total,
-                                    tensor::DimOp::create(rewriter, loc, input, dim));
-    sizes[dim] = total;
+      offsets.push_back(arith::AddIOp::create(rewriter, loc, offsets.back(),
+                                              tensor::DimOp::create(rewriter, loc, input, dim)));
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, op.getInputs()[0]);
+    sizes[dim] = type.isDynamicDim(dim) ? OpFoldResult(offsets.back())
+                                        : rewriter.getIndexAttr(type.getDimSize(dim));
     Value result = emptyTensor(rewriter, loc, sizes, type.getElementType());
-    Value offset = arith::ConstantIndexOp::create(rewriter, loc, 0);
     SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
-    for (Value input : op.getInputs()) {
-      SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
-      offsets[dim] = offset;
-      SmallVector<OpFoldResult> inputSizes = tensor::getMixedSizes(rewriter, loc, input);
-      result = tensor::InsertSliceOp::create(rewriter, loc, input, result, offsets,
-                                             inputSizes, strides);
-      offset = arith::AddIOp::create(rewriter, loc, offset,
-                                     tensor::DimOp::create(rewriter, loc, input, dim));
+    for (auto [input, offset] : llvm::zip(op.getInputs(), offsets)) {
+      SmallVector<OpFoldResult> inputOffsets(rank, rewriter.getIndexAttr(0));
+      inputOffsets[dim] = offset;
+      result = tensor::InsertSliceOp::create(rewriter, loc, input, result, inputOffsets,
+                                             tensor::getMixedSizes(rewriter, loc, input),
+                                             strides);
     }
-    rewriter.replaceOp(op, tensor::CastOp::create(rewriter, loc, type, result).getResult());
+    rewriter.replaceOp(op, result);
     return success();
   }
 };

@@ -85,3 +85,187 @@ func.func @rank(%x: tensor<2x5x176xf32>, %w: tensor<64x176xf32>) {
   %y = tmc.linear %x, %w : (tensor<2x5x176xf32>, tensor<64x176xf32>) -> tensor<10x64xf32>
   return
 }
+
+// -----
+
+func.func @broadcast(%x: tensor<?x8xf32>, %y: tensor<4xf32>) {
+  // expected-error @+1 {{operand 'tensor<4xf32>' does not broadcast to the result 'tensor<?x8xf32>'}}
+  %0 = tmc.add %x, %y : (tensor<?x8xf32>, tensor<4xf32>) -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @broadcast_rank(%x: tensor<2x8xf32>, %y: tensor<3x2x8xf32>) {
+  // expected-error @+1 {{operand 'tensor<3x2x8xf32>' has a higher rank than the result 'tensor<2x8xf32>'}}
+  %0 = tmc.mul %x, %y : (tensor<2x8xf32>, tensor<3x2x8xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_twice(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{dimension -1 is reduced twice}}
+  %0 = tmc.sum %x dims = [1, -1] : tensor<4x8xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_shape(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{result dimension 1 must be 1, got 'tensor<4x8xf32>'}}
+  %0 = tmc.mean %x dims = [1] keepdim : tensor<4x8xf32> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_dim(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{dimension 2 is out of range for rank 2}}
+  %0 = tmc.softmax %x dim = 2 : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_table(%ids: tensor<?xi64>, %t: tensor<256xf32>) {
+  // expected-error @+1 {{table must be [vocab, hidden], got 'tensor<256xf32>'}}
+  %0 = tmc.embedding %ids, %t : (tensor<?xi64>, tensor<256xf32>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_k(%a: tensor<?x4x16xf32>, %b: tensor<?x8x4xf32>) {
+  // expected-error @+1 {{contraction sizes differ: lhs has 16 columns, rhs has 8 rows}}
+  %0 = tmc.matmul %a, %b : (tensor<?x4x16xf32>, tensor<?x8x4xf32>) -> tensor<?x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @norm_weight(%x: tensor<?x64xf32>, %w: tensor<32xf32>) {
+  // expected-error @+1 {{weight dimension 0 must be 64, got 'tensor<32xf32>'}}
+  %0 = tmc.rms_norm %x, %w eps = 1.0e-6 : (tensor<?x64xf32>, tensor<32xf32>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @norm_eps(%x: tensor<?x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{eps must be >= 0, got -1.000000e+00}}
+  %0 = tmc.layer_norm %x, %w eps = -1.0 : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @rope_odd(%x: tensor<?x4x?x16xf32>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{rotary_dim must be positive and even, got 7}}
+  %0 = tmc.rope %x, %p theta = 1.0e4 rotary_dim = 7 : (tensor<?x4x?x16xf32>, tensor<?xi64>) -> tensor<?x4x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @rope_wide(%x: tensor<?x4x?x16xf32>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{rotary_dim 32 exceeds head_dim 16}}
+  %0 = tmc.rope %x, %p theta = 1.0e4 rotary_dim = 32 : (tensor<?x4x?x16xf32>, tensor<?xi64>) -> tensor<?x4x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @rope_positions(%x: tensor<?x4x8x16xf32>, %p: tensor<4xi64>) {
+  // expected-error @+1 {{positions dimension 0 must be 8, got 'tensor<4xi64>'}}
+  %0 = tmc.rope %x, %p theta = 1.0e4 rotary_dim = 16 : (tensor<?x4x8x16xf32>, tensor<4xi64>) -> tensor<?x4x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @gqa(%q: tensor<?x4x?x16xf32>, %k: tensor<?x3x?x16xf32>) {
+  // expected-error @+1 {{query heads (4) must be a multiple of key/value heads (3)}}
+  %0 = tmc.attention %q, %k, %k scale = 0.25 causal : (tensor<?x4x?x16xf32>, tensor<?x3x?x16xf32>, tensor<?x3x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_head_dim(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x8xf32>) {
+  // expected-error @+1 {{key dimension 3 must be 16, got 'tensor<?x2x?x8xf32>'}}
+  %0 = tmc.attention %q, %k, %k scale = 0.25 causal : (tensor<?x4x?x16xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>) -> tensor<?x4x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @window_needs_causal(%q: tensor<?x4x?x16xf32>) {
+  // expected-error @+1 {{sliding_window needs causal attention}}
+  %0 = tmc.attention %q, %q, %q scale = 0.25 sliding_window = 4 : (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @key_mask(%q: tensor<?x4x?x16xf32>, %m: tensor<?xi64>) {
+  // expected-error @+1 {{key_mask must have rank 2, got 'tensor<?xi64>'}}
+  %0 = tmc.attention %q, %q, %q mask %m scale = 0.25 causal : (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?xi64>) -> tensor<?x4x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_sizes(%x: tensor<?x64xf32>) {
+  // expected-error @+1 {{needs one size operand per dynamic result dimension (1), got 0}}
+  %0 = tmc.reshape %x : tensor<?x64xf32> -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<4x64xf32>) {
+  // expected-error @+1 {{cannot reshape 256 elements into 128}}
+  %0 = tmc.reshape %x : tensor<4x64xf32> -> tensor<2x64xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_perm(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{permutation is not a permutation of 0..1}}
+  %0 = tmc.transpose %x permutation = [0, 0] : tensor<2x3xf32> -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @concat_total(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{result dimension 1 must be 6, got 'tensor<2x5xf32>'}}
+  %0 = tmc.concat %a, %a dim = 1 : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @slice_range(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{range exceeds dimension 1 of size 8}}
+  %0 = tmc.slice %x dim = 1 start = 4 end = 12 : tensor<2x8xf32> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @slice_step(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{step must be positive, got 0}}
+  %0 = tmc.slice %x dim = 1 start = 0 step = 0 : tensor<2x8xf32> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @split_sizes(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{sizes add up to 7 but dimension 1 has 8}}
+  %0:2 = tmc.split %x dim = 1 sizes = [3, 4] : tensor<2x8xf32> -> tensor<2x3xf32>, tensor<2x4xf32>
+  return
+}

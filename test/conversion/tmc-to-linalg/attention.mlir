@@ -1,0 +1,90 @@
+// RUN: tmc-opt %s -convert-tmc-to-linalg -split-input-file | FileCheck %s
+
+// Eager attention with GQA (4 query heads read 2 kv heads through
+// `h floordiv 2`), softcap, causal + sliding-window + padding masks.
+// CHECK-DAG: #[[Q:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
+// CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 2, d3, d4)>
+// CHECK-DAG: #[[S:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[V:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 2, d4, d3)>
+// CHECK-DAG: #[[PAD:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+// CHECK-LABEL: func.func @attention(
+// CHECK-SAME:      %[[QA:.*]]: tensor<?x4x?x16xf32>, %[[KA:.*]]: tensor<?x2x?x16xf32>, %[[VA:.*]]: tensor<?x2x?x16xf32>, %[[MASK:.*]]: tensor<?x?xi64>)
+// CHECK:         %[[SCORES:.*]] = linalg.generic {indexing_maps = [#[[Q]], #[[K]], #[[S]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[QA]], %[[KA]] :
+// The queries are the last seq_q positions: query i sees keys up to i + seq_kv - seq_q.
+// CHECK:         %[[PAST:.*]] = arith.subi %{{.*}}, %{{.*}} : index
+// CHECK:         %[[MASKED:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[PAD]], #{{.*}}]{{.*}} ins(%[[SCORES]], %[[MASK]] :
+// CHECK:           arith.mulf %{{.*}}, %{{.*}} : f32
+// CHECK:           arith.divf
+// CHECK:           math.tanh
+// CHECK:           %[[I:.*]] = linalg.index 2
+// CHECK:           %[[J:.*]] = linalg.index 3
+// CHECK:           %[[LAST:.*]] = arith.addi %[[I]], %[[PAST]]
+// CHECK:           %[[FUTURE:.*]] = arith.cmpi sgt, %[[J]], %[[LAST]]
+// CHECK:           %[[FIRST:.*]] = arith.subi %[[LAST]], %{{.*}}
+// CHECK:           %[[OLD:.*]] = arith.cmpi sle, %[[J]], %[[FIRST]]
+// CHECK:           arith.cmpi eq, %{{.*}}, %{{.*}} : i64
+// CHECK:           arith.select %{{.*}}, %{{.*}}, %{{.*}} : f32
+// Softmax over keys; a row with no visible key yields zeros.
+// CHECK:         %[[MAX:.*]] = linalg.generic {{.*}} ins(%[[MASKED]] : tensor<?x4x?x?xf32>) outs(%{{.*}} : tensor<?x4x?x1xf32>)
+// CHECK:           arith.maximumf
+// CHECK:         linalg.generic {{.*}} ins(%[[MASKED]], %[[MAX]] :
+// CHECK:           arith.cmpf oeq
+// CHECK:           math.exp
+// CHECK:         linalg.generic
+// CHECK:           arith.addf
+// CHECK:         %[[PROBS:.*]] = linalg.generic
+// CHECK:           arith.divf
+// CHECK:         %[[OUT:.*]] = linalg.generic {indexing_maps = [#[[Q]], #[[V]], #[[S]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[PROBS]], %[[VA]] :
+// CHECK:         return %[[OUT]]
+func.func @attention(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>, %m: tensor<?x?xi64>) -> tensor<?x4x?x16xf32> {
+  %o = tmc.attention %q, %k, %v mask %m scale = 0.25 causal sliding_window = 4 softcap = 50.0
+      : (tensor<?x4x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x?xi64>) -> tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// Bidirectional attention has no position mask at all.
+// CHECK-LABEL: func.func @bidirectional(
+// CHECK-NOT:     arith.cmpi sgt
+// CHECK-NOT:     math.tanh
+// CHECK:         math.exp
+func.func @bidirectional(%q: tensor<2x4x8x16xf32>, %k: tensor<2x4x8x16xf32>, %v: tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32> {
+  %o = tmc.attention %q, %k, %v scale = 0.25
+      : (tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  return %o : tensor<2x4x8x16xf32>
+}
+
+// -----
+
+// rope: angles in f32 from theta ** (2i / rotary_dim); rotate_half pairs d
+// with d +- rotary_dim/2; features past rotary_dim pass through.
+// CHECK-DAG: #[[POS:.*]] = affine_map<(d0, d1, d2, d3) -> (d2)>
+// CHECK-LABEL: func.func @rope_partial(
+// CHECK-SAME:      %[[X:.*]]: tensor<?x4x?x16xf32>, %[[P:.*]]: tensor<?xi64>)
+// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #[[POS]], #{{.*}}]{{.*}} ins(%[[X]], %[[P]] :
+// CHECK:           %[[D:.*]] = linalg.index 3
+// CHECK:           %[[ROTATED:.*]] = arith.cmpi slt, %[[D]], %c8
+// CHECK:           arith.remui %[[D]], %c4
+// CHECK:           math.powf %{{.*}}, %{{.*}} : f32
+// CHECK:           math.cos
+// CHECK:           math.sin
+// CHECK:           tensor.extract %[[X]]
+// CHECK:           arith.select %[[ROTATED]]
+func.func @rope_partial(%x: tensor<?x4x?x16xf32>, %p: tensor<?xi64>) -> tensor<?x4x?x16xf32> {
+  %y = tmc.rope %x, %p theta = 1.0e+04 rotary_dim = 8 : (tensor<?x4x?x16xf32>, tensor<?xi64>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// The interleaved form pairs 2i with 2i+1 and positions may be per batch.
+// CHECK-DAG: #[[BPOS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2)>
+// CHECK-LABEL: func.func @rope_interleaved(
+// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #[[BPOS]], #{{.*}}]
+// CHECK:           arith.divui %{{.*}}, %c2
+// CHECK:           arith.remui %{{.*}}, %c2
+func.func @rope_interleaved(%x: tensor<?x4x?x16xf32>, %p: tensor<?x?xi64>) -> tensor<?x4x?x16xf32> {
+  %y = tmc.rope %x, %p theta = 1.0e+04 rotary_dim = 16 interleaved : (tensor<?x4x?x16xf32>, tensor<?x?xi64>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
