@@ -21,6 +21,9 @@ int runCompile();
 int runRun();
 int runInitWeights();
 
+/// Prints the one-line usage error and returns exit code 2.
+int usageError(const llvm::Twine &message);
+
 /// Prints "tmc <command>: error: <message>" and returns exit code 1.
 int reportError(llvm::StringRef command, llvm::Error error);
 

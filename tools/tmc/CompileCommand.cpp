@@ -43,9 +43,9 @@ cl::SubCommand compileCommand("compile", "compile a model ahead of time for a ta
 namespace {
 using tmc::driver::compileCommand;
 
-cl::opt<std::string> inputPath(cl::Positional, cl::Required, cl::sub(compileCommand),
+cl::opt<std::string> inputPath(cl::Positional, cl::sub(compileCommand),
                                cl::desc("<graph.mlir>"));
-cl::opt<std::string> outputDir("o", cl::Required, cl::sub(compileCommand),
+cl::opt<std::string> outputDir("o", cl::sub(compileCommand),
                                cl::desc("Artifact directory to write"),
                                cl::value_desc("ARTIFACT_DIR"));
 cl::opt<std::string> target("target", cl::init("cpu"), cl::sub(compileCommand),
@@ -285,6 +285,10 @@ llvm::Error compile() {
 } // namespace
 
 int tmc::driver::runCompile() {
+  if (inputPath.empty())
+    return usageError("compile needs an input graph (tmc compile <graph.mlir> -o ARTIFACT_DIR)");
+  if (outputDir.empty())
+    return usageError("compile needs -o ARTIFACT_DIR");
   if (llvm::Error error = compile())
     return reportError("compile", std::move(error));
   return 0;

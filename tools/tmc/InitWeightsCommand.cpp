@@ -39,9 +39,9 @@ cl::SubCommand initWeightsCommand("init-weights", "write a deterministic random 
 namespace {
 using tmc::driver::initWeightsCommand;
 
-cl::opt<std::string> graphPath(cl::Positional, cl::Required, cl::sub(initWeightsCommand),
+cl::opt<std::string> graphPath(cl::Positional, cl::sub(initWeightsCommand),
                                cl::desc("<graph.mlir> (its tmc.param declarations)"));
-cl::opt<std::string> outputPath("o", cl::Required, cl::sub(initWeightsCommand),
+cl::opt<std::string> outputPath("o", cl::sub(initWeightsCommand),
                                 cl::desc("Checkpoint to write"),
                                 cl::value_desc("model.safetensors"));
 cl::opt<uint64_t> seed("seed", cl::init(0), cl::sub(initWeightsCommand),
@@ -139,6 +139,10 @@ llvm::Error initWeights() {
 } // namespace
 
 int tmc::driver::runInitWeights() {
+  if (graphPath.empty())
+    return usageError("init-weights needs an input graph (tmc init-weights <graph.mlir> -o model.safetensors)");
+  if (outputPath.empty())
+    return usageError("init-weights needs -o model.safetensors");
   if (llvm::Error error = initWeights())
     return reportError("init-weights", std::move(error));
   return 0;

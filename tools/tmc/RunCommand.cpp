@@ -27,12 +27,12 @@ cl::SubCommand runCommand("run", "run a compiled artifact on a checkpoint");
 namespace {
 using tmc::driver::runCommand;
 
-cl::opt<std::string> artifactDir(cl::Positional, cl::Required, cl::sub(runCommand),
+cl::opt<std::string> artifactDir(cl::Positional, cl::sub(runCommand),
                                  cl::desc("<artifact-dir>"));
-cl::opt<std::string> weightsPath("weights", cl::Required, cl::sub(runCommand),
+cl::opt<std::string> weightsPath("weights", cl::sub(runCommand),
                                  cl::desc("Checkpoint: a .safetensors file or a directory "
                                           "(model.safetensors or a sharded index)"));
-cl::opt<std::string> inputIds("input-ids", cl::Required, cl::sub(runCommand),
+cl::opt<std::string> inputIds("input-ids", cl::sub(runCommand),
                               cl::desc("Token ids, comma separated; ';' separates batch rows "
                                        "of equal length (\"1,2,3;4,5,6\")"));
 cl::opt<std::string> entryName("entry", cl::init("forward"), cl::sub(runCommand),
@@ -127,6 +127,12 @@ llvm::Error run() {
 } // namespace
 
 int tmc::driver::runRun() {
+  if (artifactDir.empty())
+    return usageError("run needs an artifact directory (tmc run ARTIFACT_DIR --weights W --input-ids ...)");
+  if (weightsPath.empty())
+    return usageError("run needs --weights <checkpoint>");
+  if (inputIds.empty())
+    return usageError("run needs --input-ids (e.g. --input-ids 1,2,3)");
   if (llvm::Error error = run())
     return reportError("run", std::move(error));
   return 0;

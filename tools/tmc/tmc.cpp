@@ -63,11 +63,15 @@ std::string commandNames() {
   return names;
 }
 
-int usageError(const llvm::Twine &message) {
+} // namespace
+
+int tmc::driver::usageError(const llvm::Twine &message) {
   llvm::errs() << "tmc: error: " << message << " (usage: tmc <" << commandNames()
                << "> [options]; see 'tmc --help')\n";
   return kExitUsage;
 }
+
+namespace {
 
 void printVersion(llvm::raw_ostream &os) {
   os << "tmc " << TMC_VERSION << " (MLIR/LLVM " << TMC_LLVM_VERSION << ")\n";
@@ -97,7 +101,7 @@ int tmc::driver::reportError(llvm::StringRef command, llvm::Error error) {
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   if (argc < 2)
-    return usageError("no command given");
+    return tmc::driver::usageError("no command given");
 
   llvm::StringRef first = argv[1];
   if (first == "--help" || first == "-help" || first == "-h") {
@@ -109,10 +113,10 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (first.starts_with("-"))
-    return usageError("unknown option '" + first + "'");
+    return tmc::driver::usageError("unknown option '" + first + "'");
   const Command *command = findCommand(first);
   if (!command)
-    return usageError("unknown command '" + first + "'");
+    return tmc::driver::usageError("unknown command '" + first + "'");
   if (!command->run) {
     llvm::errs() << "tmc " << command->name << ": not available in this build yet; it "
                  << "arrives with issue " << command->ownerIssue << "\n";
@@ -124,10 +128,11 @@ int main(int argc, char **argv) {
   std::string errors;
   llvm::raw_string_ostream errorStream(errors);
   if (!cl::ParseCommandLineOptions(argc, argv, command->summary, &errorStream)) {
-    llvm::StringRef firstLine = llvm::StringRef(errors).split('\n').first.trim();
-    firstLine.consume_front(argv[0]);
-    firstLine.consume_front(":");
-    return usageError(firstLine.trim());
+    // "tmc: Unknown command line argument '--x'.  Try: 'tmc --help'" -> the middle.
+    llvm::StringRef message = llvm::StringRef(errors).split('\n').first.trim();
+    message.consume_front("tmc:");
+    message = message.split("  Try:").first.trim();
+    return tmc::driver::usageError(message);
   }
   return command->run();
 }

@@ -1,0 +1,49 @@
+// RUN: tmc-opt %s -tmc-linalg-to-blas -split-input-file | FileCheck %s
+
+// C += A B^T with B in checkpoint layout: one sgemm, row-major, B transposed,
+// beta = 1 so linalg's accumulate semantics hold; lda/ldb/ldc are the leading strides.
+// CHECK-LABEL: func.func private @cblas_sgemm(i32, i32, i32, i32, i32, i32, f32, !llvm.ptr, i32, !llvm.ptr, i32, f32, !llvm.ptr, i32)
+// CHECK-LABEL: func.func @linear(
+// CHECK-SAME:      %[[A:.*]]: memref<?x64xf32>, %[[B:.*]]: memref<176x64xf32>, %[[C:.*]]: memref<?x176xf32>)
+// CHECK:         memref.extract_aligned_pointer_as_index %[[A]]
+// CHECK:         llvm.inttoptr
+// CHECK-DAG:     %[[ROW_MAJOR:.*]] = arith.constant 101 : i32
+// CHECK-DAG:     %[[NO_TRANS:.*]] = arith.constant 111 : i32
+// CHECK-DAG:     %[[TRANS:.*]] = arith.constant 112 : i32
+// CHECK-DAG:     %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK:         call @cblas_sgemm(%[[ROW_MAJOR]], %[[NO_TRANS]], %[[TRANS]], %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]], %{{.*}}, %{{.*}})
+// CHECK-NOT:     linalg.matmul
+func.func @linear(%a: memref<?x64xf32>, %b: memref<176x64xf32>, %c: memref<?x176xf32>) {
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<?x64xf32>, memref<176x64xf32>) outs(%c : memref<?x176xf32>)
+  return
+}
+
+// -----
+
+// batch_matmul: one sgemm per batch in an scf.for, pointers advanced by the
+// batch stride.
+// CHECK-LABEL: func.func @batched(
+// CHECK:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:           arith.muli %[[I]], %{{.*}} : index
+// CHECK:           llvm.getelementptr %{{.*}}[%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+// CHECK:           func.call @cblas_sgemm
+// CHECK:         }
+// CHECK-NOT:     linalg.batch_matmul
+func.func @batched(%a: memref<?x?x16xf32>, %b: memref<?x16x?xf32>, %c: memref<?x?x?xf32>) {
+  linalg.batch_matmul ins(%a, %b : memref<?x?x16xf32>, memref<?x16x?xf32>) outs(%c : memref<?x?x?xf32>)
+  return
+}
+
+// -----
+
+// Not sgemm's business: f64, and a view whose innermost stride is not 1.
+// CHECK-LABEL: func.func @left_alone(
+// CHECK-NOT:     cblas_sgemm
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x4xf64>, memref<4x4xf64>)
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x4xf32, strided<[1, 4]>>, memref<4x4xf32>)
+func.func @left_alone(%a: memref<4x4xf64>, %c: memref<4x4xf64>, %t: memref<4x4xf32, strided<[1, 4]>>, %d: memref<4x4xf32>) {
+  linalg.matmul ins(%a, %a : memref<4x4xf64>, memref<4x4xf64>) outs(%c : memref<4x4xf64>)
+  linalg.matmul ins(%t, %d : memref<4x4xf32, strided<[1, 4]>>, memref<4x4xf32>) outs(%d : memref<4x4xf32>)
+  return
+}

@@ -1,0 +1,2 @@
+// Weights but no public function: nothing to export.
+tmc.param @w : tensor<4xf32>
