@@ -15,7 +15,11 @@
 #endif
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <functional>
 
 namespace cl = llvm::cl;
 using namespace tmc::rt;
@@ -40,6 +44,10 @@ cl::opt<std::string> entryName("entry", cl::init("forward"), cl::sub(runCommand)
 cl::opt<std::string> backend("backend", cl::init("compiled"), cl::sub(runCommand),
                              cl::desc("compiled (the artifact's code) or torch (its graph, "
                                       "run by the LibTorch reference executor)"));
+cl::opt<unsigned> repeat("repeat", cl::init(1), cl::sub(runCommand),
+                         cl::desc("Run the entry point this many times (for timing)"));
+cl::opt<bool> stats("stats", cl::sub(runCommand),
+                    cl::desc("Print the median run time and tokens/s on stderr"));
 cl::opt<std::string> outputPath("output", cl::sub(runCommand),
                                 cl::desc("Write the first result (logits) as a .npy file"),
                                 cl::value_desc("logits.npy"));
@@ -103,17 +111,40 @@ llvm::Error run() {
   auto ids = parseInputIds(inputIds);
   if (!ids)
     return ids.takeError();
-  llvm::Expected<std::vector<HostTensor>> results = std::vector<HostTensor>();
+  std::function<llvm::Expected<std::vector<HostTensor>>()> runOnce;
   if (backend == "compiled") {
-    results = artifact->run(entryName, {*ids});
+    runOnce = [&] { return artifact->run(entryName, {*ids}); };
   } else if (backend == "torch") {
 #ifdef TMC_ENABLE_TORCH
-    results = tmc::driver::runGraphWithTorch(*artifact, *checkpoint, entryName, {*ids});
+    runOnce = [&] {
+      return tmc::driver::runGraphWithTorch(*artifact, *checkpoint, entryName, {*ids});
+    };
 #else
     return makeError("--backend=torch needs a tmc built with LibTorch (-DTMC_ENABLE_TORCH=ON)");
 #endif
   } else {
     return makeError("--backend=" + backend + " is not one of: compiled, torch");
+  }
+  if (repeat == 0)
+    return makeError("--repeat must be at least 1");
+  llvm::Expected<std::vector<HostTensor>> results = std::vector<HostTensor>();
+  std::vector<double> milliseconds;
+  for (unsigned i = 0; i < repeat; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    results = runOnce();
+    if (!results)
+      return results.takeError();
+    milliseconds.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+  if (stats) {
+    std::sort(milliseconds.begin(), milliseconds.end());
+    double median = milliseconds[milliseconds.size() / 2];
+    llvm::errs() << llvm::formatv("run: {0} backend, median {1:f2} ms over {2} runs, "
+                                  "{3} tokens, {4:f1} tokens/s\n",
+                                  backend.getValue(), median, repeat.getValue(),
+                                  ids->numElements(), ids->numElements() / median * 1e3);
   }
   if (!results)
     return results.takeError();
