@@ -78,12 +78,7 @@ def main():
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--tokens", type=int, default=128)
-    p.add_argument("--hidden", type=int, default=1024)
-    p.add_argument("--layers", type=int, default=8)
-    p.add_argument("--heads", type=int, default=16)
-    p.add_argument("--kv-heads", type=int, default=8)
-    p.add_argument("--intermediate", type=int, default=2816)
-    p.add_argument("--vocab", type=int, default=32000)
+    llama_graph.add_model_arguments(p)
     a = p.parse_args()
     TOKENS = a.tokens
     torch.set_num_threads(a.threads)
@@ -91,7 +86,6 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="tmc-bench-") as work:
         graph = os.path.join(work, "llama.mlir")
-        a.output, a.eps, a.rope_theta = graph, 1e-6, 10000.0
         with open(graph, "w") as f:
             f.write(llama_graph.graph(a))
         weights = os.path.join(work, "model.safetensors")
@@ -104,7 +98,7 @@ def main():
         artifact = os.path.join(work, "artifact")
         config = dict(vocab_size=a.vocab, hidden_size=a.hidden, intermediate_size=a.intermediate,
                       num_hidden_layers=a.layers, num_attention_heads=a.heads,
-                      num_key_value_heads=a.kv_heads, rms_norm_eps=1e-6, rope_theta=10000.0,
+                      num_key_value_heads=a.kv_heads, rms_norm_eps=a.eps, rope_theta=a.rope_theta,
                       tie_word_embeddings=False, max_position_embeddings=max(2048, a.tokens))
         params = sum(t.numel() for t in load_file(weights).values())
         print(f"Llama hidden {a.hidden}, {a.layers} layers, {a.heads}/{a.kv_heads} heads, "

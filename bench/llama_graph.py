@@ -111,8 +111,8 @@ def graph(a):
     return "\n".join(lines) + "\n"
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_model_arguments(p):
+    """The Llama size flags, shared with the benchmarks that build this graph."""
     p.add_argument("--hidden", type=int, default=1024)
     p.add_argument("--layers", type=int, default=8)
     p.add_argument("--heads", type=int, default=16)
@@ -121,6 +121,11 @@ def main():
     p.add_argument("--vocab", type=int, default=32000)
     p.add_argument("--eps", type=float, default=1e-6)
     p.add_argument("--rope-theta", type=float, default=10000.0)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_model_arguments(p)
     p.add_argument("-o", "--output", required=True)
     a = p.parse_args()
     with open(a.output, "w") as f:

@@ -28,3 +28,5 @@ config.substitutions.append(("%tmc_python", config.python))
 config.substitutions.append(("%reference", os.path.join(config.tmc_src_root, "scripts", "reference")))
 if config.enable_torch:
     config.available_features.add("torch")
+# The source tree, for tests that run scripts over files in it (models/<name>/...).
+config.substitutions.append(("%tmc_src", config.tmc_src_root))

@@ -115,6 +115,25 @@ struct RopeToGeneric : OpRewritePattern<RopeOp> {
   }
 };
 
+/// result[d0..d3] = sum over d4 of lhs[lhsMap] * rhs[rhsMap], in a 5-D loop nest.
+Value contractOverLast(OpBuilder &b, Location loc, RankedTensorType resultType,
+                       ArrayRef<OpFoldResult> sizes, Value lhs, Value rhs, AffineMap lhsMap,
+                       AffineMap rhsMap) {
+  Type elementType = resultType.getElementType();
+  Value init = filledTensor(b, loc, sizes, elementType, b.getFloatAttr(elementType, 0.0));
+  auto par = utils::IteratorType::parallel, red = utils::IteratorType::reduction;
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{resultType}, ValueRange{lhs, rhs}, ValueRange{init},
+             {lhsMap, rhsMap, AffineMap::getMultiDimIdentityMap(5, b.getContext()).getMajorSubMap(4)},
+             {par, par, par, par, red},
+             [](OpBuilder &nested, Location l, ValueRange args) {
+               Value product = arith::MulFOp::create(nested, l, args[0], args[1]);
+               Value sum = arith::AddFOp::create(nested, l, args[2], product);
+               linalg::YieldOp::create(nested, l, sum);
+             })
+      .getResult(0);
+}
+
 /// Eager attention: the reference decomposition.
 struct AttentionToEager : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -127,7 +146,7 @@ struct AttentionToEager : OpRewritePattern<AttentionOp> {
     Type elementType = queryType.getElementType();
     int64_t group = queryType.getDimSize(1) / keyType.getDimSize(1);
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    auto par = utils::IteratorType::parallel, red = utils::IteratorType::reduction;
+    auto par = utils::IteratorType::parallel;
     TypedAttr zeroAttr = rewriter.getFloatAttr(elementType, 0.0);
     double negInf = -std::numeric_limits<double>::infinity();
 
@@ -141,19 +160,11 @@ struct AttentionToEager : OpRewritePattern<AttentionOp> {
          keyType.getDimSize(2)},
         elementType);
     SmallVector<OpFoldResult> scoreSizes{batch, heads, seqQ, seqKv};
-    Value scores = linalg::GenericOp::create(
-                       rewriter, loc, TypeRange{scoresType}, ValueRange{query, key},
-                       ValueRange{filledTensor(rewriter, loc, scoreSizes, elementType, zeroAttr)},
-                       {AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
-                        AffineMap::get(5, 0, {d(0), d(1).floorDiv(group), d(3), d(4)}, ctx),
-                        AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)},
-                       {par, par, par, par, red},
-                       [](OpBuilder &b, Location l, ValueRange args) {
-                         Value product = arith::MulFOp::create(b, l, args[0], args[1]);
-                         Value sum = arith::AddFOp::create(b, l, args[2], product);
-                         linalg::YieldOp::create(b, l, sum);
-                       })
-                       .getResult(0);
+    // Loop nest (b, h, i, j, k): the contraction runs over k.
+    Value scores = contractOverLast(
+        rewriter, loc, scoresType, scoreSizes, query, key,
+        AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
+        AffineMap::get(5, 0, {d(0), d(1).floorDiv(group), d(3), d(4)}, ctx));
 
     // Scale, softcap, then mask with -inf.
     Value seqQValue = getValueOrCreateConstantIndexOp(rewriter, loc, seqQ);
@@ -246,19 +257,10 @@ struct AttentionToEager : OpRewritePattern<AttentionOp> {
     auto resultType = op.getType();
     SmallVector<OpFoldResult> outSizes{batch, heads, seqQ,
                                        tensor::getMixedSize(rewriter, loc, value, 3)};
-    Value out = linalg::GenericOp::create(
-                    rewriter, loc, TypeRange{resultType}, ValueRange{probs, value},
-                    ValueRange{filledTensor(rewriter, loc, outSizes, elementType, zeroAttr)},
-                    {AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
-                     AffineMap::get(5, 0, {d(0), d(1).floorDiv(group), d(4), d(3)}, ctx),
-                     AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)},
-                    {par, par, par, par, red},
-                    [](OpBuilder &b, Location l, ValueRange args) {
-                      Value product = arith::MulFOp::create(b, l, args[0], args[1]);
-                      Value sum = arith::AddFOp::create(b, l, args[2], product);
-                      linalg::YieldOp::create(b, l, sum);
-                    })
-                    .getResult(0);
+    // Loop nest (b, h, i, e, j): the contraction runs over j.
+    Value out = contractOverLast(rewriter, loc, resultType, outSizes, probs, value,
+                                 AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
+                                 AffineMap::get(5, 0, {d(0), d(1).floorDiv(group), d(4), d(3)}, ctx));
     rewriter.replaceOp(op, out);
     return success();
   }

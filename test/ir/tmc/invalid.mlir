@@ -269,3 +269,35 @@ func.func @split_sizes(%x: tensor<2x8xf32>) {
   %0:2 = tmc.split %x dim = 1 sizes = [3, 4] : tensor<2x8xf32> -> tensor<2x3xf32>, tensor<2x4xf32>
   return
 }
+
+// -----
+
+func.func @unary_int(%x: tensor<4xi32>) {
+  // expected-error @+1 {{'tmc.silu' op operand #0 must be ranked tensor of floating-point values}}
+  %0 = tmc.silu %x : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @cast_to_int(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'tmc.cast' op result #0 must be ranked tensor of floating-point values}}
+  %0 = tmc.cast %x : tensor<4xf32> -> tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @cast_shape(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'tmc.cast' op requires the same shape for all operands and results}}
+  %0 = tmc.cast %x : tensor<4xf32> -> tensor<8xbf16>
+  return
+}
+
+// -----
+
+func.func @arange_rank(%a: index) {
+  // expected-error @+1 {{'tmc.arange' op result #0 must be 1D tensor of 64-bit signless integer or 32-bit signless integer values}}
+  %0 = tmc.arange %a, %a : tensor<?x?xi64>
+  return
+}
