@@ -1,11 +1,13 @@
 //===- Registration.cpp - register every tmc pass ---------------*- C++ -*-===//
 #include "passes/Registration.h"
 
+#include "passes/attention/Passes.h"
 #include "passes/conversion/Passes.h"
 #include "passes/graph/Passes.h"
 #include "passes/lowering/Passes.h"
 
 void tmc::registerAllPasses() {
+  registerAttentionPasses();
   registerConversionPasses();
   registerGraphPasses();
   registerLoweringPasses();

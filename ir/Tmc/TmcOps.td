@@ -279,6 +279,9 @@ def Tmc_AttentionOp : Tmc_Op<"attention", [Pure]> {
     `key_mask` (`[batch, seq_kv]`, nonzero = attend) hides padding. A query
     that sees no key yields zeros.
 
+    `backend` names how it runs (`eager`, `sdpa`, ...); `tmc-select-attention`
+    sets it per layer, and an op without one lowers as `eager`.
+
     ```mlir
     %o = tmc.attention %q, %k, %v scale = 2.500000e-01 causal
         : (tensor<?x4x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>)
@@ -290,12 +293,13 @@ def Tmc_AttentionOp : Tmc_Op<"attention", [Pure]> {
                        F64Attr:$scale, UnitAttr:$causal,
                        OptionalAttr<I64Attr>:$sliding_window,
                        OptionalAttr<F64Attr>:$softcap,
+                       OptionalAttr<StrAttr>:$backend,
                        Tmc_ModulePathAttr:$path);
   let results = (outs Tmc_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` $key_mask^)? `scale` `=` $scale
     (`causal` $causal^)? (`sliding_window` `=` $sliding_window^)?
-    (`softcap` `=` $softcap^)? (`at` $path^)? attr-dict
+    (`softcap` `=` $softcap^)? (`backend` `=` $backend^)? (`at` $path^)? attr-dict
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/attention/Passes.h"
 #include "passes/conversion/Passes.h"
 #include "passes/lowering/Passes.h"
 
@@ -22,6 +23,10 @@
 using namespace mlir;
 
 void tmc::buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
+  // Each attention layer gets its backend before lowering picks its code.
+  SelectAttentionOptions attention;
+  attention.implementation = options.attnImplementation;
+  pm.addPass(createSelectAttention(attention));
   // Weights become arguments: the runtime's calling convention.
   pm.addPass(createPrepareEntryPoints());
   // Every tmc op becomes linalg/tensor/arith/math on tensors.
@@ -33,6 +38,8 @@ void tmc::buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options)
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  // sdpa's key-block loop carries fresh running statistics each iteration.
+  bufferize.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   // Free every intermediate buffer; returned buffers belong to the caller.
   bufferization::buildBufferDeallocationPipeline(pm);

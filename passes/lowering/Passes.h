@@ -25,6 +25,11 @@ struct CpuPipelineOptions : mlir::PassPipelineOptions<CpuPipelineOptions> {
                            llvm::cl::desc("GEMM implementation: 'blas' (cblas_sgemm "
                                           "from OpenBLAS) or 'loops' (generated code)"),
                            llvm::cl::init("blas")};
+  Option<std::string> attnImplementation{
+      *this, "attn-implementation",
+      llvm::cl::desc("Attention backend of every layer (eager, sdpa); empty: the "
+                     "module's tmc.attn_implementation, else eager"),
+      llvm::cl::init("")};
 };
 
 /// tmc graph -> linalg -> bufferized loops -> LLVM dialect with entry points.

@@ -53,6 +53,10 @@ cl::opt<std::string> target("target", cl::init("cpu"), cl::sub(compileCommand),
 cl::opt<std::string> gemm("gemm", cl::init("blas"), cl::sub(compileCommand),
                           cl::desc("GEMM implementation: blas (OpenBLAS) or loops "
                                    "(generated code)"));
+cl::opt<std::string> attnImplementation(
+    "attn-implementation", cl::sub(compileCommand),
+    cl::desc("Attention backend of every layer: eager or sdpa (default: the graph's "
+             "tmc.attn_implementation, else eager)"));
 cl::opt<std::string> dumpIRDir("dump-ir-dir", cl::sub(compileCommand),
                                cl::desc("Write the IR after every pass into this directory, "
                                         "one numbered file per pass"),
@@ -244,6 +248,7 @@ llvm::Error compile() {
   }
   tmc::CpuPipelineOptions options;
   options.gemm = gemm;
+  options.attnImplementation = attnImplementation;
   tmc::buildCpuPipeline(pm, options);
   if (failed(pm.run(*module)))
     return makeError(inputPath + ": compilation failed (see the errors above)");

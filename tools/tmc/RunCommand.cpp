@@ -16,6 +16,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -38,7 +39,8 @@ cl::opt<std::string> weightsPath("weights", cl::sub(runCommand),
                                           "(model.safetensors or a sharded index)"));
 cl::opt<std::string> inputIds("input-ids", cl::sub(runCommand),
                               cl::desc("Token ids, comma separated; ';' separates batch rows "
-                                       "of equal length (\"1,2,3;4,5,6\")"));
+                                       "of equal length (\"1,2,3;4,5,6\"); @FILE reads them "
+                                       "from FILE"));
 cl::opt<std::string> entryName("entry", cl::init("forward"), cl::sub(runCommand),
                                cl::desc("Entry point to run"));
 cl::opt<std::string> backend("backend", cl::init("compiled"), cl::sub(runCommand),
@@ -108,7 +110,15 @@ llvm::Error run() {
     return checkpoint.takeError();
   if (llvm::Error error = artifact->bindWeights(*checkpoint))
     return error;
-  auto ids = parseInputIds(inputIds);
+  std::string idsText = inputIds;
+  if (llvm::StringRef(idsText).starts_with("@")) {
+    auto file = llvm::MemoryBuffer::getFile(idsText.substr(1), /*IsText=*/true);
+    if (!file)
+      return makeError("--input-ids: cannot read " + idsText.substr(1) + ": " +
+                       file.getError().message());
+    idsText = (*file)->getBuffer().trim().str();
+  }
+  auto ids = parseInputIds(idsText);
   if (!ids)
     return ids.takeError();
   std::function<llvm::Expected<std::vector<HostTensor>>()> runOnce;

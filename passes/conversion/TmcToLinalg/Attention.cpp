@@ -1,20 +1,25 @@
-//===- Attention.cpp - rotary embeddings and eager attention ----*- C++ -*-===//
+//===- Attention.cpp - attention backends to linalg -------------*- C++ -*-===//
 //
-// `rope` is one generic that computes its angles in f32 exactly as
-// transformers builds `inv_freq` and reads each feature's rotation partner
-// from the input. `attention` lowers to the eager decomposition (the
-// semantics every backend must match): scores, scale, softcap, mask, softmax,
-// weighted sum. GQA is an affine `h floordiv group` in the key/value maps, so
-// key/value heads are never copied.
+// Two lowerings of `tmc.attention`, chosen per op by its backend:
+//   eager: scores for all keys, mask, softmax, weighted sum; the semantics
+//          every backend must match.
+//   sdpa:  the same math over blocks of keys with an online softmax (a
+//          running max and sum rescale the partial output), so no more than
+//          [seq_q, kSdpaKeyBlock] scores per head exist at once.
+// Both share the score step: q . k over head_dim, scale, softcap, then -inf
+// where the causal, sliding-window or padding mask hides a key. GQA is an
+// affine `h floordiv group` in the key/value maps, so kv heads are never
+// copied.
 //
 //===----------------------------------------------------------------------===//
 
-#include "ir/Tmc/TmcOps.h"
+#include "passes/conversion/TmcToLinalg/AttentionBackends.h"
 #include "passes/conversion/TmcToLinalg/Utils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include "llvm/ADT/SmallBitVector.h"
@@ -26,94 +31,12 @@ using namespace mlir;
 namespace tmc {
 namespace {
 
-struct RopeToGeneric : OpRewritePattern<RopeOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(RopeOp op, PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    auto type = op.getType();
-    Value input = op.getInput(), positions = op.getPositions();
-    auto positionsType = cast<RankedTensorType>(positions.getType());
-    Type f32 = rewriter.getF32Type();
-    int64_t rotaryDim = op.getRotaryDim();
-    bool interleaved = op.getInterleaved();
-    double scaling = op.getScalingFactor().convertToDouble();
+/// Keys per block of the sdpa lowering.
+constexpr int64_t kSdpaKeyBlock = 64;
 
-    // positions: [seq] or [batch, seq], read inside a (b, h, s, d) loop nest.
-    AffineExpr b0 = getAffineDimExpr(0, ctx), s = getAffineDimExpr(2, ctx);
-    AffineMap positionsMap =
-        positionsType.getRank() == 1 ? AffineMap::get(4, 0, {s}, ctx)
-                                     : AffineMap::get(4, 0, {b0, s}, ctx);
-    AffineMap identity = AffineMap::getMultiDimIdentityMap(4, ctx);
-    Value init = emptyTensor(rewriter, loc, tensor::getMixedSizes(rewriter, loc, input),
-                             type.getElementType());
-    SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{input, positions}, ValueRange{init},
-        {identity, positionsMap, identity}, iterators,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, l, v); };
-          Value d = linalg::IndexOp::create(b, l, 3);
-          Value isRotated = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, d,
-                                                  index(rotaryDim));
-          // Frequency index i and rotation partner of feature d.
-          Value i, partner, partnerIsAfter;
-          if (interleaved) {
-            i = arith::DivUIOp::create(b, l, d, index(2));
-            Value isEven = arith::CmpIOp::create(
-                b, l, arith::CmpIPredicate::eq, arith::RemUIOp::create(b, l, d, index(2)),
-                index(0));
-            partner = arith::SelectOp::create(b, l, isEven,
-                                              arith::AddIOp::create(b, l, d, index(1)),
-                                              arith::SubIOp::create(b, l, d, index(1)));
-            partnerIsAfter = isEven;
-          } else {
-            Value half = index(rotaryDim / 2);
-            i = arith::RemUIOp::create(b, l, d, half);
-            partnerIsAfter = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, d, half);
-            partner = arith::SelectOp::create(b, l, partnerIsAfter,
-                                              arith::AddIOp::create(b, l, d, half),
-                                              arith::SubIOp::create(b, l, d, half));
-          }
-          partner = arith::SelectOp::create(b, l, isRotated, partner, d);
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
-          // inv_freq = 1 / theta ** (2i / rotary_dim), all in f32.
-          Value twoI = arith::MulIOp::create(b, l, i, index(2));
-          Value twoIf = arith::UIToFPOp::create(
-              b, l, f32, arith::IndexCastUIOp::create(b, l, b.getI64Type(), twoI));
-          Value exponent = arith::DivFOp::create(b, l, twoIf,
-                                                 floatConstant(b, l, f32, rotaryDim));
-          Value power = math::PowFOp::create(
-              b, l, floatConstant(b, l, f32, op.getTheta().convertToDouble()), exponent);
-          Value invFreq = arith::DivFOp::create(b, l, floatConstant(b, l, f32, 1.0), power);
-          if (scaling != 1.0)
-            invFreq = arith::DivFOp::create(b, l, invFreq, floatConstant(b, l, f32, scaling));
-          Value position = arith::SIToFPOp::create(b, l, f32, args[1]);
-          Value angle = arith::MulFOp::create(b, l, invFreq, position);
-          Value cos = math::CosOp::create(b, l, angle);
-          Value sin = math::SinOp::create(b, l, angle);
-
-          auto toF32 = [&](Value v) -> Value {
-            return v.getType() == f32 ? v : arith::ExtFOp::create(b, l, f32, v);
-          };
-          Value x = toF32(args[0]);
-          SmallVector<Value> at{linalg::IndexOp::create(b, l, 0), linalg::IndexOp::create(b, l, 1),
-                                linalg::IndexOp::create(b, l, 2), partner};
-          Value other = toF32(tensor::ExtractOp::create(b, l, input, at));
-          // rotate_half: [-x2, x1]; interleaved: (-x[2i+1], x[2i]).
-          Value rotated = arith::SelectOp::create(b, l, partnerIsAfter,
-                                                  arith::NegFOp::create(b, l, other), other);
-          Value result = arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, x, cos),
-                                               arith::MulFOp::create(b, l, rotated, sin));
-          result = arith::SelectOp::create(b, l, isRotated, result, x);
-          if (result.getType() != args[0].getType())
-            result = arith::TruncFOp::create(b, l, args[0].getType(), result);
-          linalg::YieldOp::create(b, l, result);
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
-    return success();
-  }
-};
+AffineExpr dim(MLIRContext *ctx, unsigned i) { return getAffineDimExpr(i, ctx); }
 
 /// result[d0..d3] = sum over d4 of lhs[lhsMap] * rhs[rhsMap], in a 5-D loop nest.
 Value contractOverLast(OpBuilder &b, Location loc, RankedTensorType resultType,
@@ -134,142 +57,260 @@ Value contractOverLast(OpBuilder &b, Location loc, RankedTensorType resultType,
       .getResult(0);
 }
 
-/// Eager attention: the reference decomposition.
-struct AttentionToEager : OpRewritePattern<AttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    Value query = op.getQuery(), key = op.getKey(), value = op.getValue();
-    auto queryType = cast<RankedTensorType>(query.getType());
-    auto keyType = cast<RankedTensorType>(key.getType());
-    Type elementType = queryType.getElementType();
-    int64_t group = queryType.getDimSize(1) / keyType.getDimSize(1);
-    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    auto par = utils::IteratorType::parallel;
-    TypedAttr zeroAttr = rewriter.getFloatAttr(elementType, 0.0);
-    double negInf = -std::numeric_limits<double>::infinity();
+/// The pieces of an attention op both lowerings read.
+struct AttentionShape {
+  explicit AttentionShape(OpBuilder &b, AttentionOp op)
+      : op(op), loc(op.getLoc()), ctx(b.getContext()),
+        elementType(op.getType().getElementType()) {
+    auto queryType = cast<RankedTensorType>(op.getQuery().getType());
+    auto keyType = cast<RankedTensorType>(op.getKey().getType());
+    group = queryType.getDimSize(1) / keyType.getDimSize(1);
+    batch = tensor::getMixedSize(b, loc, op.getQuery(), 0);
+    heads = tensor::getMixedSize(b, loc, op.getQuery(), 1);
+    seqQ = tensor::getMixedSize(b, loc, op.getQuery(), 2);
+    seqKv = tensor::getMixedSize(b, loc, op.getKey(), 2);
+    valueDim = tensor::getMixedSize(b, loc, op.getValue(), 3);
+    // Queries are the last seq_q positions: query i sees keys up to i + past.
+    past = arith::SubIOp::create(b, loc, getValueOrCreateConstantIndexOp(b, loc, seqKv),
+                                 getValueOrCreateConstantIndexOp(b, loc, seqQ));
+  }
 
-    // scores[b, h, i, j] = sum_k q[b, h, i, k] * key[b, h / group, j, k]
-    OpFoldResult batch = tensor::getMixedSize(rewriter, loc, query, 0);
-    OpFoldResult heads = tensor::getMixedSize(rewriter, loc, query, 1);
-    OpFoldResult seqQ = tensor::getMixedSize(rewriter, loc, query, 2);
-    OpFoldResult seqKv = tensor::getMixedSize(rewriter, loc, key, 2);
-    auto scoresType = RankedTensorType::get(
-        {queryType.getDimSize(0), queryType.getDimSize(1), queryType.getDimSize(2),
-         keyType.getDimSize(2)},
-        elementType);
-    SmallVector<OpFoldResult> scoreSizes{batch, heads, seqQ, seqKv};
+  /// [batch, heads, seq_q, keys] scores of `key` (a block starting at
+  /// `keyOffset`), scaled, softcapped, and -inf where a mask hides the key.
+  Value maskedScores(OpBuilder &b, Value key, Value keyMask, Value keyOffset,
+                     OpFoldResult keys) {
+    auto queryType = cast<RankedTensorType>(op.getQuery().getType());
+    auto keyType = cast<RankedTensorType>(key.getType());
+    auto scoresType = RankedTensorType::get({queryType.getDimSize(0), queryType.getDimSize(1),
+                                             queryType.getDimSize(2), keyType.getDimSize(2)},
+                                            elementType);
+    SmallVector<OpFoldResult> sizes{batch, heads, seqQ, keys};
     // Loop nest (b, h, i, j, k): the contraction runs over k.
     Value scores = contractOverLast(
-        rewriter, loc, scoresType, scoreSizes, query, key,
-        AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
-        AffineMap::get(5, 0, {d(0), d(1).floorDiv(group), d(3), d(4)}, ctx));
+        b, loc, scoresType, sizes, op.getQuery(), key,
+        AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2), dim(ctx, 4)}, ctx),
+        AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 3), dim(ctx, 4)},
+                       ctx));
 
-    // Scale, softcap, then mask with -inf.
-    Value seqQValue = getValueOrCreateConstantIndexOp(rewriter, loc, seqQ);
-    Value seqKvValue = getValueOrCreateConstantIndexOp(rewriter, loc, seqKv);
-    Value past = arith::SubIOp::create(rewriter, loc, seqKvValue, seqQValue);
-    SmallVector<Value> maskInputs{scores};
-    if (Value keyMask = op.getKeyMask())
-      maskInputs.push_back(keyMask);
+    SmallVector<Value> inputs{scores};
+    SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(4, ctx)};
+    if (keyMask) {
+      inputs.push_back(keyMask);
+      maps.push_back(AffineMap::get(4, 0, {dim(ctx, 0), dim(ctx, 3)}, ctx));
+    }
+    maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
     double scale = op.getScale().convertToDouble();
     std::optional<double> softcap;
     if (op.getSoftcap())
       softcap = op.getSoftcap()->convertToDouble();
     std::optional<int64_t> window = op.getSlidingWindow();
     bool causal = op.getCausal();
-    SmallVector<AffineMap> maskMaps{AffineMap::getMultiDimIdentityMap(4, ctx)};
-    if (maskInputs.size() > 1)
-      maskMaps.push_back(AffineMap::get(4, 0, {d(0), d(3)}, ctx));
-    maskMaps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
-    Value masked =
-        linalg::GenericOp::create(
-            rewriter, loc, TypeRange{scoresType}, maskInputs,
-            ValueRange{emptyTensor(rewriter, loc, scoreSizes, elementType)}, maskMaps,
-            {par, par, par, par},
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              Type t = args[0].getType();
-              Value s = arith::MulFOp::create(b, l, args[0], floatConstant(b, l, t, scale));
-              if (softcap) {
-                Value cap = floatConstant(b, l, t, *softcap);
-                s = arith::MulFOp::create(
-                    b, l, math::TanhOp::create(b, l, arith::DivFOp::create(b, l, s, cap)),
-                    cap);
-              }
-              Value i = linalg::IndexOp::create(b, l, 2), j = linalg::IndexOp::create(b, l, 3);
-              Value last = arith::AddIOp::create(b, l, i, past); // last key query i sees
-              Value hidden = arith::ConstantIntOp::create(b, l, 0, 1);
-              if (causal)
-                hidden = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, j, last);
-              if (window) {
-                Value first = arith::SubIOp::create(
-                    b, l, last, arith::ConstantIndexOp::create(b, l, *window));
-                hidden = arith::OrIOp::create(
-                    b, l, hidden,
-                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::sle, j, first));
-              }
-              if (args.size() > 2) {
-                Value keep = args[1];
-                Value zero = arith::ConstantOp::create(b, l, b.getZeroAttr(keep.getType()));
-                hidden = arith::OrIOp::create(
-                    b, l, hidden,
-                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, keep, zero));
-              }
-              Value result =
-                  arith::SelectOp::create(b, l, hidden, floatConstant(b, l, t, negInf), s);
-              linalg::YieldOp::create(b, l, result);
-            })
-            .getResult(0);
-
-    // Softmax over keys; a row with every key hidden gives zeros, not NaN.
-    llvm::SmallBitVector keys(4);
-    keys.set(3);
-    Value max = reduceKeepDims(rewriter, loc, masked, keys,
-                               rewriter.getFloatAttr(elementType, negInf),
-                               [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                                 return arith::MaximumFOp::create(b, l, args[0], args[1]);
-                               });
-    Value exp = elementwise(
-        rewriter, loc, scoresType, scoreSizes, {masked, max},
-        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Type t = args[0].getType();
-          Value allHidden = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, args[1],
-                                                  floatConstant(b, l, t, negInf));
-          Value e = math::ExpOp::create(b, l, arith::SubFOp::create(b, l, args[0], args[1]));
-          return arith::SelectOp::create(b, l, allHidden, floatConstant(b, l, t, 0.0), e);
-        });
-    Value sum = reduceKeepDims(rewriter, loc, exp, keys, zeroAttr,
-                               [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                                 return arith::AddFOp::create(b, l, args[0], args[1]);
-                               });
-    Value probs = elementwise(
-        rewriter, loc, scoresType, scoreSizes, {exp, sum},
-        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Type t = args[0].getType();
-          Value zero = floatConstant(b, l, t, 0.0);
-          Value empty = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, args[1], zero);
-          return arith::SelectOp::create(b, l, empty, zero,
-                                         arith::DivFOp::create(b, l, args[0], args[1]));
-        });
-
-    // out[b, h, i, e] = sum_j probs[b, h, i, j] * value[b, h / group, j, e]
-    auto resultType = op.getType();
-    SmallVector<OpFoldResult> outSizes{batch, heads, seqQ,
-                                       tensor::getMixedSize(rewriter, loc, value, 3)};
-    // Loop nest (b, h, i, e, j): the contraction runs over j.
-    Value out = contractOverLast(rewriter, loc, resultType, outSizes, probs, value,
-                                 AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
-                                 AffineMap::get(5, 0, {d(0), d(1).floorDiv(group), d(4), d(3)}, ctx));
-    rewriter.replaceOp(op, out);
-    return success();
+    SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{scoresType}, inputs,
+               ValueRange{emptyTensor(b, loc, sizes, elementType)}, maps, iterators,
+               [&](OpBuilder &nb, Location l, ValueRange args) {
+                 Type t = args[0].getType();
+                 Value s = arith::MulFOp::create(nb, l, args[0], floatConstant(nb, l, t, scale));
+                 if (softcap) {
+                   Value cap = floatConstant(nb, l, t, *softcap);
+                   Value tanh =
+                       math::TanhOp::create(nb, l, arith::DivFOp::create(nb, l, s, cap));
+                   s = arith::MulFOp::create(nb, l, tanh, cap);
+                 }
+                 Value i = linalg::IndexOp::create(nb, l, 2);
+                 Value j = arith::AddIOp::create(nb, l, linalg::IndexOp::create(nb, l, 3),
+                                                 keyOffset);
+                 Value last = arith::AddIOp::create(nb, l, i, past); // last key i sees
+                 Value hidden = arith::ConstantIntOp::create(nb, l, 0, 1);
+                 if (causal)
+                   hidden = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sgt, j, last);
+                 if (window) {
+                   Value first = arith::SubIOp::create(
+                       nb, l, last, arith::ConstantIndexOp::create(nb, l, *window));
+                   hidden = arith::OrIOp::create(
+                       nb, l, hidden,
+                       arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle, j, first));
+                 }
+                 if (keyMask) {
+                   Value zero =
+                       arith::ConstantOp::create(nb, l, nb.getZeroAttr(args[1].getType()));
+                   hidden = arith::OrIOp::create(
+                       nb, l, hidden,
+                       arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, args[1], zero));
+                 }
+                 Value result =
+                     arith::SelectOp::create(nb, l, hidden, floatConstant(nb, l, t, kNegInf), s);
+                 linalg::YieldOp::create(nb, l, result);
+               })
+        .getResult(0);
   }
+
+  /// out[b, h, i, e] (+)= sum_j probs[b, h, i, j] * value[b, h / group, j, e].
+  Value weightedValues(OpBuilder &b, Value probs, Value value) {
+    SmallVector<OpFoldResult> sizes{batch, heads, seqQ, valueDim};
+    // Loop nest (b, h, i, e, j): the contraction runs over j.
+    return contractOverLast(
+        b, loc, op.getType(), sizes, probs, value,
+        AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2), dim(ctx, 4)}, ctx),
+        AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 4), dim(ctx, 3)},
+                       ctx));
+  }
+
+  /// exp(s - max), or 0 where the max is -inf (every key hidden so far).
+  static Value expShifted(OpBuilder &b, Location l, Value s, Value max) {
+    Type t = s.getType();
+    Value allHidden =
+        arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, max, floatConstant(b, l, t, kNegInf));
+    Value e = math::ExpOp::create(b, l, arith::SubFOp::create(b, l, s, max));
+    return arith::SelectOp::create(b, l, allHidden, floatConstant(b, l, t, 0.0), e);
+  }
+
+  /// x / sum, or 0 where the sum is 0 (a query that sees no key).
+  static Value safeDivide(OpBuilder &b, Location l, Value x, Value sum) {
+    Value zero = floatConstant(b, l, x.getType(), 0.0);
+    Value empty = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, sum, zero);
+    return arith::SelectOp::create(b, l, empty, zero, arith::DivFOp::create(b, l, x, sum));
+  }
+
+  AttentionOp op;
+  Location loc;
+  MLIRContext *ctx;
+  Type elementType;
+  int64_t group;
+  OpFoldResult batch, heads, seqQ, seqKv, valueDim;
+  Value past;
 };
+
+Value maxOf(OpBuilder &b, Location l, ValueRange args) {
+  return arith::MaximumFOp::create(b, l, args[0], args[1]);
+}
+
+Value sumOf(OpBuilder &b, Location l, ValueRange args) {
+  return arith::AddFOp::create(b, l, args[0], args[1]);
+}
+
+llvm::SmallBitVector lastOf4() {
+  llvm::SmallBitVector keys(4);
+  keys.set(3);
+  return keys;
+}
 
 } // namespace
 
+Value lowerEagerAttention(OpBuilder &b, AttentionOp op) {
+  AttentionShape shape(b, op);
+  Location loc = op.getLoc();
+  Type t = shape.elementType;
+  Value zeroIndex = arith::ConstantIndexOp::create(b, loc, 0);
+  Value masked = shape.maskedScores(b, op.getKey(), op.getKeyMask(), zeroIndex, shape.seqKv);
+  auto scoresType = cast<RankedTensorType>(masked.getType());
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, masked);
+  Value max = reduceKeepDims(b, loc, masked, lastOf4(), b.getFloatAttr(t, kNegInf), maxOf);
+  Value exp = elementwise(b, loc, scoresType, sizes, {masked, max},
+                          [](OpBuilder &nb, Location l, ValueRange args) {
+                            return AttentionShape::expShifted(nb, l, args[0], args[1]);
+                          });
+  Value sum = reduceKeepDims(b, loc, exp, lastOf4(), b.getFloatAttr(t, 0.0), sumOf);
+  Value probs = elementwise(b, loc, scoresType, sizes, {exp, sum},
+                            [](OpBuilder &nb, Location l, ValueRange args) {
+                              return AttentionShape::safeDivide(nb, l, args[0], args[1]);
+                            });
+  return shape.weightedValues(b, probs, op.getValue());
+}
+
+Value lowerSdpaAttention(OpBuilder &b, AttentionOp op) {
+  AttentionShape shape(b, op);
+  Location loc = op.getLoc();
+  Type t = shape.elementType;
+  auto resultType = op.getType();
+  auto queryType = cast<RankedTensorType>(op.getQuery().getType());
+  auto statType = RankedTensorType::get(
+      {queryType.getDimSize(0), queryType.getDimSize(1), queryType.getDimSize(2), 1}, t);
+  SmallVector<OpFoldResult> statSizes{shape.batch, shape.heads, shape.seqQ, b.getIndexAttr(1)};
+  SmallVector<OpFoldResult> outSizes{shape.batch, shape.heads, shape.seqQ, shape.valueDim};
+  Value runningMax = filledTensor(b, loc, statSizes, t, b.getFloatAttr(t, kNegInf));
+  Value runningSum = filledTensor(b, loc, statSizes, t, b.getFloatAttr(t, 0.0));
+  Value partial = filledTensor(b, loc, outSizes, t, b.getFloatAttr(t, 0.0));
+
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value block = arith::ConstantIndexOp::create(b, loc, kSdpaKeyBlock);
+  Value seqKv = getValueOrCreateConstantIndexOp(b, loc, shape.seqKv);
+  auto loop = scf::ForOp::create(
+      b, loc, zero, seqKv, block, ValueRange{runningMax, runningSum, partial},
+      [&](OpBuilder &nb, Location l, Value start, ValueRange carried) {
+        // This block's keys: [start, start + size).
+        Value size = arith::MinSIOp::create(nb, l, block,
+                                            arith::SubIOp::create(nb, l, seqKv, start));
+        auto slice = [&](Value source, int64_t dimIndex) -> Value {
+          auto type = cast<RankedTensorType>(source.getType());
+          SmallVector<OpFoldResult> offsets(type.getRank(), nb.getIndexAttr(0));
+          SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(nb, l, source);
+          SmallVector<OpFoldResult> strides(type.getRank(), nb.getIndexAttr(1));
+          offsets[dimIndex] = start;
+          sizes[dimIndex] = size;
+          SmallVector<int64_t> shapeDims(type.getShape());
+          shapeDims[dimIndex] = ShapedType::kDynamic;
+          return tensor::ExtractSliceOp::create(
+              nb, l, RankedTensorType::get(shapeDims, type.getElementType()), source, offsets,
+              sizes, strides);
+        };
+        Value keyMask = op.getKeyMask() ? slice(op.getKeyMask(), 1) : Value();
+        Value scores = shape.maskedScores(nb, slice(op.getKey(), 2), keyMask, start, size);
+        auto scoresType = cast<RankedTensorType>(scores.getType());
+        SmallVector<OpFoldResult> scoreSizes = tensor::getMixedSizes(nb, l, scores);
+
+        // New running max; the old partial results are rescaled by exp(old - new).
+        Value blockMax = reduceKeepDims(nb, l, scores, lastOf4(), nb.getFloatAttr(t, kNegInf), maxOf);
+        Value newMax = elementwise(nb, l, statType, statSizes, {carried[0], blockMax},
+                                   [](OpBuilder &e, Location el, ValueRange args) {
+                                     return maxOf(e, el, args);
+                                   });
+        Value correction = elementwise(nb, l, statType, statSizes, {carried[0], newMax},
+                                       [](OpBuilder &e, Location el, ValueRange args) {
+                                         return AttentionShape::expShifted(e, el, args[0],
+                                                                           args[1]);
+                                       });
+        Value probs = elementwise(nb, l, scoresType, scoreSizes, {scores, newMax},
+                                  [](OpBuilder &e, Location el, ValueRange args) {
+                                    return AttentionShape::expShifted(e, el, args[0], args[1]);
+                                  });
+        Value blockSum = reduceKeepDims(nb, l, probs, lastOf4(), nb.getFloatAttr(t, 0.0), sumOf);
+        Value newSum = elementwise(nb, l, statType, statSizes, {carried[1], correction, blockSum},
+                                   [](OpBuilder &e, Location el, ValueRange args) -> Value {
+                                     Value kept = arith::MulFOp::create(e, el, args[0], args[1]);
+                                     return arith::AddFOp::create(e, el, kept, args[2]);
+                                   });
+        Value blockOut = shape.weightedValues(nb, probs, slice(op.getValue(), 2));
+        Value newPartial = elementwise(
+            nb, l, resultType, outSizes, {carried[2], correction, blockOut},
+            [](OpBuilder &e, Location el, ValueRange args) -> Value {
+              Value kept = arith::MulFOp::create(e, el, args[0], args[1]);
+              return arith::AddFOp::create(e, el, kept, args[2]);
+            });
+        scf::YieldOp::create(nb, l, ValueRange{newMax, newSum, newPartial});
+      });
+  return elementwise(b, loc, resultType, outSizes, {loop.getResult(2), loop.getResult(1)},
+                     [](OpBuilder &e, Location el, ValueRange args) {
+                       return AttentionShape::safeDivide(e, el, args[0], args[1]);
+                     });
+}
+
+namespace {
+struct AttentionToBackend : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rewriter) const override {
+    const AttentionBackend *backend = lookupAttentionBackend(attentionBackendOf(op));
+    if (!backend) // the pass reports unknown backends before converting
+      return rewriter.notifyMatchFailure(op, "unknown attention backend");
+    rewriter.replaceOp(op, backend->lowerToLinalg(rewriter, op));
+    return success();
+  }
+};
+} // namespace
+
 void populateAttentionPatterns(RewritePatternSet &patterns) {
-  patterns.add<RopeToGeneric, AttentionToEager>(patterns.getContext());
+  patterns.add<AttentionToBackend>(patterns.getContext());
 }
 
 } // namespace tmc

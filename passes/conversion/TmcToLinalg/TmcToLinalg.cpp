@@ -8,9 +8,11 @@
 
 #include "ir/Tmc/TmcOps.h"
 #include "passes/conversion/Passes.h"
+#include "passes/conversion/TmcToLinalg/AttentionBackends.h"
 #include "passes/conversion/TmcToLinalg/Utils.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace tmc {
@@ -25,16 +27,28 @@ struct ConvertTmcToLinalg
     : public tmc::impl::ConvertTmcToLinalgBase<ConvertTmcToLinalg> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    // One clear error for a backend nobody registered, before conversion
+    // would report the op as merely illegal.
+    WalkResult unknown = getOperation().walk([](tmc::AttentionOp op) {
+      if (tmc::lookupAttentionBackend(tmc::attentionBackendOf(op)))
+        return WalkResult::advance();
+      op.emitOpError("unknown attention backend '")
+          << tmc::attentionBackendOf(op) << "'; registered: " << tmc::attentionBackendNames();
+      return WalkResult::interrupt();
+    });
+    if (unknown.wasInterrupted())
+      return signalPassFailure();
     RewritePatternSet patterns(ctx);
     tmc::populateElementwisePatterns(patterns);
     tmc::populateNormalizationPatterns(patterns);
     tmc::populateContractionPatterns(patterns);
     tmc::populateAttentionPatterns(patterns);
+    tmc::populateRopePatterns(patterns);
     tmc::populateShapePatterns(patterns);
 
     ConversionTarget target(*ctx);
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect, math::MathDialect,
-                           tensor::TensorDialect, func::FuncDialect>();
+                           scf::SCFDialect, tensor::TensorDialect, func::FuncDialect>();
     target.addIllegalDialect<tmc::TmcDialect>();
     target.addLegalOp<tmc::ParamOp, tmc::GetParamOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

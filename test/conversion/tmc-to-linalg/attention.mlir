@@ -9,15 +9,16 @@
 // CHECK-DAG: #[[PAD:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
 // CHECK-LABEL: func.func @attention(
 // CHECK-SAME:      %[[QA:.*]]: tensor<?x4x?x16xf32>, %[[KA:.*]]: tensor<?x2x?x16xf32>, %[[VA:.*]]: tensor<?x2x?x16xf32>, %[[MASK:.*]]: tensor<?x?xi64>)
-// CHECK:         %[[SCORES:.*]] = linalg.generic {indexing_maps = [#[[Q]], #[[K]], #[[S]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[QA]], %[[KA]] :
 // The queries are the last seq_q positions: query i sees keys up to i + seq_kv - seq_q.
 // CHECK:         %[[PAST:.*]] = arith.subi %{{.*}}, %{{.*}} : index
+// CHECK:         %[[SCORES:.*]] = linalg.generic {indexing_maps = [#[[Q]], #[[K]], #[[S]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[QA]], %[[KA]] :
 // CHECK:         %[[MASKED:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[PAD]], #{{.*}}]{{.*}} ins(%[[SCORES]], %[[MASK]] :
 // CHECK:           arith.mulf %{{.*}}, %{{.*}} : f32
 // CHECK:           arith.divf
 // CHECK:           math.tanh
 // CHECK:           %[[I:.*]] = linalg.index 2
-// CHECK:           %[[J:.*]] = linalg.index 3
+// CHECK:           %[[J0:.*]] = linalg.index 3
+// CHECK:           %[[J:.*]] = arith.addi %[[J0]], %{{.*}} : index
 // CHECK:           %[[LAST:.*]] = arith.addi %[[I]], %[[PAST]]
 // CHECK:           %[[FUTURE:.*]] = arith.cmpi sgt, %[[J]], %[[LAST]]
 // CHECK:           %[[FIRST:.*]] = arith.subi %[[LAST]], %{{.*}}

@@ -29,6 +29,18 @@
 // RUN: %tmc_python %reference/compare_npy.py %t/compiled-11.npy %t/torch-11.npy --atol 1e-5
 // RUN: %tmc_python %reference/make_llama_2layer_fixture.py --weights %t/model.safetensors --input-ids "3,1,4,1,5,9,2,6,5,3,5;2,7,1,8,2,8,1,8,2,8,4" --output %t/hf-11.npy
 // RUN: %tmc_python %reference/compare_npy.py %t/compiled-11.npy %t/hf-11.npy --atol 1e-4
+//
+// The sdpa backend (online softmax over blocks of 64 keys) on 150 tokens, three
+// blocks with a partial last one, agrees with eager and with the LibTorch
+// executor within 1e-5.
+// RUN: tmc compile %s --attn-implementation sdpa -o %t/artifact-sdpa
+// RUN: %tmc_python -c "print(';'.join(','.join(str((7 * i + 13 * r) %% 256) for i in range(150)) for r in range(2)))" > %t/ids-150.txt
+// RUN: tmc run %t/artifact --weights %t/model.safetensors --input-ids @%t/ids-150.txt --output %t/eager-150.npy
+// RUN: tmc run %t/artifact-sdpa --weights %t/model.safetensors --input-ids @%t/ids-150.txt --output %t/sdpa-150.npy
+// RUN: tmc run %t/artifact --backend torch --weights %t/model.safetensors --input-ids @%t/ids-150.txt --output %t/torch-150.npy
+// RUN: %tmc_python %reference/compare_npy.py %t/sdpa-150.npy %t/eager-150.npy --atol 1e-5
+// RUN: %tmc_python %reference/compare_npy.py %t/sdpa-150.npy %t/torch-150.npy --atol 1e-5
+// RUN: %tmc_python %reference/compare_npy.py %t/eager-150.npy %t/torch-150.npy --atol 1e-5
 
 tmc.param @"model.embed_tokens.weight" : tensor<256x64xf32>
 tmc.param @"model.layers.0.input_layernorm.weight" : tensor<64xf32>
