@@ -29,8 +29,8 @@ bool tmc::mdl::isPythonIdentifier(llvm::StringRef name) {
               .Cases({"elif", "else", "except", "finally", "for", "from",
                       "global", "if", "import", "in", "is", "lambda"},
                      true)
-              .Cases({"nonlocal", "not", "or", "pass", "raise", "return",
-                      "try", "while", "with", "yield"},
+              .Cases({"nonlocal", "not", "or", "pass", "raise", "return", "try",
+                      "while", "with", "yield"},
                      true)
               .Default(false);
 }
@@ -71,13 +71,26 @@ void tmc::mdl::eraseStatement(Operation *stmt) {
   }
 }
 
+bool tmc::mdl::isCodeStatement(Operation &op) {
+  return op.hasTrait<Statement>() && !isa<CommentOp>(op);
+}
+
+/// What a body may hold: mdl statements and the expressions they use.
+static bool isStatementOrExpression(Operation &op) {
+  return op.hasTrait<Statement>() || op.hasTrait<Expression>();
+}
+
+static bool hasStatement(Block &block) {
+  return llvm::any_of(block, isCodeStatement);
+}
+
 /// Checks that every string in `names` is a Python identifier.
 static LogicalResult verifyIdentifiers(Operation *op, StringRef what,
                                        ArrayRef<StringRef> names) {
   for (StringRef name : names)
     if (!isPythonIdentifier(name))
-      return op->emitOpError() << what << " '" << name
-                               << "' is not a Python identifier";
+      return op->emitOpError()
+             << what << " '" << name << "' is not a Python identifier";
   return success();
 }
 
@@ -85,7 +98,9 @@ static LogicalResult verifyIdentifiers(Operation *op, StringRef what,
 // Expressions
 //===----------------------------------------------------------------------===//
 
-LogicalResult NameOp::verify() { return verifyIdentifiers(*this, "name", getId()); }
+LogicalResult NameOp::verify() {
+  return verifyIdentifiers(*this, "name", getId());
+}
 
 double FloatOp::getValue() {
   double value = 0;
@@ -99,7 +114,8 @@ LogicalResult FloatOp::verify() {
   std::string digits = getSpelling().str();
   llvm::erase(digits, '_');
   double value;
-  if (digits.empty() || !llvm::isDigit(digits.back()) && digits.back() != '.' ||
+  if (digits.empty() ||
+      (!llvm::isDigit(digits.back()) && digits.back() != '.') ||
       llvm::StringRef(digits).getAsDouble(value))
     return emitOpError("'") << getSpelling() << "' is not a float literal";
   return success();
@@ -110,13 +126,22 @@ LogicalResult AttrOp::verify() {
 }
 
 LogicalResult SliceOp::verify() {
-  if (!isa<SubscriptOp, TupleOp>(*(*this)->user_begin()))
+  // `x[a:b]` or `x[a:b, c]`: the index itself, or an element of it.
+  Value index = getResult();
+  Operation *user = *index.user_begin();
+  if (isa<TupleOp>(user) && user->hasOneUse()) {
+    index = user->getResult(0);
+    user = *index.user_begin();
+  }
+  auto subscript = dyn_cast<SubscriptOp>(user);
+  if (!subscript || subscript.getIndex() != index)
     return emitOpError("a slice can only appear inside a subscript");
   return success();
 }
 
 StringRef CallOp::getArgName(unsigned i) {
-  return getNames().empty() ? StringRef() : cast<StringAttr>(getNames()[i]).getValue();
+  return getNames().empty() ? StringRef()
+                            : cast<StringAttr>(getNames()[i]).getValue();
 }
 
 LogicalResult CallOp::verify() {
@@ -137,7 +162,8 @@ LogicalResult CallOp::verify() {
       seenDoubleStar = true;
     } else {
       if (!isPythonIdentifier(name))
-        return emitOpError("keyword '") << name << "' is not a Python identifier";
+        return emitOpError("keyword '")
+               << name << "' is not a Python identifier";
       if (!keywords.insert(name).second)
         return emitOpError("keyword argument '") << name << "' repeated";
       seenKeyword = true;
@@ -147,9 +173,9 @@ LogicalResult CallOp::verify() {
 }
 
 LogicalResult BinaryOp::verify() {
-  if (!llvm::is_contained({"+", "-", "*", "/", "//", "%", "**", "@", "&", "|",
-                           "^", "<<", ">>"},
-                          getOp()))
+  if (!llvm::is_contained(
+          {"+", "-", "*", "/", "//", "%", "**", "@", "&", "|", "^", "<<", ">>"},
+          getOp()))
     return emitOpError("unknown binary operator '") << getOp() << "'";
   return success();
 }
@@ -164,18 +190,26 @@ LogicalResult CompareOp::verify() {
   if (getOps().empty() || getOperands().size() != getOps().size() + 1)
     return emitOpError("needs one more operand than operators");
   for (StringRef op : getOps().getAsValueRange<StringAttr>())
-    if (!llvm::is_contained({"==", "!=", "<", "<=", ">", ">=", "is", "is not",
-                             "in", "not in"},
-                            op))
+    if (!llvm::is_contained(
+            {"==", "!=", "<", "<=", ">", ">=", "is", "is not", "in", "not in"},
+            op))
       return emitOpError("unknown comparison '") << op << "'";
   return success();
 }
 
 LogicalResult LogicalOp::verify() {
   if (getOp() != "and" && getOp() != "or")
-    return emitOpError("operator must be 'and' or 'or', not '") << getOp() << "'";
+    return emitOpError("operator must be 'and' or 'or', not '")
+           << getOp() << "'";
   if (getOperands().size() < 2)
     return emitOpError("needs at least two operands");
+  return success();
+}
+
+LogicalResult StarredOp::verify() {
+  if (!isa<TupleOp, ListOp>(*(*this)->user_begin()))
+    return emitOpError(
+        "'*' unpacking can only appear in a tuple or list display");
   return success();
 }
 
@@ -193,13 +227,15 @@ static bool isTarget(Value value, bool allowUnpack) {
     return true;
   if (!allowUnpack || !isa_and_nonnull<TupleOp, ListOp>(def))
     return false;
-  return llvm::all_of(def->getOperands(),
-                      [](Value v) { return isTarget(v, /*allowUnpack=*/true); });
+  return llvm::all_of(def->getOperands(), [](Value v) {
+    return isTarget(v, /*allowUnpack=*/true);
+  });
 }
 
 LogicalResult ListCompOp::verify() {
   if (!isTarget(getTarget(), /*allowUnpack=*/true))
-    return emitOpError("comprehension target must be names, attributes or subscripts");
+    return emitOpError(
+        "comprehension target must be names, attributes or subscripts");
   return success();
 }
 
@@ -211,7 +247,8 @@ LogicalResult ImportOp::verify() {
   if (!isDottedName(getModule()))
     return emitOpError("'") << getModule() << "' is not a module name";
   if (getAlias() && !isPythonIdentifier(*getAlias()))
-    return emitOpError("alias '") << *getAlias() << "' is not a Python identifier";
+    return emitOpError("alias '")
+           << *getAlias() << "' is not a Python identifier";
   return success();
 }
 
@@ -223,7 +260,8 @@ LogicalResult FromImportOp::verify() {
     return emitOpError("imports no names");
   if (!getAliases().empty() && getAliases().size() != getNames().size())
     return emitOpError("needs one alias per name (\"\" for none)");
-  for (auto [i, name] : llvm::enumerate(getNames().getAsValueRange<StringAttr>())) {
+  for (auto [i, name] :
+       llvm::enumerate(getNames().getAsValueRange<StringAttr>())) {
     if (!isPythonIdentifier(name))
       return emitOpError("name '") << name << "' is not a Python identifier";
     if (getAliases().empty())
@@ -249,22 +287,24 @@ LogicalResult ClassOp::verify() {
       return emitOpError("class '") << name << "' cannot inherit from itself";
     if (!seen.insert(baseName).second)
       return emitOpError("base '")
-             << baseName << "' is listed twice (Python rejects duplicate bases)";
+             << baseName
+             << "' is listed twice (Python rejects duplicate bases)";
   }
   Block &body = getBody().front();
-  if (llvm::none_of(body, [](Operation &op) {
-        return op.hasTrait<Statement>() && !isa<CommentOp>(op);
-      }))
-    return emitOpError("body of class '")
-           << name << "' is empty; Python needs at least one statement (use mdl.pass)";
   for (Operation &op : body)
-    if (!op.hasTrait<Statement>() && !op.hasTrait<Expression>() ||
+    if (!isStatementOrExpression(op) ||
         isa<ReturnOp, ImportOp, FromImportOp, ClassOp>(op))
       return op.emitOpError("is not allowed in a class body");
+  if (!hasStatement(body))
+    return emitOpError("body of class '")
+           << name
+           << "' is empty; Python needs at least one statement (use mdl.pass)";
   return success();
 }
 
-bool DefOp::isMethod() { return isa_and_nonnull<ClassOp>((*this)->getParentOp()); }
+bool DefOp::isMethod() {
+  return isa_and_nonnull<ClassOp>((*this)->getParentOp());
+}
 
 /// Where `index` sits in `indices`, as an operand position, or -1.
 static int positionOf(ArrayRef<int64_t> indices, int64_t index) {
@@ -298,15 +338,17 @@ LogicalResult DefOp::verify() {
 
   llvm::StringSet<> seen;
   bool keywordOnly = false, seenDefault = false, seenDoubleStar = false;
-  for (auto [i, param] : llvm::enumerate(getParams().getAsValueRange<StringAttr>())) {
+  for (auto [i, param] :
+       llvm::enumerate(getParams().getAsValueRange<StringAttr>())) {
     if (seenDoubleStar)
       return emitOpError("parameter '") << param << "' follows '**' parameter";
-    if (param == "*" || param.starts_with("*") && !param.starts_with("**")) {
+    if (param.starts_with("*") && !param.starts_with("**")) {
       if (keywordOnly)
         return emitOpError("'*' appears twice in '") << name << "'";
       keywordOnly = true;
-      if (param == "*" && (i + 1 == getParams().size() ||
-                           cast<StringAttr>(getParams()[i + 1]).getValue().starts_with("**")))
+      if (param == "*" &&
+          (i + 1 == getParams().size() ||
+           cast<StringAttr>(getParams()[i + 1]).getValue().starts_with("**")))
         return emitOpError("named parameters must follow a bare '*'");
       if (getDefault(i))
         return emitOpError("'") << param << "' cannot have a default";
@@ -320,7 +362,8 @@ LogicalResult DefOp::verify() {
     }
     StringRef bare = param.ltrim('*');
     if (!isPythonIdentifier(bare))
-      return emitOpError("parameter '") << bare << "' is not a Python identifier";
+      return emitOpError("parameter '")
+             << bare << "' is not a Python identifier";
     if (!seen.insert(bare).second)
       return emitOpError("parameter '")
              << bare << "' appears twice in '" << name << "'";
@@ -330,7 +373,8 @@ LogicalResult DefOp::verify() {
       seenDefault = true;
     else if (seenDefault)
       return emitOpError("parameter '")
-             << bare << "' without a default follows a parameter with a default";
+             << bare
+             << "' without a default follows a parameter with a default";
   }
   if (isMethod() && getDecorators().empty() &&
       (getParams().empty() ||
@@ -338,15 +382,14 @@ LogicalResult DefOp::verify() {
     return emitOpError("method '")
            << name << "' must take 'self' as its first parameter";
   Block &body = getBody().front();
-  if (llvm::none_of(body, [](Operation &op) {
-        return op.hasTrait<Statement>() && !isa<CommentOp>(op);
-      }))
-    return emitOpError("body of '")
-           << name << "' is empty; Python needs at least one statement (use mdl.pass)";
   for (Operation &op : body)
-    if (!op.hasTrait<Statement>() && !op.hasTrait<Expression>() ||
+    if (!isStatementOrExpression(op) ||
         isa<ImportOp, FromImportOp, ClassOp, DefOp>(op))
       return op.emitOpError("is not allowed in a function body");
+  if (!hasStatement(body))
+    return emitOpError("body of '")
+           << name
+           << "' is empty; Python needs at least one statement (use mdl.pass)";
   return success();
 }
 
@@ -400,7 +443,8 @@ static void printParams(OpAsmPrinter &printer, DefOp op, ArrayAttr params,
                           printer << name.take_front(name.size() - bare.size());
                           if (!bare.empty())
                             printer.printKeywordOrString(bare);
-                          if (Value annotation = op.getAnnotation(indexed.index()))
+                          if (Value annotation =
+                                  op.getAnnotation(indexed.index()))
                             printer << ": " << annotation;
                           if (Value value = op.getDefault(indexed.index()))
                             printer << " = " << value;
@@ -480,13 +524,11 @@ LogicalResult CommentOp::verify() {
 /// model files define classes and functions at the top level only.
 static LogicalResult verifyNestedBlock(Operation *op, Block &block) {
   for (Operation &nested : block)
-    if (!nested.hasTrait<Statement>() && !nested.hasTrait<Expression>() ||
+    if (!isStatementOrExpression(nested) ||
         isa<ClassOp, DefOp, ImportOp, FromImportOp>(nested))
       return nested.emitOpError("is not allowed inside '")
              << op->getName() << "'";
-  if (llvm::none_of(block, [](Operation &nested) {
-        return nested.hasTrait<Statement>() && !isa<CommentOp>(nested);
-      }))
+  if (!hasStatement(block))
     return op->emitOpError("has an empty body; Python needs at least one "
                            "statement (use mdl.pass)");
   return success();

@@ -22,7 +22,8 @@
 namespace tmc::mdl {
 
 /// Discardable attribute: the `# text` at the end of a statement's line.
-inline constexpr llvm::StringLiteral kTrailingCommentAttr = "mdl.trailing_comment";
+inline constexpr llvm::StringLiteral kTrailingCommentAttr =
+    "mdl.trailing_comment";
 /// Discardable unit attribute: a blank line precedes the statement.
 inline constexpr llvm::StringLiteral kBlankLineAttr = "mdl.blank_line";
 
@@ -45,6 +46,9 @@ class Statement : public mlir::OpTrait::TraitBase<ConcreteType, Statement> {};
 
 /// True for a Python identifier that is not a keyword (`hidden_size`, `_x1`).
 bool isPythonIdentifier(llvm::StringRef name);
+
+/// A statement that is code, not a comment line: Python blocks need one.
+bool isCodeStatement(mlir::Operation &op);
 
 /// Erases statement `stmt` together with the expression ops that feed it.
 void eraseStatement(mlir::Operation *stmt);
