@@ -4,6 +4,10 @@
 // (docs/GEMM.md has the measurement), so the CPU pipeline hands it every
 // row-major f32 matmul after bufferization. Operands are passed as the
 // aligned pointer plus offset, and their leading strides as lda/ldb/ldc.
+// The attention lowering's per-head contractions (q k^T and p v, generics
+// over rank-4 tensors) are sgemms too, one per (batch, head); as scalar loops
+// they were ~80% of the non-GEMM time of a Llama prefill
+// (docs/CPU_PERFORMANCE.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -79,6 +83,101 @@ bool isSgemmForm(linalg::LinalgOp op) {
   return false;
 }
 
+
+/// The attention contractions of tmc-to-linalg (Attention.cpp), with loops
+/// (b, h, i, j, k) over [p, p, p, p, r] and an `out += lhs * rhs` body:
+///   scores:  C[b,h,i,j] += A[b,h,i,k] * B[b,h/g,j,k]   (sgemm with B^T)
+///   values:  C[b,h,i,j] += A[b,h,i,k] * B[b,h/g,k,j]   (sgemm with B)
+/// g is the GQA group (kv heads are shared by g query heads). Each (b, h)
+/// pair is one sgemm over rank-4 views whose innermost stride is 1.
+struct HeadContraction {
+  bool transposeB;
+  int64_t group;
+};
+
+std::optional<HeadContraction> matchHeadContraction(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != 5 || !llvm::all_of(op->getOperands(), isRowMajorF32))
+    return std::nullopt;
+  auto iterators = op.getIteratorTypesArray();
+  for (int i = 0; i < 5; ++i)
+    if (iterators[i] != (i == 4 ? utils::IteratorType::reduction : utils::IteratorType::parallel))
+      return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (maps[0] != AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx) ||
+      maps[2] != AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx))
+    return std::nullopt;
+  AffineMap rhs = maps[1];
+  if (rhs.getNumResults() != 4 || rhs.getResult(0) != d(0))
+    return std::nullopt;
+  int64_t group = 1;
+  AffineExpr head = rhs.getResult(1);
+  if (head != d(1)) {
+    auto div = dyn_cast<AffineBinaryOpExpr>(head);
+    if (!div || div.getKind() != AffineExprKind::FloorDiv || div.getLHS() != d(1))
+      return std::nullopt;
+    auto constant = dyn_cast<AffineConstantExpr>(div.getRHS());
+    if (!constant || constant.getValue() <= 0)
+      return std::nullopt;
+    group = constant.getValue();
+  }
+  bool transposeB;
+  if (rhs.getResult(2) == d(3) && rhs.getResult(3) == d(4))
+    transposeB = true;
+  else if (rhs.getResult(2) == d(4) && rhs.getResult(3) == d(3))
+    transposeB = false;
+  else
+    return std::nullopt;
+  // Body: yield out + in0 * in1 (either operand order).
+  Block &body = op.getRegion().front();
+  if (body.getOperations().size() != 3)
+    return std::nullopt;
+  auto mul = dyn_cast<arith::MulFOp>(&body.front());
+  auto add = dyn_cast_if_present<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
+  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+  if (!mul || !add || !yield || yield.getNumOperands() != 1 || yield.getOperand(0) != add)
+    return std::nullopt;
+  Value in0 = body.getArgument(0), in1 = body.getArgument(1), out = body.getArgument(2);
+  bool mulOk = (mul.getLhs() == in0 && mul.getRhs() == in1) ||
+               (mul.getLhs() == in1 && mul.getRhs() == in0);
+  bool addOk = (add.getLhs() == out && add.getRhs() == mul) ||
+               (add.getLhs() == mul && add.getRhs() == out);
+  if (!mulOk || !addOk || mul.getFastmath() != arith::FastMathFlags::none ||
+      add.getFastmath() != arith::FastMathFlags::none)
+    return std::nullopt;
+  return HeadContraction{transposeB, group};
+}
+
+/// A rank-4 view: pointer to element 0 and its strides (index values).
+struct HeadView {
+  Value pointer;
+  SmallVector<Value> strides;
+};
+
+HeadView headViewOf(OpBuilder &b, Location loc, Value memref) {
+  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+  Value elementBytes = arith::ConstantIndexOp::create(b, loc, 4);
+  Value byteOffset = arith::MulIOp::create(b, loc, metadata.getOffset(), elementBytes);
+  Value address = arith::AddIOp::create(b, loc, base, byteOffset);
+  Value addressI64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), address);
+  Value pointer = LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
+                                           addressI64);
+  return {pointer, SmallVector<Value>(metadata.getStrides())};
+}
+
+/// The pointer of matrix [batch, head] of a rank-4 view.
+Value headPointer(OpBuilder &b, Location loc, const HeadView &view, Value batch, Value head) {
+  Value elements = arith::AddIOp::create(b, loc,
+                                         arith::MulIOp::create(b, loc, batch, view.strides[0]),
+                                         arith::MulIOp::create(b, loc, head, view.strides[1]));
+  Value elementsI64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), elements);
+  return LLVM::GEPOp::create(b, loc, view.pointer.getType(), b.getF32Type(), view.pointer,
+                             ValueRange{elementsI64});
+}
+
 func::FuncOp declareSgemm(ModuleOp module) {
   if (auto existing = module.lookupSymbol<func::FuncOp>(kSgemm))
     return existing;
@@ -110,13 +209,50 @@ struct LinalgToBlas : public tmc::impl::LinalgToBlasBase<LinalgToBlas> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<linalg::LinalgOp> matmuls;
+    SmallVector<std::pair<linalg::GenericOp, HeadContraction>> heads;
     module.walk([&](linalg::LinalgOp op) {
       if (isSgemmForm(op))
         matmuls.push_back(op);
+      else if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation()))
+        if (std::optional<HeadContraction> match = matchHeadContraction(generic))
+          heads.push_back({generic, *match});
     });
-    if (matmuls.empty())
+    if (matmuls.empty() && heads.empty())
       return;
     func::FuncOp sgemm = declareSgemm(module);
+    for (auto [op, match] : heads) {
+      OpBuilder b(op);
+      Location loc = op.getLoc();
+      Value a = op.getDpsInputs()[0], bMat = op.getDpsInputs()[1], c = op.getDpsInits()[0];
+      Value m = memref::DimOp::create(b, loc, c, 2);
+      Value n = memref::DimOp::create(b, loc, c, 3);
+      Value k = memref::DimOp::create(b, loc, a, 3);
+      HeadView va = headViewOf(b, loc, a), vb = headViewOf(b, loc, bMat),
+               vc = headViewOf(b, loc, c);
+      auto toI32 = [&](Value v) { return arith::IndexCastOp::create(b, loc, b.getI32Type(), v); };
+      Value lda = toI32(va.strides[2]), ldb = toI32(vb.strides[2]), ldc = toI32(vc.strides[2]);
+      Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      Value group = arith::ConstantIndexOp::create(b, loc, match.group);
+      Value batches = memref::DimOp::create(b, loc, c, 0);
+      Value headCount = memref::DimOp::create(b, loc, c, 1);
+      scf::ForOp::create(
+          b, loc, zero, batches, one, ValueRange{},
+          [&](OpBuilder &outer, Location l, Value bi, ValueRange) {
+            scf::ForOp::create(
+                outer, l, zero, headCount, one, ValueRange{},
+                [&](OpBuilder &inner, Location il, Value hi, ValueRange) {
+                  Value kvHead = arith::DivUIOp::create(inner, il, hi, group);
+                  callSgemm(inner, il, sgemm, match.transposeB, m, n, k,
+                            headPointer(inner, il, va, bi, hi), lda,
+                            headPointer(inner, il, vb, bi, kvHead), ldb,
+                            headPointer(inner, il, vc, bi, hi), ldc);
+                  scf::YieldOp::create(inner, il);
+                });
+            scf::YieldOp::create(outer, l);
+          });
+      op->erase();
+    }
     for (linalg::LinalgOp op : matmuls) {
       OpBuilder b(op);
       Location loc = op.getLoc();

@@ -31,7 +31,10 @@ def LinalgToBlas : Pass<"tmc-linalg-to-blas", "mlir::ModuleOp"> {
     `linalg.matmul` (plain or transposed-B) and `linalg.batch_matmul` on f32
     memrefs whose innermost stride is 1 become calls to `cblas_sgemm` (one per
     batch) with `beta = 1`, which keeps linalg's accumulate-into-output
-    semantics. Other matmuls stay for the loop lowering.
+    semantics. The two per-head contractions of the attention lowering
+    (scores `q k^T` and the weighted sum `p v`, rank-4 `linalg.generic`s
+    whose key/value head is `h floordiv group` under GQA) become one sgemm
+    per (batch, head) the same way. Other matmuls stay for the loop lowering.
   }];
   let dependentDialects = [
     "::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect",

@@ -58,18 +58,27 @@ func.func @bidirectional(%q: tensor<2x4x8x16xf32>, %k: tensor<2x4x8x16xf32>, %v:
 
 // -----
 
-// rope: angles in f32 from theta ** (2i / rotary_dim); rotate_half pairs d
-// with d +- rotary_dim/2; features past rotary_dim pass through.
-// CHECK-DAG: #[[POS:.*]] = affine_map<(d0, d1, d2, d3) -> (d2)>
+// rope: a cos/sin table over (position, d), shared by all heads, with angles
+// in f32 from theta ** (2i / rotary_dim); then the rotation over (b, h, s, d),
+// where rotate_half pairs d with d +- rotary_dim/2 and features past
+// rotary_dim pass through.
+// CHECK-DAG: #[[POS:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[TABLE:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[X4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[SD:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
 // CHECK-LABEL: func.func @rope_partial(
 // CHECK-SAME:      %[[X:.*]]: tensor<?x4x?x16xf32>, %[[P:.*]]: tensor<?xi64>)
-// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #[[POS]], #{{.*}}]{{.*}} ins(%[[X]], %[[P]] :
+// CHECK:         %[[TAB:.*]]:2 = linalg.generic {indexing_maps = [#[[POS]], #[[TABLE]], #[[TABLE]]]{{.*}} ins(%[[P]] : tensor<?xi64>) outs(%{{.*}}, %{{.*}} : tensor<?x16xf32>, tensor<?x16xf32>)
+// CHECK:           %[[TD:.*]] = linalg.index 1
+// CHECK:           arith.remui %[[TD]], %c4
+// CHECK:           math.powf %{{.*}}, %{{.*}} : f32
+// CHECK:           %[[COS:.*]] = math.cos
+// CHECK:           %[[SIN:.*]] = math.sin
+// CHECK:           linalg.yield %[[COS]], %[[SIN]]
+// CHECK:         linalg.generic {indexing_maps = [#[[X4]], #[[SD]], #[[SD]], #[[X4]]]{{.*}} ins(%[[X]], %[[TAB]]#0, %[[TAB]]#1 :
 // CHECK:           %[[D:.*]] = linalg.index 3
 // CHECK:           %[[ROTATED:.*]] = arith.cmpi slt, %[[D]], %c8
-// CHECK:           arith.remui %[[D]], %c4
-// CHECK:           math.powf %{{.*}}, %{{.*}} : f32
-// CHECK:           math.cos
-// CHECK:           math.sin
+// CHECK-NOT:       math.powf
 // CHECK:           tensor.extract %[[X]]
 // CHECK:           arith.select %[[ROTATED]]
 func.func @rope_partial(%x: tensor<?x4x?x16xf32>, %p: tensor<?xi64>) -> tensor<?x4x?x16xf32> {
@@ -79,11 +88,15 @@ func.func @rope_partial(%x: tensor<?x4x?x16xf32>, %p: tensor<?xi64>) -> tensor<?
 
 // -----
 
-// The interleaved form pairs 2i with 2i+1 and positions may be per batch.
-// CHECK-DAG: #[[BPOS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2)>
+// The interleaved form pairs 2i with 2i+1 and positions may be per batch:
+// the table is [batch, seq, d].
+// CHECK-DAG: #[[BPOS:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[BSD:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
 // CHECK-LABEL: func.func @rope_interleaved(
-// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #[[BPOS]], #{{.*}}]
+// CHECK:         %[[TAB:.*]]:2 = linalg.generic {indexing_maps = [#[[BPOS]], #{{.*}}, #{{.*}}]
 // CHECK:           arith.divui %{{.*}}, %c2
+// CHECK:           math.powf
+// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #[[BSD]], #[[BSD]], #{{.*}}]{{.*}} ins(%{{.*}}, %[[TAB]]#0, %[[TAB]]#1 :
 // CHECK:           arith.remui %{{.*}}, %c2
 func.func @rope_interleaved(%x: tensor<?x4x?x16xf32>, %p: tensor<?x?xi64>) -> tensor<?x4x?x16xf32> {
   %y = tmc.rope %x, %p theta = 1.0e+04 rotary_dim = 16 interleaved : (tensor<?x4x?x16xf32>, tensor<?x?xi64>) -> tensor<?x4x?x16xf32>

@@ -47,3 +47,70 @@ func.func @left_alone(%a: memref<4x4xf64>, %c: memref<4x4xf64>, %t: memref<4x4xf
   linalg.matmul ins(%t, %d : memref<4x4xf32, strided<[1, 4]>>, memref<4x4xf32>) outs(%d : memref<4x4xf32>)
   return
 }
+
+// -----
+
+// The attention contractions of tmc-to-linalg: one sgemm per (batch, head),
+// with the kv head h floordiv group (GQA, group 2 here). Scores contract q and
+// k over head_dim (B transposed); the weighted sum contracts probs and v over
+// keys (B as is). lda/ldb/ldc are dim-2 strides of the rank-4 views.
+// CHECK-LABEL: func.func @attention(
+// CHECK:         arith.constant 0 : index
+// CHECK:         arith.constant 1 : index
+// CHECK:         %[[GROUP:.*]] = arith.constant 2 : index
+// CHECK:         scf.for %[[B:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:           scf.for %[[H:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:             %[[KV:.*]] = arith.divui %[[H]], %[[GROUP]] : index
+// CHECK:             arith.muli %[[KV]], %{{.*}} : index
+// CHECK:             arith.constant 111 : i32
+// CHECK:             %[[TRANS:.*]] = arith.constant 112 : i32
+// CHECK:             func.call @cblas_sgemm(%{{.*}}, %{{.*}}, %[[TRANS]],
+// CHECK:         scf.for
+// CHECK:           scf.for
+// CHECK:             arith.divui
+// CHECK:             arith.constant 111 : i32
+// CHECK:             %[[NO_TRANS:.*]] = arith.constant 111 : i32
+// CHECK:             func.call @cblas_sgemm(%{{.*}}, %{{.*}}, %[[NO_TRANS]],
+// CHECK-NOT:     linalg.generic
+#q = affine_map<(b, h, i, j, k) -> (b, h, i, k)>
+#k = affine_map<(b, h, i, j, k) -> (b, h floordiv 2, j, k)>
+#v = affine_map<(b, h, i, e, j) -> (b, h floordiv 2, j, e)>
+#o = affine_map<(b, h, i, j, k) -> (b, h, i, j)>
+func.func @attention(%q: memref<?x4x?x8xf32>, %k: memref<?x2x?x8xf32>, %v: memref<?x2x?x8xf32, strided<[?, ?, ?, 1], offset: ?>>,
+                     %s: memref<?x4x?x?xf32>, %out: memref<?x4x?x8xf32>) {
+  linalg.generic {indexing_maps = [#q, #k, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %k : memref<?x4x?x8xf32>, memref<?x2x?x8xf32>) outs(%s : memref<?x4x?x?xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [#q, #v, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%s, %v : memref<?x4x?x?xf32>, memref<?x2x?x8xf32, strided<[?, ?, ?, 1], offset: ?>>) outs(%out : memref<?x4x?x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// A contraction that is not out += lhs * rhs stays a generic.
+// CHECK-LABEL: func.func @not_a_contraction(
+// CHECK-NOT:     cblas_sgemm
+// CHECK:         linalg.generic
+#q2 = affine_map<(b, h, i, j, k) -> (b, h, i, k)>
+#k2 = affine_map<(b, h, i, j, k) -> (b, h, j, k)>
+#o2 = affine_map<(b, h, i, j, k) -> (b, h, i, j)>
+func.func @not_a_contraction(%q: memref<?x4x?x8xf32>, %k: memref<?x4x?x8xf32>, %s: memref<?x4x?x?xf32>) {
+  linalg.generic {indexing_maps = [#q2, #k2, #o2], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %k : memref<?x4x?x8xf32>, memref<?x4x?x8xf32>) outs(%s : memref<?x4x?x?xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.subf %x, %y : f32
+    %r = arith.maximumf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}
