@@ -47,16 +47,22 @@ bool isRowMajorF32(Value value) {
   return strides.back() == 1;
 }
 
-MatrixView viewOf(OpBuilder &b, Location loc, Value memref) {
-  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-  int64_t rank = cast<MemRefType>(memref.getType()).getRank();
+/// An !llvm.ptr to the first f32 element of `memref` (aligned pointer + offset).
+Value firstElementPointer(OpBuilder &b, Location loc, Value memref,
+                          memref::ExtractStridedMetadataOp metadata) {
   Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
   Value elementBytes = arith::ConstantIndexOp::create(b, loc, 4);
   Value byteOffset = arith::MulIOp::create(b, loc, metadata.getOffset(), elementBytes);
   Value address = arith::AddIOp::create(b, loc, base, byteOffset);
   Value addressI64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), address);
-  Value pointer = LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
-                                           addressI64);
+  return LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
+                                  addressI64);
+}
+
+MatrixView viewOf(OpBuilder &b, Location loc, Value memref) {
+  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+  int64_t rank = cast<MemRefType>(memref.getType()).getRank();
+  Value pointer = firstElementPointer(b, loc, memref, metadata);
   Value leading = arith::IndexCastOp::create(b, loc, b.getI32Type(),
                                              metadata.getStrides()[rank - 2]);
   return {pointer, leading, rank == 3 ? metadata.getStrides()[0] : Value()};
@@ -158,14 +164,8 @@ struct HeadView {
 
 HeadView headViewOf(OpBuilder &b, Location loc, Value memref) {
   auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
-  Value elementBytes = arith::ConstantIndexOp::create(b, loc, 4);
-  Value byteOffset = arith::MulIOp::create(b, loc, metadata.getOffset(), elementBytes);
-  Value address = arith::AddIOp::create(b, loc, base, byteOffset);
-  Value addressI64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), address);
-  Value pointer = LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
-                                           addressI64);
-  return {pointer, SmallVector<Value>(metadata.getStrides())};
+  return {firstElementPointer(b, loc, memref, metadata),
+          SmallVector<Value>(metadata.getStrides())};
 }
 
 /// The pointer of matrix [batch, head] of a rank-4 view.
