@@ -5,11 +5,13 @@
 #include "passes/conversion/Passes.h"
 #include "passes/graph/Passes.h"
 #include "passes/lowering/Passes.h"
+#include "passes/modular/Passes.h"
 
 void tmc::registerAllPasses() {
   registerAttentionPasses();
   registerConversionPasses();
   registerGraphPasses();
   registerLoweringPasses();
+  registerModularPasses();
   registerCpuPipeline();
 }

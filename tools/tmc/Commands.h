@@ -16,10 +16,12 @@ namespace tmc::driver {
 extern llvm::cl::SubCommand compileCommand;
 extern llvm::cl::SubCommand runCommand;
 extern llvm::cl::SubCommand initWeightsCommand;
+extern llvm::cl::SubCommand expandCommand;
 
 int runCompile();
 int runRun();
 int runInitWeights();
+int runExpand();
 
 /// Prints the one-line usage error and returns exit code 2.
 int usageError(const llvm::Twine &message);

@@ -34,9 +34,9 @@ struct Command {
 };
 
 const Command kCommands[] = {
-    {"expand", "<model-name|modular_x.py> [-o modeling_x.py]",
-     "expand one modular file into a self-contained modeling file", nullptr,
-     "#4 (model language and modular expansion)"},
+    {"expand", "<model-name|modular_x.py> [-o modeling_x.py] [--models-dir DIR]",
+     "expand one modular file into a self-contained modeling file", tmc::driver::runExpand,
+     nullptr},
     {"check-modular", "[models/]",
      "check every modeling file equals its regenerated self", nullptr,
      "#4 (model language and modular expansion)"},

@@ -1,0 +1,709 @@
+//===- ExpandModular.cpp - modular file -> modeling file --------*- C++ -*-===//
+//
+// The modular expansion rules of DESIGN.md §3 over an mdl module parsed from
+// `modular_<name>.py`:
+//   1. `from ..llama.modeling_llama import X` loads and parses
+//      `<models-dir>/llama/modeling_llama.py` once, and the import goes away;
+//   2. `class MistralMLP(LlamaMLP)` becomes LlamaMLP's whole class, renamed
+//      (Renamer.h), with the parent's bases renamed in place of `LlamaMLP`;
+//   3. the child's methods replace the parent's (the parent's docstring is
+//      kept when the child has none); other child statements replace a class
+//      attribute of the same name or follow the parent's body; the child's
+//      class docstring and decorators, when it has them, win;
+//   4. a top-level `super().<same method>(...)` (or `return super()...`) in a
+//      child method becomes the parent method's body; in `__init__`, child
+//      assignments after it replace the parent's assignment to the same target
+//      in place, and `del self.x` removes the parent's assignment;
+//   5. names the result uses and does not define are pulled from the parent
+//      files, renamed: classes, functions, constants, imports.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/Python.h"
+#include "ir/Mdl/MdlOps.h"
+#include "passes/modular/Passes.h"
+#include "passes/modular/Renamer.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <memory>
+
+namespace tmc {
+#define GEN_PASS_DEF_EXPANDMODULAR
+#include "passes/modular/Passes.h.inc"
+} // namespace tmc
+
+using namespace mlir;
+using namespace tmc::mdl;
+using tmc::modular::Renamer;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Statements with their expression ops
+//===----------------------------------------------------------------------===//
+
+/// The expression ops feeding statement `stmt`, in block order.
+SmallVector<Operation *> expressionOps(Operation *stmt) {
+  SmallVector<Operation *> ops, worklist{stmt};
+  while (!worklist.empty()) {
+    Operation *op = worklist.pop_back_val();
+    for (Value operand : op->getOperands())
+      if (Operation *def = operand.getDefiningOp(); def && def->hasTrait<Expression>()) {
+        ops.push_back(def);
+        worklist.push_back(def);
+      }
+  }
+  llvm::sort(ops, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  return ops;
+}
+
+/// The first op of statement `stmt` (its first expression op, or itself).
+Operation *firstOpOf(Operation *stmt) {
+  SmallVector<Operation *> exprs = expressionOps(stmt);
+  return exprs.empty() ? stmt : exprs.front();
+}
+
+/// The first op of `stmt` together with the comment lines directly above it.
+Operation *leadingOpOf(Operation *stmt) {
+  Operation *first = firstOpOf(stmt);
+  while (isa_and_nonnull<CommentOp>(first->getPrevNode()))
+    first = first->getPrevNode();
+  return first;
+}
+
+/// Moves `stmt` and its expression ops before `dest`, or to the end of
+/// `block` when `dest` is null.
+void moveStatement(Operation *stmt, Operation *dest, Block *block = nullptr) {
+  SmallVector<Operation *> ops = expressionOps(stmt);
+  ops.push_back(stmt);
+  for (Operation *op : ops) {
+    if (dest)
+      op->moveBefore(dest);
+    else
+      op->moveBefore(block, block->end());
+  }
+}
+
+/// The code statements of `block`, in order (expression ops skipped).
+SmallVector<Operation *> statementsOf(Block &block) {
+  SmallVector<Operation *> stmts;
+  for (Operation &op : block)
+    if (op.hasTrait<Statement>())
+      stmts.push_back(&op);
+  return stmts;
+}
+
+/// Clones `stmt` with its expression ops before `builder`'s insertion point;
+/// returns the clones (expression ops first, the statement last).
+SmallVector<Operation *> cloneStatement(Operation *stmt, OpBuilder &builder) {
+  SmallVector<Operation *> ops = expressionOps(stmt);
+  ops.push_back(stmt);
+  IRMapping mapping;
+  SmallVector<Operation *> clones;
+  for (Operation *op : ops)
+    clones.push_back(builder.clone(*op, mapping));
+  return clones;
+}
+
+//===----------------------------------------------------------------------===//
+// Renaming
+//===----------------------------------------------------------------------===//
+
+Attribute renameAttribute(Attribute attr, const Renamer &renamer) {
+  MLIRContext *context = attr.getContext();
+  if (auto symbol = dyn_cast<FlatSymbolRefAttr>(attr))
+    return FlatSymbolRefAttr::get(context, renamer.rename(symbol.getValue()));
+  if (auto str = dyn_cast<StringAttr>(attr))
+    return StringAttr::get(context, renamer.rename(str.getValue()));
+  if (auto array = dyn_cast<ArrayAttr>(attr)) {
+    SmallVector<Attribute> elements;
+    for (Attribute element : array)
+      elements.push_back(renameAttribute(element, renamer));
+    return ArrayAttr::get(context, elements);
+  }
+  return attr;
+}
+
+/// Renames names, strings, docstrings and comments in `op` and everything it
+/// holds.
+void renameOp(Operation *op, const Renamer &renamer) {
+  op->walk([&](Operation *nested) {
+    for (NamedAttribute named : nested->getAttrs()) {
+      Attribute renamed = renameAttribute(named.getValue(), renamer);
+      if (renamed != named.getValue())
+        nested->setAttr(named.getName(), renamed);
+    }
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Names
+//===----------------------------------------------------------------------===//
+
+/// The names a module-level statement binds.
+SmallVector<std::string> boundNames(Operation *stmt) {
+  SmallVector<std::string> names;
+  if (auto cls = dyn_cast<ClassOp>(stmt))
+    names.push_back(cls.getSymName().str());
+  else if (auto def = dyn_cast<DefOp>(stmt))
+    names.push_back(def.getSymName().str());
+  else if (auto imp = dyn_cast<ImportOp>(stmt))
+    names.push_back(imp.getAlias() ? imp.getAlias()->str()
+                                   : imp.getModule().split('.').first.str());
+  else if (auto imp = dyn_cast<FromImportOp>(stmt)) {
+    for (auto [i, name] : llvm::enumerate(imp.getNames().getAsValueRange<StringAttr>())) {
+      StringRef alias;
+      if (i < imp.getAliases().size())
+        alias = cast<StringAttr>(imp.getAliases()[i]).getValue();
+      names.push_back((alias.empty() ? name : alias).str());
+    }
+  } else if (auto assign = dyn_cast<AssignOp>(stmt)) {
+    Operation *target = assign.getTarget().getDefiningOp();
+    if (auto name = dyn_cast_or_null<NameOp>(target))
+      names.push_back(name.getId().str());
+    else if (isa_and_nonnull<TupleOp, ListOp>(target))
+      for (Value element : target->getOperands())
+        if (auto name = element.getDefiningOp<NameOp>())
+          names.push_back(name.getId().str());
+  }
+  return names;
+}
+
+/// The names statement `stmt` (and its expressions, bases, body) reads, in
+/// order of appearance.
+SmallVector<std::string> usedNames(Operation *stmt) {
+  SmallVector<std::string> names;
+  llvm::StringSet<> seen;
+  auto add = [&](StringRef name) {
+    if (seen.insert(name).second)
+      names.push_back(name.str());
+  };
+  auto visit = [&](Operation *op) {
+    if (auto name = dyn_cast<NameOp>(op))
+      add(name.getId());
+    else if (auto cls = dyn_cast<ClassOp>(op))
+      for (auto base : cls.getBases().getAsRange<FlatSymbolRefAttr>())
+        add(base.getValue().split('.').first);
+  };
+  for (Operation *expr : expressionOps(stmt))
+    expr->walk<WalkOrder::PreOrder>(visit);
+  stmt->walk<WalkOrder::PreOrder>(visit);
+  return names;
+}
+
+/// "self.o_proj" for an assignment target made of names and attributes.
+std::optional<std::string> targetKey(Value value) {
+  Operation *op = value.getDefiningOp();
+  if (auto name = dyn_cast_or_null<NameOp>(op))
+    return name.getId().str();
+  if (auto attr = dyn_cast_or_null<AttrOp>(op))
+    if (std::optional<std::string> base = targetKey(attr.getBase()))
+      return *base + "." + attr.getName().str();
+  return std::nullopt;
+}
+
+std::optional<std::string> assignKey(Operation *stmt) {
+  if (auto assign = dyn_cast<AssignOp>(stmt))
+    return targetKey(assign.getTarget());
+  return std::nullopt;
+}
+
+/// The `super().<method>(...)` call `value` is, or null.
+CallOp superCall(Value value, StringRef *method = nullptr) {
+  auto call = value ? value.getDefiningOp<CallOp>() : CallOp();
+  if (!call)
+    return {};
+  auto attr = call.getCallee().getDefiningOp<AttrOp>();
+  if (!attr)
+    return {};
+  auto inner = attr.getBase().getDefiningOp<CallOp>();
+  if (!inner || !inner.getArgs().empty())
+    return {};
+  auto name = inner.getCallee().getDefiningOp<NameOp>();
+  if (!name || name.getId() != "super")
+    return {};
+  if (method)
+    *method = attr.getName();
+  return call;
+}
+
+/// The call of a top-level statement `super().<method>(...)` or `return
+/// super().<method>(...)`, or null.
+CallOp superStatement(Operation *stmt, StringRef method) {
+  Value value;
+  if (auto expr = dyn_cast<ExprStmtOp>(stmt))
+    value = expr.getValue();
+  else if (auto ret = dyn_cast<ReturnOp>(stmt))
+    value = ret.getValue();
+  StringRef called;
+  CallOp call = superCall(value, &called);
+  return call && called == method ? call : CallOp();
+}
+
+bool isSuperCall(Operation *op) {
+  auto call = dyn_cast<CallOp>(op);
+  if (!call)
+    return false;
+  auto name = call.getCallee().getDefiningOp<NameOp>();
+  return name && name.getId() == "super" && call.getArgs().empty();
+}
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+/// A parent model's modeling file.
+struct ParentFile {
+  std::string path;
+  OwningOpRef<ModuleOp> module;
+  /// Module-level name -> the statement binding it (first binding wins).
+  llvm::StringMap<Operation *> definitions;
+  /// Statement -> its index among the module's statements.
+  llvm::DenseMap<Operation *, unsigned> order;
+  /// How its names are renamed in this module (from the first class that
+  /// inherits one of its classes).
+  std::optional<Renamer> renamer;
+
+  std::string rename(StringRef name) const {
+    return renamer ? renamer->rename(name) : name.str();
+  }
+};
+
+/// A name imported from a parent file: `from ..llama.modeling_llama import X`.
+struct Imported {
+  ParentFile *file;
+  std::string name;
+};
+
+struct ExpandModular : public tmc::impl::ExpandModularBase<ExpandModular> {
+  using ExpandModularBase::ExpandModularBase;
+
+  void runOnOperation() override;
+
+private:
+  FailureOr<ParentFile *> load(FromImportOp import);
+  LogicalResult expandClass(ClassOp cls, const Imported &parent);
+  LogicalResult mergeMethod(DefOp child, DefOp parent, const Renamer *renamer);
+  LogicalResult pullDependencies();
+  void ensureDefined(Operation *stmt, llvm::StringSet<> &defined,
+                     const llvm::StringMap<std::pair<ParentFile *, Operation *>> &pullable);
+  Operation *importInsertionPoint(unsigned parentIndex);
+
+  /// Parsed parent files by path, in load order.
+  std::vector<std::shared_ptr<ParentFile>> parents;
+  llvm::StringMap<ParentFile *> parentsByPath;
+  /// Pulled import statements with their index in the parent file.
+  SmallVector<std::pair<Operation *, unsigned>> pulledImports;
+};
+
+FailureOr<ParentFile *> ExpandModular::load(FromImportOp import) {
+  // "..llama.modeling_llama" -> <models-dir>/llama/modeling_llama.py
+  StringRef module = import.getModule();
+  StringRef dotted = module.drop_while([](char c) { return c == '.'; });
+  SmallVector<StringRef> parts;
+  dotted.split(parts, '.');
+  if (module.size() - dotted.size() != 2 || parts.size() != 2 ||
+      !llvm::all_of(parts, isPythonIdentifier))
+    return import.emitError("unknown model import '")
+           << module << "': import a model as 'from ..<name>.modeling_<name> import X'";
+  llvm::SmallString<256> path(modelsDir);
+  llvm::sys::path::append(path, parts[0], parts[1] + ".py");
+  std::string key = path.str().str();
+  if (ParentFile *loaded = parentsByPath.lookup(key))
+    return loaded;
+
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer)
+    return import.emitError("unknown model import '")
+           << module << "': cannot read " << path << " (" << buffer.getError().message()
+           << "); check the model name, or pass --models-dir=<directory holding "
+           << parts[0] << "/" << parts[1] << ".py>";
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+  OwningOpRef<ModuleOp> parsed = tmc::parsePython(sourceMgr, &getContext());
+  if (!parsed)
+    return import.emitError("cannot parse ") << path << ", imported here";
+
+  auto file = std::make_shared<ParentFile>();
+  file->path = key;
+  file->module = std::move(parsed);
+  unsigned index = 0;
+  for (Operation *stmt : statementsOf(*file->module->getBody())) {
+    file->order[stmt] = index++;
+    if (auto from = dyn_cast<FromImportOp>(stmt); from && from.getModule().starts_with("."))
+      continue; // the parent's own model imports: multi-level chains are not supported
+    for (const std::string &name : boundNames(stmt))
+      file->definitions.try_emplace(name, stmt);
+  }
+  ParentFile *result = file.get();
+  parentsByPath[key] = result;
+  parents.push_back(std::move(file));
+  return result;
+}
+
+LogicalResult ExpandModular::mergeMethod(DefOp child, DefOp parent, const Renamer *renamer) {
+  StringRef method = child.getSymName();
+  Block &body = child.getBody().front();
+  SmallVector<Operation *> stmts = statementsOf(body);
+  Operation *superStmt = nullptr;
+  for (Operation *stmt : stmts)
+    if (superStatement(stmt, method)) {
+      superStmt = stmt;
+      break;
+    }
+  // Every other super() use is beyond the rules.
+  WalkResult walk = child.walk([&](Operation *op) {
+    if (!isSuperCall(op))
+      return WalkResult::advance();
+    Operation *user = *op->getResult(0).user_begin();
+    Operation *call = user->hasOneUse() ? *user->getResult(0).user_begin() : nullptr;
+    if (superStmt && call && llvm::is_contained(superStmt->getOperands(), call->getResult(0)))
+      return WalkResult::advance();
+    op->emitError("cannot inline this super() call: only a statement of its own, "
+                  "'super().")
+        << method << "(...)' or 'return super()." << method
+        << "(...)', is replaced by the parent's body; copy the parent's code instead";
+    return WalkResult::interrupt();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  if (!superStmt)
+    return success();
+
+  // The parent's body, renamed, in place of the super() statement.
+  OpBuilder builder(superStmt);
+  IRMapping mapping;
+  SmallVector<Operation *> inlined;
+  for (Operation &op : parent.getBody().front()) {
+    Operation *clone = builder.clone(op, mapping);
+    if (renamer)
+      renameOp(clone, *renamer);
+    if (clone->hasTrait<Statement>())
+      inlined.push_back(clone);
+  }
+  // The inlined body keeps the blank line before the super() statement.
+  if (!inlined.empty()) {
+    inlined.front()->removeAttr(kBlankLineAttr);
+    if (superStmt->hasAttr(kBlankLineAttr))
+      inlined.front()->setAttr(kBlankLineAttr, UnitAttr::get(&getContext()));
+  }
+  SmallVector<Operation *> following(std::next(llvm::find(stmts, superStmt)), stmts.end());
+  eraseStatement(superStmt);
+  if (method != "__init__")
+    return success();
+
+  // __init__: assignments override in place, `del self.x` removes.
+  auto findParentAssign = [&](StringRef key) -> Operation * {
+    for (Operation *stmt : inlined)
+      if (std::optional<std::string> k = assignKey(stmt); k && *k == key)
+        return stmt;
+    return nullptr;
+  };
+  for (Operation *stmt : following) {
+    if (std::optional<std::string> key = assignKey(stmt)) {
+      if (Operation *target = findParentAssign(*key)) {
+        if (!target->hasAttr(kBlankLineAttr))
+          stmt->removeAttr(kBlankLineAttr);
+        else
+          stmt->setAttr(kBlankLineAttr, UnitAttr::get(&getContext()));
+        moveStatement(stmt, firstOpOf(target));
+        llvm::erase(inlined, target);
+        eraseStatement(target);
+      }
+      continue;
+    }
+    auto del = dyn_cast<DelOp>(stmt);
+    if (!del)
+      continue;
+    for (Value target : del.getTargets()) {
+      std::optional<std::string> key = targetKey(target);
+      Operation *assign = key ? findParentAssign(*key) : nullptr;
+      if (!assign)
+        return del.emitError("'del ")
+               << (key ? *key : std::string("...")) << "' removes nothing: the parent's "
+               << "__init__ does not assign it; delete the line";
+      llvm::erase(inlined, assign);
+      eraseStatement(assign);
+    }
+    eraseStatement(del);
+  }
+  return success();
+}
+
+LogicalResult ExpandModular::expandClass(ClassOp cls, const Imported &parent) {
+  auto parentClass = dyn_cast<ClassOp>(parent.file->definitions.lookup(parent.name));
+  if (!parentClass)
+    return cls.emitError("unknown parent class '")
+           << parent.name << "': " << parent.file->path
+           << " defines no class of that name; inherit one of its classes";
+  std::optional<Renamer> renamer =
+      Renamer::fromClassNames(cls.getSymName(), parentClass.getSymName());
+  if (!renamer)
+    renamer = parent.file->renamer;
+
+  // The parent's whole class, renamed, in place of the child.
+  OpBuilder builder(firstOpOf(cls));
+  SmallVector<Operation *> clones = cloneStatement(parentClass, builder);
+  for (Operation *clone : clones)
+    if (renamer)
+      renameOp(clone, *renamer);
+  auto copy = cast<ClassOp>(clones.back());
+  copy.setSymName(cls.getSymName());
+  for (StringRef attr : {kBlankLineAttr, kTrailingCommentAttr}) {
+    copy->removeAttr(attr);
+    if (Attribute value = cls->getAttr(attr))
+      copy->setAttr(attr, value);
+  }
+  SmallVector<Attribute> bases;
+  for (auto base : cls.getBases().getAsRange<FlatSymbolRefAttr>()) {
+    if (base.getValue() == parent.name)
+      llvm::append_range(bases, copy.getBases());
+    else
+      bases.push_back(base);
+  }
+  copy.setBasesAttr(ArrayAttr::get(&getContext(), bases));
+  if (cls.getDoc())
+    copy.setDocAttr(cls.getDocAttr());
+  // The child's decorators, when it has any, win over the parent's.
+  if (!cls.getDecorators().empty()) {
+    SmallVector<Operation *> parentDecorators;
+    for (Value decorator : copy.getDecorators())
+      parentDecorators.push_back(decorator.getDefiningOp());
+    for (Operation *op : expressionOps(cls))
+      op->moveBefore(copy);
+    copy.getDecoratorsMutable().assign(cls.getDecorators());
+    cls.getDecoratorsMutable().clear();
+    for (Operation *op : parentDecorators)
+      eraseStatement(op); // an expression tree, now unused
+  }
+
+  // The child's body over the parent's.
+  Block &body = copy.getBody().front();
+  SmallVector<Operation *> childStmts = statementsOf(cls.getBody().front());
+  bool onlyPass = llvm::all_of(childStmts, [](Operation *op) {
+    return isa<PassOp>(op) || !isCodeStatement(*op);
+  });
+  if (!onlyPass) {
+    for (Operation *stmt : childStmts) {
+      if (isa<PassOp>(stmt)) {
+        eraseStatement(stmt);
+        continue;
+      }
+      if (auto def = dyn_cast<DefOp>(stmt)) {
+        DefOp parentDef;
+        for (Operation *op : statementsOf(body))
+          if (auto candidate = dyn_cast<DefOp>(op);
+              candidate && candidate.getSymName() == def.getSymName())
+            parentDef = candidate;
+        if (!parentDef) {
+          StringRef called;
+          bool usesSuper = false;
+          def.walk([&](CallOp call) {
+            if (superCall(call.getResult(), &called) && called == def.getSymName())
+              usesSuper = true;
+          });
+          if (usesSuper)
+            return def.emitError("cannot inline super().")
+                   << def.getSymName() << "(...): the parent class '" << parent.name
+                   << "' defines no method '" << def.getSymName() << "'";
+          moveStatement(def, nullptr, &body);
+          continue;
+        }
+        if (failed(mergeMethod(def, parentDef, renamer ? &*renamer : nullptr)))
+          return failure();
+        if (!def.getDoc() && parentDef.getDoc())
+          def.setDocAttr(parentDef.getDocAttr());
+        moveStatement(def, firstOpOf(parentDef));
+        eraseStatement(parentDef);
+        continue;
+      }
+      if (std::optional<std::string> key = assignKey(stmt)) {
+        Operation *target = nullptr;
+        for (Operation *op : statementsOf(body))
+          if (assignKey(op) == key)
+            target = op;
+        if (target) {
+          moveStatement(stmt, firstOpOf(target));
+          eraseStatement(target);
+          continue;
+        }
+      }
+      moveStatement(stmt, nullptr, &body);
+    }
+  }
+  eraseStatement(cls);
+  return success();
+}
+
+Operation *ExpandModular::importInsertionPoint(unsigned parentIndex) {
+  // Before the first pulled import that comes later in the parent file.
+  for (auto [op, index] : pulledImports)
+    if (index > parentIndex)
+      return firstOpOf(op);
+  Block *block = getOperation().getBody();
+  Operation *lastImport = nullptr, *docstring = nullptr;
+  for (Operation *stmt : statementsOf(*block)) {
+    if (isa<ImportOp, FromImportOp>(stmt))
+      lastImport = stmt;
+    else if (auto expr = dyn_cast<ExprStmtOp>(stmt);
+             expr && !docstring && !lastImport && expr.getValue().getDefiningOp<StrOp>() &&
+             stmt == statementsOf(*block).front())
+      docstring = stmt;
+  }
+  Operation *after = lastImport ? lastImport : docstring;
+  if (!after)
+    return block->empty() ? nullptr : &block->front();
+  return after->getNextNode();
+}
+
+void ExpandModular::ensureDefined(
+    Operation *stmt, llvm::StringSet<> &defined,
+    const llvm::StringMap<std::pair<ParentFile *, Operation *>> &pullable) {
+  for (const std::string &name : usedNames(stmt)) {
+    if (defined.contains(name))
+      continue;
+    auto it = pullable.find(name);
+    if (it == pullable.end())
+      continue;
+    auto [file, source] = it->second;
+    for (const std::string &bound : boundNames(source))
+      defined.insert(file->rename(bound));
+
+    bool isImport = isa<ImportOp, FromImportOp>(source);
+    unsigned index = file->order.lookup(source);
+    Operation *point = isImport ? importInsertionPoint(index) : leadingOpOf(stmt);
+    Block *block = getOperation().getBody();
+    OpBuilder builder(&getContext());
+    if (point)
+      builder.setInsertionPoint(point);
+    else
+      builder.setInsertionPointToEnd(block);
+    // The comment lines directly above a pulled definition come along.
+    SmallVector<Operation *> comments;
+    for (Operation *prev = firstOpOf(source)->getPrevNode(); prev && isa<CommentOp>(prev);
+         prev = prev->getPrevNode())
+      comments.insert(comments.begin(), prev);
+    SmallVector<Operation *> clones;
+    for (Operation *comment : comments)
+      clones.push_back(builder.clone(*comment));
+    llvm::append_range(clones, cloneStatement(source, builder));
+    for (Operation *clone : clones)
+      if (file->renamer)
+        renameOp(clone, *file->renamer);
+    Operation *pulled = clones.back();
+    if (isImport) {
+      pulledImports.push_back({pulled, index});
+      llvm::sort(pulledImports, [](auto &a, auto &b) { return a.second < b.second; });
+    }
+    ensureDefined(pulled, defined, pullable);
+  }
+}
+
+LogicalResult ExpandModular::pullDependencies() {
+  // Renamed parent name -> its defining statement (the first parent wins).
+  llvm::StringMap<std::pair<ParentFile *, Operation *>> pullable;
+  for (auto &entry : parents) {
+    ParentFile *file = entry.get();
+    for (Operation *stmt : statementsOf(*file->module->getBody()))
+      for (const std::string &name : boundNames(stmt))
+        if (file->definitions.lookup(name) == stmt)
+          pullable.try_emplace(file->rename(name), std::make_pair(file, stmt));
+  }
+  llvm::StringSet<> defined;
+  Block *block = getOperation().getBody();
+  for (Operation *stmt : statementsOf(*block))
+    for (const std::string &name : boundNames(stmt))
+      defined.insert(name);
+  for (Operation *stmt : statementsOf(*block))
+    ensureDefined(stmt, defined, pullable);
+  return success();
+}
+
+void ExpandModular::runOnOperation() {
+  ModuleOp module = getOperation();
+  Block *block = module.getBody();
+  parents.clear();
+  parentsByPath.clear();
+  pulledImports.clear();
+
+  // 1. Model imports.
+  llvm::StringMap<Imported> imported;
+  SmallVector<Operation *> modelImports;
+  for (Operation *stmt : statementsOf(*block)) {
+    auto from = dyn_cast<FromImportOp>(stmt);
+    if (!from || !from.getModule().starts_with("."))
+      continue;
+    FailureOr<ParentFile *> file = load(from);
+    if (failed(file))
+      return signalPassFailure();
+    for (auto [i, name] : llvm::enumerate(from.getNames().getAsValueRange<StringAttr>())) {
+      if (!(*file)->definitions.contains(name)) {
+        from.emitError("'") << name << "' is not defined in " << (*file)->path
+                            << "; import a class, function or constant that file defines";
+        return signalPassFailure();
+      }
+      StringRef alias;
+      if (i < from.getAliases().size())
+        alias = cast<StringAttr>(from.getAliases()[i]).getValue();
+      imported[alias.empty() ? name : alias] = Imported{*file, name.str()};
+    }
+    modelImports.push_back(from);
+  }
+
+  // 2. Classes inheriting a model class: one model parent each.
+  SmallVector<std::pair<ClassOp, Imported>> children;
+  for (Operation *stmt : statementsOf(*block)) {
+    auto cls = dyn_cast<ClassOp>(stmt);
+    if (!cls)
+      continue;
+    SmallVector<StringRef> modelBases;
+    for (auto base : cls.getBases().getAsRange<FlatSymbolRefAttr>())
+      if (imported.contains(base.getValue()))
+        modelBases.push_back(base.getValue());
+    if (modelBases.size() > 1) {
+      cls.emitError("class '") << cls.getSymName() << "' has two model parents, '"
+                               << modelBases[0] << "' and '" << modelBases[1]
+                               << "': inherit one and write what it takes from the other "
+                                  "in the class body";
+      return signalPassFailure();
+    }
+    if (modelBases.empty())
+      continue;
+    const Imported &parent = imported.find(modelBases[0])->second;
+    if (!parent.file->renamer)
+      parent.file->renamer = Renamer::fromClassNames(cls.getSymName(), parent.name);
+    children.push_back({cls, parent});
+  }
+
+  // The modular file's own references to imported names use the new names.
+  module.walk([&](NameOp name) {
+    auto it = imported.find(name.getId());
+    if (it != imported.end() && it->second.file->renamer)
+      name.setId(it->second.file->renamer->rename(it->second.name));
+  });
+
+  for (auto &[cls, parent] : children)
+    if (failed(expandClass(cls, parent)))
+      return signalPassFailure();
+  for (Operation *import : modelImports)
+    eraseStatement(import);
+
+  // 3. Dependencies.
+  if (failed(pullDependencies()))
+    return signalPassFailure();
+  pulledImports.clear();
+  parentsByPath.clear();
+  parents.clear();
+}
+
+} // namespace
