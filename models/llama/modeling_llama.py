@@ -117,8 +117,21 @@ def use_kernel_forward(name):
 
 
 def keep_forward(cls):
-    """The decorator `use_kernel_forward` returns: the class, unchanged."""
+    """The decorator `use_kernel_forward` and `compiles_to` return: the class or function, unchanged."""
     return cls
+
+
+def compiles_to(op):
+    """Marks a function or module that tmc compiles to one tmc op `op` instead of tracing its body.
+
+    The body is the op's meaning under PyTorch (and the reference the op is tested
+    against); tmc reads the call's arguments by parameter name. The ops: `causal_mask`
+    (a mask tmc keeps symbolic: causal, sliding window, padding), `attention`
+    (tmc.attention, whose backend tmc-select-attention picks), `rotary_embedding`
+    (cos and sin of a module with `rope_theta` and `dim`), `rope` and `rope_interleaved`
+    (tmc.rope on q and k). Under PyTorch it changes nothing.
+    """
+    return keep_forward
 
 
 @use_kernel_forward("RMSNorm")
@@ -138,6 +151,7 @@ class LlamaRMSNorm(nn.Module):
         return self.weight * hidden_states.to(input_dtype)
 
 
+@compiles_to("rotary_embedding")
 class LlamaRotaryEmbedding(nn.Module):
     """Default RoPE: cos and sin of position * inv_freq, inv_freq = 1 / theta^(2i / head_dim).
 
@@ -170,6 +184,7 @@ def rotate_half(x):
     return torch.cat((-x2, x1), dim=-1)
 
 
+@compiles_to("rope")
 def apply_rotary_pos_emb(q, k, cos, sin, unsqueeze_dim=1):
     """Applies rotary position embeddings to q and k (batch, heads, seq, head_dim).
 
@@ -225,6 +240,7 @@ def repeat_kv(hidden_states, n_rep):
     return hidden_states.reshape(batch, num_key_value_heads * n_rep, slen, head_dim)
 
 
+@compiles_to("attention")
 def eager_attention_forward(module, query, key, value, attention_mask, scaling):
     """Attention as matmul, softmax, matmul: the reference semantics.
 
@@ -245,6 +261,7 @@ def eager_attention_forward(module, query, key, value, attention_mask, scaling):
     return attn_output, attn_weights
 
 
+@compiles_to("attention")
 def sdpa_attention_forward(module, query, key, value, attention_mask, scaling):
     """The same attention as one fused op, torch's scaled_dot_product_attention.
 
@@ -344,6 +361,7 @@ class LlamaDecoderLayer(nn.Module):
         return hidden_states
 
 
+@compiles_to("causal_mask")
 def create_causal_mask(attention_mask, batch_size, seq_len, dtype, device):
     """The additive mask (batch, 1, seq, seq): 0 where query i may see key j, the dtype's minimum elsewhere.
 

@@ -52,6 +52,7 @@ class MistralConfig(LlamaConfig):
         self.sliding_window = sliding_window
 
 
+@compiles_to("causal_mask")
 def create_causal_mask(attention_mask, batch_size, seq_len, dtype, device, sliding_window=None):
     """The additive mask (batch, 1, seq, seq): 0 where query i may see key j, the dtype's minimum elsewhere.
 
