@@ -4,6 +4,7 @@
 #include "passes/attention/Passes.h"
 #include "passes/conversion/Passes.h"
 #include "passes/graph/Passes.h"
+#include "passes/instantiate/Passes.h"
 #include "passes/lowering/Passes.h"
 #include "passes/modular/Passes.h"
 
@@ -11,6 +12,7 @@ void tmc::registerAllPasses() {
   registerAttentionPasses();
   registerConversionPasses();
   registerGraphPasses();
+  registerInstantiatePasses();
   registerLoweringPasses();
   registerModularPasses();
   registerCpuPipeline();

@@ -2,12 +2,14 @@
 #include "runtime/HostTensor.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <numeric>
+#include <optional>
 
 using namespace tmc::rt;
 
@@ -88,4 +90,67 @@ llvm::Error tmc::rt::writeNpy(llvm::StringRef path, const HostTensor &tensor) {
     return llvm::createStringError(ec, "%s: cannot rename: %s", path.str().c_str(),
                                    ec.message().c_str());
   return llvm::Error::success();
+}
+
+llvm::Expected<HostTensor> tmc::rt::readNpy(llvm::StringRef path) {
+  auto fail = [&](const llvm::Twine &why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), (path + ": " + why).str());
+  };
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
+  if (!buffer)
+    return fail("cannot read: " + buffer.getError().message());
+  llvm::StringRef data = (*buffer)->getBuffer();
+  if (data.size() < 10 || !data.starts_with("\x93NUMPY"))
+    return fail("not a .npy file");
+  unsigned major = static_cast<unsigned char>(data[6]);
+  size_t headerStart = major == 1 ? 10 : 12;
+  if ((major != 1 && major != 2) || data.size() < headerStart)
+    return fail("unsupported .npy version " + llvm::Twine(major));
+  size_t headerLength = static_cast<unsigned char>(data[8]) |
+                        (size_t(static_cast<unsigned char>(data[9])) << 8);
+  if (major == 2)
+    headerLength |= (size_t(static_cast<unsigned char>(data[10])) << 16) |
+                    (size_t(static_cast<unsigned char>(data[11])) << 24);
+  if (data.size() < headerStart + headerLength)
+    return fail("truncated header");
+  llvm::StringRef header = data.substr(headerStart, headerLength);
+  auto field = [&](llvm::StringRef key) -> llvm::StringRef {
+    size_t at = header.find(("'" + key + "':").str());
+    if (at == llvm::StringRef::npos)
+      return {};
+    return header.substr(at + key.size() + 3).ltrim();
+  };
+  if (field("fortran_order").starts_with("True"))
+    return fail("Fortran-order arrays are not supported; save with np.ascontiguousarray");
+  llvm::StringRef descr = field("descr");
+  if (descr.size() < 2 || descr[0] != '\'')
+    return fail("no dtype in the header");
+  descr = descr.drop_front().take_until([](char c) { return c == '\''; });
+  std::optional<DType> dtype;
+  for (DType d : {DType::F32, DType::F64, DType::F16, DType::I64, DType::I32, DType::I16,
+                  DType::I8, DType::U8, DType::Bool})
+    if (npyDescriptor(d) == descr)
+      dtype = d;
+  if (!dtype)
+    return fail("dtype '" + descr + "' is not supported (little-endian numbers only)");
+  llvm::StringRef shapeText = field("shape");
+  if (!shapeText.consume_front("("))
+    return fail("no shape in the header");
+  shapeText = shapeText.take_until([](char c) { return c == ')'; });
+  std::vector<int64_t> shape;
+  llvm::SmallVector<llvm::StringRef> dims;
+  shapeText.split(dims, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef dim : dims) {
+    int64_t n;
+    if (dim.trim().getAsInteger(10, n) || n < 0)
+      return fail("bad shape entry '" + dim.trim() + "'");
+    shape.push_back(n);
+  }
+  HostTensor tensor(*dtype, shape);
+  size_t offset = headerStart + headerLength;
+  if (data.size() - offset != tensor.numBytes())
+    return fail("holds " + llvm::Twine(data.size() - offset) + " data bytes, its shape needs " +
+                llvm::Twine(tensor.numBytes()));
+  std::memcpy(tensor.data(), data.data() + offset, tensor.numBytes());
+  return tensor;
 }

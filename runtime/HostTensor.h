@@ -49,6 +49,10 @@ private:
 /// Writes `tensor` as a NumPy .npy file (format 1.0), atomically.
 llvm::Error writeNpy(llvm::StringRef path, const HostTensor &tensor);
 
+/// Reads a C-order, little-endian .npy file (format 1.0 or 2.0) of a dtype
+/// tmc knows; errors name the file and what is wrong with it.
+llvm::Expected<HostTensor> readNpy(llvm::StringRef path);
+
 } // namespace tmc::rt
 
 #endif // TMC_RUNTIME_HOSTTENSOR_H

@@ -15,7 +15,11 @@
 //      assignments after it replace the parent's assignment to the same target
 //      in place, and `del self.x` removes the parent's assignment;
 //   5. names the result uses and does not define are pulled from the parent
-//      files, renamed: classes, functions, constants, imports.
+//      files, renamed: classes, functions, constants, imports;
+//   6. `**super_kwargs` signatures and `field = AttributeError()` removals
+//      (Rules.h), and a check that every base class is defined.
+// A parent file must be an expanded modeling file: chains C <- B <- A are
+// expanded B first (tools/tmc/ModelGraph.h), so B imports no other model.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,6 +27,8 @@
 #include "ir/Mdl/MdlOps.h"
 #include "passes/modular/Passes.h"
 #include "passes/modular/Renamer.h"
+#include "passes/modular/Rules.h"
+#include "passes/modular/Statements.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -34,6 +40,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/VirtualFileSystem.h"
 
 #include <memory>
 
@@ -44,76 +51,9 @@ namespace tmc {
 
 using namespace mlir;
 using namespace tmc::mdl;
-using tmc::modular::Renamer;
+using namespace tmc::modular;
 
 namespace {
-
-//===----------------------------------------------------------------------===//
-// Statements with their expression ops
-//===----------------------------------------------------------------------===//
-
-/// The expression ops feeding statement `stmt`, in block order.
-SmallVector<Operation *> expressionOps(Operation *stmt) {
-  SmallVector<Operation *> ops, worklist{stmt};
-  while (!worklist.empty()) {
-    Operation *op = worklist.pop_back_val();
-    for (Value operand : op->getOperands())
-      if (Operation *def = operand.getDefiningOp(); def && def->hasTrait<Expression>()) {
-        ops.push_back(def);
-        worklist.push_back(def);
-      }
-  }
-  llvm::sort(ops, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
-  return ops;
-}
-
-/// The first op of statement `stmt` (its first expression op, or itself).
-Operation *firstOpOf(Operation *stmt) {
-  SmallVector<Operation *> exprs = expressionOps(stmt);
-  return exprs.empty() ? stmt : exprs.front();
-}
-
-/// The first op of `stmt` together with the comment lines directly above it.
-Operation *leadingOpOf(Operation *stmt) {
-  Operation *first = firstOpOf(stmt);
-  while (isa_and_nonnull<CommentOp>(first->getPrevNode()))
-    first = first->getPrevNode();
-  return first;
-}
-
-/// Moves `stmt` and its expression ops before `dest`, or to the end of
-/// `block` when `dest` is null.
-void moveStatement(Operation *stmt, Operation *dest, Block *block = nullptr) {
-  SmallVector<Operation *> ops = expressionOps(stmt);
-  ops.push_back(stmt);
-  for (Operation *op : ops) {
-    if (dest)
-      op->moveBefore(dest);
-    else
-      op->moveBefore(block, block->end());
-  }
-}
-
-/// The code statements of `block`, in order (expression ops skipped).
-SmallVector<Operation *> statementsOf(Block &block) {
-  SmallVector<Operation *> stmts;
-  for (Operation &op : block)
-    if (op.hasTrait<Statement>())
-      stmts.push_back(&op);
-  return stmts;
-}
-
-/// Clones `stmt` with its expression ops before `builder`'s insertion point;
-/// returns the clones (expression ops first, the statement last).
-SmallVector<Operation *> cloneStatement(Operation *stmt, OpBuilder &builder) {
-  SmallVector<Operation *> ops = expressionOps(stmt);
-  ops.push_back(stmt);
-  IRMapping mapping;
-  SmallVector<Operation *> clones;
-  for (Operation *op : ops)
-    clones.push_back(builder.clone(*op, mapping));
-  return clones;
-}
 
 //===----------------------------------------------------------------------===//
 // Renaming
@@ -201,63 +141,6 @@ SmallVector<std::string> usedNames(Operation *stmt) {
   return names;
 }
 
-/// "self.o_proj" for an assignment target made of names and attributes.
-std::optional<std::string> targetKey(Value value) {
-  Operation *op = value.getDefiningOp();
-  if (auto name = dyn_cast_or_null<NameOp>(op))
-    return name.getId().str();
-  if (auto attr = dyn_cast_or_null<AttrOp>(op))
-    if (std::optional<std::string> base = targetKey(attr.getBase()))
-      return *base + "." + attr.getName().str();
-  return std::nullopt;
-}
-
-std::optional<std::string> assignKey(Operation *stmt) {
-  if (auto assign = dyn_cast<AssignOp>(stmt))
-    return targetKey(assign.getTarget());
-  return std::nullopt;
-}
-
-/// The `super().<method>(...)` call `value` is, or null.
-CallOp superCall(Value value, StringRef *method = nullptr) {
-  auto call = value ? value.getDefiningOp<CallOp>() : CallOp();
-  if (!call)
-    return {};
-  auto attr = call.getCallee().getDefiningOp<AttrOp>();
-  if (!attr)
-    return {};
-  auto inner = attr.getBase().getDefiningOp<CallOp>();
-  if (!inner || !inner.getArgs().empty())
-    return {};
-  auto name = inner.getCallee().getDefiningOp<NameOp>();
-  if (!name || name.getId() != "super")
-    return {};
-  if (method)
-    *method = attr.getName();
-  return call;
-}
-
-/// The call of a top-level statement `super().<method>(...)` or `return
-/// super().<method>(...)`, or null.
-CallOp superStatement(Operation *stmt, StringRef method) {
-  Value value;
-  if (auto expr = dyn_cast<ExprStmtOp>(stmt))
-    value = expr.getValue();
-  else if (auto ret = dyn_cast<ReturnOp>(stmt))
-    value = ret.getValue();
-  StringRef called;
-  CallOp call = superCall(value, &called);
-  return call && called == method ? call : CallOp();
-}
-
-bool isSuperCall(Operation *op) {
-  auto call = dyn_cast<CallOp>(op);
-  if (!call)
-    return false;
-  auto name = call.getCallee().getDefiningOp<NameOp>();
-  return name && name.getId() == "super" && call.getArgs().empty();
-}
-
 //===----------------------------------------------------------------------===//
 // The pass
 //===----------------------------------------------------------------------===//
@@ -287,6 +170,9 @@ struct Imported {
 
 struct ExpandModular : public tmc::impl::ExpandModularBase<ExpandModular> {
   using ExpandModularBase::ExpandModularBase;
+  ExpandModular(const tmc::ExpandModularOptions &options,
+                llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> fs)
+      : ExpandModularBase(options), fs(std::move(fs)) {}
 
   void runOnOperation() override;
 
@@ -295,10 +181,14 @@ private:
   LogicalResult expandClass(ClassOp cls, const Imported &parent);
   LogicalResult mergeMethod(DefOp child, DefOp parent, const Renamer *renamer);
   LogicalResult pullDependencies();
+  LogicalResult checkBases();
   void ensureDefined(Operation *stmt, llvm::StringSet<> &defined,
                      const llvm::StringMap<std::pair<ParentFile *, Operation *>> &pullable);
   Operation *importInsertionPoint(unsigned parentIndex);
 
+  /// Where parent modeling files are read: the disk, or an overlay holding
+  /// the files `tmc check-modular` regenerated before this one.
+  llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> fs = llvm::vfs::getRealFileSystem();
   /// Parsed parent files by path, in load order.
   std::vector<std::shared_ptr<ParentFile>> parents;
   llvm::StringMap<ParentFile *> parentsByPath;
@@ -322,7 +212,7 @@ FailureOr<ParentFile *> ExpandModular::load(FromImportOp import) {
   if (ParentFile *loaded = parentsByPath.lookup(key))
     return loaded;
 
-  auto buffer = llvm::MemoryBuffer::getFile(path);
+  auto buffer = fs->getBufferForFile(path);
   if (!buffer)
     return import.emitError("unknown model import '")
            << module << "': cannot read " << path << " (" << buffer.getError().message()
@@ -340,8 +230,18 @@ FailureOr<ParentFile *> ExpandModular::load(FromImportOp import) {
   unsigned index = 0;
   for (Operation *stmt : statementsOf(*file->module->getBody())) {
     file->order[stmt] = index++;
-    if (auto from = dyn_cast<FromImportOp>(stmt); from && from.getModule().starts_with("."))
-      continue; // the parent's own model imports: multi-level chains are not supported
+    // A chain C <- B <- A reads B's expanded file, which must be
+    // self-contained: its classes are already A's, copied and renamed.
+    if (auto from = dyn_cast<FromImportOp>(stmt); from && from.getModule().starts_with(".")) {
+      StringRef name = parts[0];
+      InFlightDiagnostic diag = import.emitError("cannot inherit from ")
+                                << path << ": it imports another model ('"
+                                << from.getModule() << "'), so it is not an expanded "
+                                << "modeling file; expand it first with 'tmc expand " << name
+                                << "'";
+      diag.attachNote(from.getLoc()) << "the import is here";
+      return failure();
+    }
     for (const std::string &name : boundNames(stmt))
       file->definitions.try_emplace(name, stmt);
   }
@@ -487,7 +387,8 @@ LogicalResult ExpandModular::expandClass(ClassOp cls, const Imported &parent) {
       eraseStatement(op); // an expression tree, now unused
   }
 
-  // The child's body over the parent's.
+  // The child's body over the parent's; fields it removes go last.
+  SmallVector<RemovedField> removedFields = takeRemovedFields(cls);
   Block &body = copy.getBody().front();
   SmallVector<Operation *> childStmts = statementsOf(cls.getBody().front());
   bool onlyPass = llvm::all_of(childStmts, [](Operation *op) {
@@ -519,7 +420,12 @@ LogicalResult ExpandModular::expandClass(ClassOp cls, const Imported &parent) {
           moveStatement(def, nullptr, &body);
           continue;
         }
+        bool superKwargs = hasSuperKwargs(def);
+        if (superKwargs && failed(checkSuperKwargsCall(def)))
+          return failure();
         if (failed(mergeMethod(def, parentDef, renamer ? &*renamer : nullptr)))
+          return failure();
+        if (superKwargs && failed(mergeSuperKwargs(def, parentDef)))
           return failure();
         if (!def.getDoc() && parentDef.getDoc())
           def.setDocAttr(parentDef.getDocAttr());
@@ -542,7 +448,7 @@ LogicalResult ExpandModular::expandClass(ClassOp cls, const Imported &parent) {
     }
   }
   eraseStatement(cls);
-  return success();
+  return removeFields(copy, removedFields, parent.name);
 }
 
 Operation *ExpandModular::importInsertionPoint(unsigned parentIndex) {
@@ -629,6 +535,35 @@ LogicalResult ExpandModular::pullDependencies() {
   return success();
 }
 
+LogicalResult ExpandModular::checkBases() {
+  // Bases Python provides; every other base must be bound in the expanded
+  // module, or the class inherits from a name nothing defines.
+  static const llvm::StringSet<> builtins = {"object", "Exception", "ValueError",
+                                             "RuntimeError", "dict", "list", "tuple",
+                                             "int", "float", "str", "type"};
+  Block *block = getOperation().getBody();
+  llvm::StringSet<> bound;
+  for (Operation *stmt : statementsOf(*block))
+    for (const std::string &name : boundNames(stmt))
+      bound.insert(name);
+  for (Operation *stmt : statementsOf(*block)) {
+    auto cls = dyn_cast<ClassOp>(stmt);
+    if (!cls)
+      continue;
+    for (auto base : cls.getBases().getAsRange<FlatSymbolRefAttr>()) {
+      StringRef root = base.getValue().split('.').first;
+      if (bound.contains(root) || builtins.contains(root))
+        continue;
+      return cls.emitError("unknown parent class '")
+             << base.getValue() << "' of '" << cls.getSymName()
+             << "': neither this file nor the models it imports define it; import it, "
+                "as in 'from ..<name>.modeling_<name> import "
+             << base.getValue() << "'";
+    }
+  }
+  return success();
+}
+
 void ExpandModular::runOnOperation() {
   ModuleOp module = getOperation();
   Block *block = module.getBody();
@@ -699,7 +634,7 @@ void ExpandModular::runOnOperation() {
     eraseStatement(import);
 
   // 3. Dependencies.
-  if (failed(pullDependencies()))
+  if (failed(pullDependencies()) || failed(checkBases()))
     return signalPassFailure();
   pulledImports.clear();
   parentsByPath.clear();
@@ -707,3 +642,9 @@ void ExpandModular::runOnOperation() {
 }
 
 } // namespace
+
+std::unique_ptr<Pass>
+tmc::createExpandModular(const ExpandModularOptions &options,
+                         llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> fs) {
+  return std::make_unique<ExpandModular>(options, std::move(fs));
+}

@@ -18,9 +18,14 @@ def ExpandModular : Pass<"tmc-expand-modular", "mlir::ModuleOp"> {
     none); a top-level `super().<same method>(...)` statement (or `return
     super()...`) is replaced by the parent's body, and in `__init__` a child
     assignment to a target the parent assigns replaces it in place while
-    `del self.x` removes it; classes, functions, constants and imports the
-    result uses are pulled from the parent's file, renamed, unless the
-    modular file defines them. The result imports no other model.
+    `del self.x` removes it; a method whose last parameter is
+    `**super_kwargs` takes the parent's signature (the child's parameters
+    replace or extend it); `field = AttributeError()` removes the parent's
+    class attribute, `__init__` parameter and `self.field` assignments;
+    classes, functions, constants and imports the result uses are pulled
+    from the parent's file, renamed, unless the modular file defines them.
+    A parent must be an expanded modeling file (chains are expanded parents
+    first). The result imports no other model.
   }];
   let options = [
     Option<"modelsDir", "models-dir", "std::string", /*default=*/"\"models\"",

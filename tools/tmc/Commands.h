@@ -17,11 +17,13 @@ extern llvm::cl::SubCommand compileCommand;
 extern llvm::cl::SubCommand runCommand;
 extern llvm::cl::SubCommand initWeightsCommand;
 extern llvm::cl::SubCommand expandCommand;
+extern llvm::cl::SubCommand checkModularCommand;
 
 int runCompile();
 int runRun();
 int runInitWeights();
 int runExpand();
+int runCheckModular();
 
 /// Prints the one-line usage error and returns exit code 2.
 int usageError(const llvm::Twine &message);

@@ -9,10 +9,14 @@
 
 #include "ir/Registration.h"
 #include "ir/Tmc/TmcOps.h"
+#include "frontend/Python.h"
+#include "passes/instantiate/Passes.h"
 #include "passes/lowering/Passes.h"
+#include "mlir/Transforms/Passes.h"
 #include "runtime/Manifest.h"
 #include "tools/Version.h"
 #include "tools/tmc/Commands.h"
+#include "tools/tmc/ModelSource.h"
 #include "tools/tmc/ObjectEmitter.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -44,7 +48,18 @@ namespace {
 using tmc::driver::compileCommand;
 
 cl::opt<std::string> inputPath(cl::Positional, cl::sub(compileCommand),
-                               cl::desc("<graph.mlir>"));
+                               cl::desc("<model-name|checkpoint-dir|modeling_x.py|graph.mlir>"));
+cl::opt<std::string> configPath("config", cl::sub(compileCommand),
+                                cl::desc("config.json to instantiate the model with (default: "
+                                         "the checkpoint's, else the config class's defaults)"),
+                                cl::value_desc("C.json"));
+cl::opt<std::string> dtypeOpt("dtype", cl::sub(compileCommand),
+                              cl::desc("Weight dtype: float32 or bfloat16 (default: the "
+                                       "config's torch_dtype, else float32)"));
+cl::opt<std::string> modelsDirOpt("models-dir", cl::sub(compileCommand),
+                                  cl::desc("Folder of models/<name>/modeling_<name>.py (default: "
+                                           "./models, else the bundled models)"),
+                                  cl::value_desc("DIR"));
 cl::opt<std::string> outputDir("o", cl::sub(compileCommand),
                                cl::desc("Artifact directory to write"),
                                cl::value_desc("ARTIFACT_DIR"));
@@ -84,7 +99,9 @@ std::string joinPath(llvm::StringRef dir, llvm::StringRef name) {
 /// Writes the module after every module-level pass run as DIR/NN-<pass>.mlir.
 class DumpIRInstrumentation : public PassInstrumentation {
 public:
-  explicit DumpIRInstrumentation(std::string dir) : dir(std::move(dir)) {}
+  DumpIRInstrumentation(std::string dir, unsigned first = 0)
+      : dir(std::move(dir)), counter(first) {}
+  unsigned next() const { return counter; }
 
   void runAfterPass(Pass *pass, Operation *op) override {
     if (!isa<ModuleOp>(op))
@@ -103,7 +120,7 @@ public:
 
 private:
   std::string dir;
-  unsigned counter = 0;
+  unsigned counter;
 };
 
 llvm::Expected<DType> dtypeOf(Type type) {
@@ -152,7 +169,10 @@ llvm::Expected<tmc::rt::Manifest> describeEntryPoints(ModuleOp module) {
     entry.symbol = "tmc_entry_" + entry.name;
     for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
       auto paramName = func.getArgAttrOfType<StringAttr>(i, "tmc.param");
-      std::string name = paramName ? paramName.str() : "arg" + std::to_string(i);
+      auto inputName = func.getArgAttrOfType<StringAttr>(i, "tmc.name");
+      std::string name = paramName   ? paramName.str()
+                         : inputName ? inputName.str()
+                                     : "arg" + std::to_string(i);
       auto spec = specOf(name, func.getArgument(i).getType());
       if (!spec)
         return makeError("@" + entry.name + ": " + llvm::toString(spec.takeError()));
@@ -188,6 +208,10 @@ public:
       error = described.takeError();
     else
       manifest = std::move(*described);
+    // Input names live in the manifest now; the LLVM lowering has no use for them.
+    for (auto func : cast<ModuleOp>(op).getOps<func::FuncOp>())
+      for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+        func.removeArgAttr(i, StringAttr::get(op->getContext(), "tmc.name"));
   }
   std::optional<tmc::rt::Manifest> manifest;
   llvm::Error error = llvm::Error::success();
@@ -206,16 +230,60 @@ llvm::Error compile() {
   MLIRContext context(registry);
   context.disableMultithreading(); // dumps and diagnostics in pipeline order
 
+  auto source = tmc::driver::resolveModelSource(inputPath, configPath,
+                                                tmc::driver::modelsDirectory(modelsDirOpt));
+  if (!source)
+    return source.takeError();
+  if (!source->graphPath.empty() && !dtypeOpt.empty())
+    return makeError("--dtype applies to a model; a tmc graph has its dtypes already");
+  if (!dumpIRDir.empty())
+    if (std::error_code ec = llvm::sys::fs::create_directories(dumpIRDir.getValue()))
+      return makeError(dumpIRDir + ": cannot create: " + ec.message());
+
+  std::string sourcePath = source->graphPath.empty() ? source->modelingPath : source->graphPath;
   std::string errorMessage;
-  auto input = openInputFile(inputPath, &errorMessage);
+  auto input = openInputFile(sourcePath, &errorMessage);
   if (!input)
-    return makeError(inputPath + ": " + errorMessage);
+    return makeError(sourcePath + ": " + errorMessage);
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  if (!module)
-    return makeError(inputPath + ": not a valid MLIR module (see the errors above)");
+  OwningOpRef<ModuleOp> module;
+  unsigned firstDump = 0;
+  if (!source->graphPath.empty()) {
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+    if (!module)
+      return makeError(sourcePath + ": not a valid MLIR module (see the errors above)");
+  } else {
+    // The model: its modeling file, instantiated for the config.
+    module = tmc::parsePython(sourceMgr, &context);
+    if (!module)
+      return makeError(sourcePath + ": not a valid model file (see the errors above)");
+    if (!dumpIRDir.empty()) {
+      if (llvm::Error error = writeFile(
+              joinPath(dumpIRDir, "00-" + llvm::sys::path::filename(sourcePath).str()),
+              [&](llvm::raw_ostream &os) { os << sourceMgr.getMemoryBuffer(1)->getBuffer(); }))
+        return error;
+      firstDump = 1;
+    }
+    PassManager frontend(&context);
+    DumpIRInstrumentation *frontendDumper = nullptr;
+    if (!dumpIRDir.empty()) {
+      auto instrumentation = std::make_unique<DumpIRInstrumentation>(dumpIRDir, firstDump);
+      frontendDumper = instrumentation.get();
+      frontendDumper->dump("mdl", *module);
+      frontend.addInstrumentation(std::move(instrumentation));
+    }
+    tmc::InstantiateOptions options;
+    options.configPath = source->configPath;
+    options.dtype = dtypeOpt;
+    frontend.addPass(tmc::createInstantiate(options));
+    frontend.addPass(createCanonicalizerPass());
+    if (failed(frontend.run(*module)))
+      return makeError(sourcePath + ": instantiation failed (see the errors above)");
+    if (frontendDumper)
+      firstDump = frontendDumper->next();
+  }
   std::string graphText;
   {
     llvm::raw_string_ostream os(graphText);
@@ -239,11 +307,10 @@ llvm::Error compile() {
   pm.addInstrumentation(std::move(capture));
   DumpIRInstrumentation *dumper = nullptr;
   if (!dumpIRDir.empty()) {
-    if (std::error_code ec = llvm::sys::fs::create_directories(dumpIRDir.getValue()))
-      return makeError(dumpIRDir + ": cannot create: " + ec.message());
-    auto instrumentation = std::make_unique<DumpIRInstrumentation>(dumpIRDir);
+    auto instrumentation = std::make_unique<DumpIRInstrumentation>(dumpIRDir, firstDump);
     dumper = instrumentation.get();
-    dumper->dump("input", *module);
+    if (!source->graphPath.empty())
+      dumper->dump("input", *module);
     pm.addInstrumentation(std::move(instrumentation));
   }
   tmc::CpuPipelineOptions options;
@@ -291,7 +358,8 @@ llvm::Error compile() {
 
 int tmc::driver::runCompile() {
   if (inputPath.empty())
-    return usageError("compile needs an input graph (tmc compile <graph.mlir> -o ARTIFACT_DIR)");
+    return usageError("compile needs a model (tmc compile <model-name|checkpoint-dir|graph.mlir> "
+                      "-o ARTIFACT_DIR)");
   if (outputDir.empty())
     return usageError("compile needs -o ARTIFACT_DIR");
   if (llvm::Error error = compile())

@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 
 namespace cl = llvm::cl;
 using namespace tmc::rt;
@@ -39,8 +40,15 @@ cl::opt<std::string> weightsPath("weights", cl::sub(runCommand),
                                           "(model.safetensors or a sharded index)"));
 cl::opt<std::string> inputIds("input-ids", cl::sub(runCommand),
                               cl::desc("Token ids, comma separated; ';' separates batch rows "
-                                       "of equal length (\"1,2,3;4,5,6\"); @FILE reads them "
-                                       "from FILE"));
+                                       "(\"1,2,3;4,5\": shorter rows are left-padded when the "
+                                       "model takes an attention_mask); @FILE reads them from "
+                                       "FILE, @FILE.npy from a 2-D int64 array"));
+cl::opt<std::string> attentionMask(
+    "attention-mask", cl::sub(runCommand),
+    cl::desc("1 for tokens, 0 for padding, shaped like --input-ids (\"1,1,0;1,1,1\", @file, "
+             "@file.npy); default: from the padding of ragged --input-ids rows"));
+cl::opt<int64_t> padId("pad-id", cl::init(0), cl::sub(runCommand),
+                       cl::desc("Token id that left-pads shorter --input-ids rows (default 0)"));
 cl::opt<std::string> entryName("entry", cl::init("forward"), cl::sub(runCommand),
                                cl::desc("Entry point to run"));
 cl::opt<std::string> backend("backend", cl::init("compiled"), cl::sub(runCommand),
@@ -58,31 +66,65 @@ llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-llvm::Expected<HostTensor> parseInputIds(llvm::StringRef text) {
+/// Token rows "1,2,3;4,5" (or @file with that text, or @file.npy). Rows of
+/// different lengths are left-padded with `padId` when `mask` is wanted, as
+/// transformers pads for generation; `mask` gets 1 for tokens, 0 for padding.
+llvm::Error parseInputIds(llvm::StringRef flag, llvm::StringRef text, bool ragged, int64_t padId,
+                          HostTensor &ids, std::optional<HostTensor> *mask) {
+  std::string contents = text.str();
+  if (text.starts_with("@")) {
+    llvm::StringRef file = text.drop_front();
+    if (file.ends_with(".npy")) {
+      auto tensor = readNpy(file);
+      if (!tensor)
+        return makeError(flag + ": " + llvm::toString(tensor.takeError()));
+      if (tensor->dtype() != DType::I64 || tensor->shape().size() != 2)
+        return makeError(flag + ": " + file + " must hold a 2-D int64 array (batch, seq)");
+      ids = std::move(*tensor);
+      return llvm::Error::success();
+    }
+    auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/true);
+    if (!buffer)
+      return makeError(flag + ": cannot read " + file + ": " + buffer.getError().message());
+    contents = (*buffer)->getBuffer().trim().str();
+  }
   llvm::SmallVector<llvm::StringRef> rows;
-  text.split(rows, ';');
-  std::vector<int64_t> ids;
+  llvm::StringRef(contents).split(rows, ';');
+  std::vector<std::vector<int64_t>> values;
   size_t width = 0;
   for (auto [r, row] : llvm::enumerate(rows)) {
     llvm::SmallVector<llvm::StringRef> fields;
     row.split(fields, ',');
-    if (r == 0)
-      width = fields.size();
-    else if (fields.size() != width)
-      return makeError("--input-ids: row " + llvm::Twine(r + 1) + " has " +
-                       llvm::Twine(fields.size()) + " ids but row 1 has " +
-                       llvm::Twine(width) + "; rows must have equal length");
+    values.emplace_back();
     for (llvm::StringRef field : fields) {
       int64_t id;
       if (field.trim().getAsInteger(10, id) || id < 0)
-        return makeError("--input-ids: '" + field.trim() +
+        return makeError(flag + ": '" + field.trim() +
                          "' is not a token id (a non-negative integer)");
-      ids.push_back(id);
+      values.back().push_back(id);
+    }
+    if (r > 0 && values.back().size() != width && !ragged)
+      return makeError(flag + ": row " + llvm::Twine(r + 1) + " has " +
+                       llvm::Twine(values.back().size()) + " ids but row 1 has " +
+                       llvm::Twine(width) + "; rows must have equal length (this entry point "
+                       "takes no attention_mask to pad them with)");
+    width = std::max(width, values.back().size());
+  }
+  std::vector<int64_t> shape{static_cast<int64_t>(rows.size()), static_cast<int64_t>(width)};
+  ids = HostTensor(DType::I64, shape);
+  HostTensor padding(DType::I64, shape);
+  bool padded = false;
+  for (auto [r, row] : llvm::enumerate(values)) {
+    size_t pad = width - row.size();
+    padded |= pad > 0;
+    for (size_t c = 0; c < width; ++c) {
+      ids.as<int64_t>()[r * width + c] = c < pad ? padId : row[c - pad];
+      padding.as<int64_t>()[r * width + c] = c < pad ? 0 : 1;
     }
   }
-  HostTensor tensor(DType::I64, {static_cast<int64_t>(rows.size()), static_cast<int64_t>(width)});
-  std::copy(ids.begin(), ids.end(), tensor.as<int64_t>());
-  return tensor;
+  if (mask && padded)
+    *mask = std::move(padding);
+  return llvm::Error::success();
 }
 
 /// Each batch row's argmax over the last position's logits.
@@ -110,24 +152,48 @@ llvm::Error run() {
     return checkpoint.takeError();
   if (llvm::Error error = artifact->bindWeights(*checkpoint))
     return error;
-  std::string idsText = inputIds;
-  if (llvm::StringRef(idsText).starts_with("@")) {
-    auto file = llvm::MemoryBuffer::getFile(idsText.substr(1), /*IsText=*/true);
-    if (!file)
-      return makeError("--input-ids: cannot read " + idsText.substr(1) + ": " +
-                       file.getError().message());
-    idsText = (*file)->getBuffer().trim().str();
+  const tmc::rt::EntryPoint *entry = artifact->manifest().findEntryPoint(entryName);
+  if (!entry)
+    return makeError(artifactDir + ": no entry point '" + entryName + "'");
+  bool takesMask = llvm::any_of(entry->inputs, [](const tmc::rt::TensorSpec &spec) {
+    return spec.name == "attention_mask";
+  });
+  HostTensor ids(DType::I64, {0, 0});
+  std::optional<HostTensor> mask;
+  if (llvm::Error error = parseInputIds("--input-ids", inputIds, takesMask, padId, ids,
+                                        takesMask ? &mask : nullptr))
+    return error;
+  if (!attentionMask.empty()) {
+    if (!takesMask)
+      return makeError("--attention-mask: entry point '" + entryName + "' takes no mask");
+    HostTensor given(DType::I64, {0, 0});
+    if (llvm::Error error =
+            parseInputIds("--attention-mask", attentionMask, false, 0, given, nullptr))
+      return error;
+    if (given.shape() != ids.shape())
+      return makeError("--attention-mask is " + shapeToString(given.shape()) +
+                       " but --input-ids is " + shapeToString(ids.shape()));
+    mask = std::move(given);
   }
-  auto ids = parseInputIds(idsText);
-  if (!ids)
-    return ids.takeError();
+  std::vector<HostTensor> inputs;
+  for (const tmc::rt::TensorSpec &spec : entry->inputs) {
+    if (spec.name == "attention_mask") {
+      if (!mask) { // no padding: every position is a token
+        mask = HostTensor(DType::I64, ids.shape().vec());
+        std::fill(mask->as<int64_t>(), mask->as<int64_t>() + mask->numElements(), 1);
+      }
+      inputs.push_back(*mask);
+    } else {
+      inputs.push_back(ids);
+    }
+  }
   std::function<llvm::Expected<std::vector<HostTensor>>()> runOnce;
   if (backend == "compiled") {
-    runOnce = [&] { return artifact->run(entryName, {*ids}); };
+    runOnce = [&] { return artifact->run(entryName, inputs); };
   } else if (backend == "torch") {
 #ifdef TMC_ENABLE_TORCH
     runOnce = [&] {
-      return tmc::driver::runGraphWithTorch(*artifact, *checkpoint, entryName, {*ids});
+      return tmc::driver::runGraphWithTorch(*artifact, *checkpoint, entryName, inputs);
     };
 #else
     return makeError("--backend=torch needs a tmc built with LibTorch (-DTMC_ENABLE_TORCH=ON)");
@@ -154,7 +220,7 @@ llvm::Error run() {
     llvm::errs() << llvm::formatv("run: {0} backend, median {1:f2} ms over {2} runs, "
                                   "{3} tokens, {4:f1} tokens/s\n",
                                   backend.getValue(), median, repeat.getValue(),
-                                  ids->numElements(), ids->numElements() / median * 1e3);
+                                  ids.numElements(), ids.numElements() / median * 1e3);
   }
   if (!results)
     return results.takeError();

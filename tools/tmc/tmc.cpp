@@ -34,18 +34,21 @@ struct Command {
 };
 
 const Command kCommands[] = {
-    {"expand", "<model-name|modular_x.py> [-o modeling_x.py] [--models-dir DIR]",
-     "expand one modular file into a self-contained modeling file", tmc::driver::runExpand,
-     nullptr},
-    {"check-modular", "[models/]",
-     "check every modeling file equals its regenerated self", nullptr,
-     "#4 (model language and modular expansion)"},
+    {"expand", "<model-name|modular_x.py>... [--all] [-o modeling_x.py] [--models-dir DIR]",
+     "expand modular files (parents first) into self-contained modeling files",
+     tmc::driver::runExpand, nullptr},
+    {"check-modular", "[MODELS_DIR] [--stats]",
+     "check every generated modeling file equals its regenerated self",
+     tmc::driver::runCheckModular, nullptr},
     {"init-weights", "<graph.mlir> --seed N -o model.safetensors",
      "write a deterministic random checkpoint for a module's weights",
      tmc::driver::runInitWeights, nullptr},
-    {"compile", "<graph.mlir> [--target cpu] [--dump-ir-dir DIR] -o ARTIFACT_DIR",
-     "compile a tmc graph ahead of time for a target", tmc::driver::runCompile, nullptr},
-    {"run", "ARTIFACT_DIR --weights W --input-ids 1,2,3 [--output logits.npy]",
+    {"compile",
+     "<model-name|checkpoint-dir|graph.mlir> [--config C.json] [--dtype float32|bfloat16]\n"
+     "      [--attn-implementation eager|sdpa] [--dump-ir-dir DIR] -o ARTIFACT_DIR",
+     "compile a model (or a tmc graph) ahead of time for a target", tmc::driver::runCompile,
+     nullptr},
+    {"run", "ARTIFACT_DIR --weights W --input-ids 1,2,3 [--attention-mask M] [--output logits.npy]",
      "run a compiled artifact on a checkpoint", tmc::driver::runRun, nullptr},
 };
 
@@ -123,11 +126,28 @@ int main(int argc, char **argv) {
     return 1;
   }
 
+  // cl expands every argument that starts with '@' as a response file; tmc's
+  // `--input-ids @ids.npy` means "read this file" instead, so such a value is
+  // glued to its flag (`--input-ids=@ids.npy`), which cl leaves alone.
+  std::vector<std::string> glued;
+  for (int i = 0; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    if (arg.starts_with("-") && !arg.contains('=') && i + 1 < argc && argv[i + 1][0] == '@') {
+      glued.push_back((arg + "=" + argv[i + 1]).str());
+      ++i;
+      continue;
+    }
+    glued.push_back(arg.str());
+  }
+  std::vector<const char *> args;
+  for (const std::string &arg : glued)
+    args.push_back(arg.c_str());
+
   // Parse the command's flags: argv[1] names the cl::SubCommand the options
   // belong to. Errors are collected and reported as one line.
   std::string errors;
   llvm::raw_string_ostream errorStream(errors);
-  if (!cl::ParseCommandLineOptions(argc, argv, command->summary, &errorStream)) {
+  if (!cl::ParseCommandLineOptions(args.size(), args.data(), command->summary, &errorStream)) {
     // "tmc: Unknown command line argument '--x'.  Try: 'tmc --help'" -> the middle.
     llvm::StringRef message = llvm::StringRef(errors).split('\n').first.trim();
     message.consume_front("tmc:");

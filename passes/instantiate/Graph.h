@@ -1,0 +1,116 @@
+//===- Graph.h - the tmc functions instantiation builds ---------*- C++ -*-===//
+//
+// Where traced tensor ops go. The entry function reads weights with
+// tmc.get_param; a layer function (one per distinct decoder-layer kind)
+// receives everything it uses from outside as arguments, captured on first
+// use: tensors, dynamic sizes and weights. Two layers whose functions print
+// the same share one function, so compile time grows with layer kinds, not
+// layers (DESIGN.md §13).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TMC_PASSES_INSTANTIATE_GRAPH_H
+#define TMC_PASSES_INSTANTIATE_GRAPH_H
+
+#include "passes/instantiate/Value.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace tmc::instantiate {
+
+class Graph {
+public:
+  explicit Graph(mlir::ModuleOp module);
+
+  mlir::MLIRContext *getContext() { return module.getContext(); }
+  mlir::OpBuilder &b() { return builder; }
+  mlir::ModuleOp getModule() { return module; }
+
+  /// A fresh dynamic dimension, e.g. "batch".
+  int newSymbol();
+
+  /// Declares `param` as a tmc.param (once).
+  void declareParam(ParamObj *param, mlir::Location loc);
+
+  /// Starts the public entry function; its arguments get `dims` and are
+  /// named by `tmc.name` argument attributes.
+  std::vector<TensorObj *> beginEntry(llvm::StringRef name,
+                                      llvm::ArrayRef<std::string> argNames,
+                                      llvm::ArrayRef<llvm::SmallVector<Dim>> argDims,
+                                      llvm::ArrayRef<mlir::Type> argElementTypes,
+                                      mlir::Location loc);
+  void endEntry(llvm::ArrayRef<TensorObj *> results, mlir::Location loc);
+
+  /// Starts tracing a layer into its own function; op paths under
+  /// `concretePrefix` ("model.layers.3") are written with `genericPrefix`
+  /// ("model.layers.*").
+  void beginLayer(llvm::StringRef concretePrefix, llvm::StringRef genericPrefix,
+                  mlir::Location loc);
+  /// Ends the layer: returns `results`, deduplicates the function against
+  /// earlier layers (naming a new kind `baseName`, `baseName_1`, ...), and
+  /// calls it from the enclosing function. Returns the call's results.
+  std::vector<TensorObj *> endLayer(llvm::ArrayRef<TensorObj *> results, llvm::StringRef baseName,
+                                    mlir::Location loc);
+  bool inLayer() const { return scopes.size() > 1; }
+  /// Number of distinct layer functions made so far.
+  unsigned numLayerKinds() const { return kinds.size(); }
+
+  /// The SSA value of `t` in the function being built.
+  mlir::Value use(TensorObj *t);
+  /// The index value of dynamic dimension `sym` in the function being built.
+  mlir::Value symValue(int sym, mlir::Location loc);
+  /// The weight read in the function being built.
+  TensorObj *param(ParamObj *p, mlir::Location loc);
+
+  /// A traced tensor for `value` with dimensions `dims`.
+  TensorObj *make(mlir::Value value, llvm::ArrayRef<Dim> dims);
+  mlir::RankedTensorType typeOf(llvm::ArrayRef<Dim> dims, mlir::Type elementType);
+
+  /// The module path ops get (`at "model.layers.*.mlp"`), or null at the root.
+  mlir::StringAttr path();
+  void setPath(std::string p) { currentPath = std::move(p); }
+  const std::string &getPath() const { return currentPath; }
+
+  /// The element type of weights (the compile dtype).
+  mlir::Type paramType() const { return weightType; }
+  void setParamType(mlir::Type t) { weightType = t; }
+
+  /// Allocates traced tensors; owned by the graph for the pass run.
+  TensorObj *newTensor();
+
+private:
+  struct Scope {
+    mlir::func::FuncOp func;
+    llvm::DenseMap<mlir::Value, mlir::Value> captured; // outer value -> argument
+    std::vector<mlir::Value> captureOrder;             // outer values, in argument order
+    llvm::DenseMap<int, mlir::Value> symbols;          // dynamic dim -> index value
+    llvm::DenseMap<int, std::pair<mlir::Value, unsigned>> symbolSources; // tensor, dim
+    llvm::DenseMap<ParamObj *, TensorObj *> params;
+    std::string concretePrefix, genericPrefix;
+    mlir::OpBuilder::InsertPoint savedInsertion;
+  };
+
+  mlir::Value capture(Scope &scope, mlir::Value outer);
+  void addSymbolSources(Scope &scope, mlir::Value tensor, llvm::ArrayRef<Dim> dims);
+  Scope &current() { return scopes.back(); }
+
+  mlir::ModuleOp module;
+  mlir::OpBuilder builder;
+  std::vector<Scope> scopes;
+  llvm::DenseMap<ParamObj *, mlir::Operation *> declared;
+  llvm::StringMap<mlir::func::FuncOp> kinds; // printed body -> function
+  llvm::StringMap<unsigned> kindsPerClass;
+  std::vector<std::unique_ptr<TensorObj>> tensors;
+  std::string currentPath;
+  mlir::Type weightType;
+  int nextSymbol = 0;
+  unsigned nextLayer = 0;
+};
+
+} // namespace tmc::instantiate
+
+#endif // TMC_PASSES_INSTANTIATE_GRAPH_H

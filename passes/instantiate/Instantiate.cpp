@@ -1,0 +1,261 @@
+//===- Instantiate.cpp - mdl + config -> tmc graph --------------*- C++ -*-===//
+
+#include "passes/instantiate/Interpreter.h"
+#include "passes/instantiate/Passes.h"
+
+#include "ir/Mdl/MdlDialect.h"
+#include "ir/Tmc/TmcOps.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <nlohmann/json.hpp>
+
+namespace tmc {
+#define GEN_PASS_DEF_INSTANTIATE
+#include "passes/instantiate/Passes.h.inc"
+} // namespace tmc
+
+using namespace mlir;
+using namespace tmc::instantiate;
+
+namespace {
+
+PyValue fromJson(Interpreter &interp, const nlohmann::json &j) {
+  switch (j.type()) {
+  case nlohmann::json::value_t::null: return PyValue::none();
+  case nlohmann::json::value_t::boolean: return PyValue::boolean(j.get<bool>());
+  case nlohmann::json::value_t::number_integer:
+  case nlohmann::json::value_t::number_unsigned: return PyValue::integer(j.get<int64_t>());
+  case nlohmann::json::value_t::number_float: return PyValue::real(j.get<double>());
+  case nlohmann::json::value_t::string: return PyValue::string(j.get<std::string>());
+  case nlohmann::json::value_t::array: {
+    std::vector<PyValue> items;
+    for (const auto &e : j)
+      items.push_back(fromJson(interp, e));
+    return interp.makeList(items);
+  }
+  case nlohmann::json::value_t::object: {
+    auto *d = interp.create<DictObj>();
+    for (auto it = j.begin(); it != j.end(); ++it)
+      d->entries.push_back({PyValue::string(it.key()), fromJson(interp, it.value())});
+    return PyValue::object(Kind::Dict, d);
+  }
+  default: return PyValue::none();
+  }
+}
+
+const char *jsonTypeName(const nlohmann::json &j) {
+  if (j.is_boolean()) return "a bool";
+  if (j.is_number_integer()) return "an int";
+  if (j.is_number_float()) return "a float";
+  if (j.is_string()) return "a string";
+  if (j.is_array()) return "a list";
+  if (j.is_object()) return "an object";
+  return "null";
+}
+
+struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    Graph graph(module);
+    Interpreter interp(module, graph);
+    try {
+      build(module, graph, interp);
+    } catch (const Failure &failure) {
+      InFlightDiagnostic diag = emitError(failure.loc) << failure.message;
+      for (Location loc : interp.unwound)
+        diag.attachNote(loc) << "called from here";
+      signalPassFailure();
+      return;
+    }
+    // The model program is consumed: only the graph remains.
+    SmallVector<Operation *> mdlOps;
+    for (Operation &op : *module.getBody())
+      if (isa<tmc::mdl::MdlDialect>(op.getDialect()))
+        mdlOps.push_back(&op);
+    for (Operation *op : llvm::reverse(mdlOps))
+      op->erase();
+  }
+
+  void build(ModuleOp module, Graph &graph, Interpreter &interp) {
+    MLIRContext *ctx = module.getContext();
+    Location configLoc = FileLineColLoc::get(ctx, configPath.empty() ? std::string("<defaults>") : std::string(configPath),
+                                             1, 1);
+    nlohmann::json config = nlohmann::json::object();
+    if (!configPath.empty()) {
+      auto buffer = llvm::MemoryBuffer::getFile(configPath);
+      if (!buffer)
+        fail(configLoc, "cannot read the config: " + buffer.getError().message());
+      config = nlohmann::json::parse((*buffer)->getBuffer().begin(), (*buffer)->getBuffer().end(),
+                                     nullptr, /*allow_exceptions=*/false);
+      if (config.is_discarded() || !config.is_object())
+        fail(configLoc, "not a JSON object (a Hugging Face config.json)");
+    }
+
+    interp.loadModule();
+    Location fileLoc = module.getLoc();
+
+    // The config class: the one with a model_type.
+    ClassInfo *configClass = nullptr;
+    std::string modelType;
+    for (ClassInfo *cls : interp.classes()) {
+      PyValue self = PyValue::object(Kind::Class, reinterpret_cast<Object *>(cls));
+      std::optional<PyValue> type;
+      try {
+        type = interp.getAttr(self, "model_type", cls->op.getLoc());
+      } catch (const Failure &) {
+        continue;
+      }
+      if (type->kind != Kind::Str)
+        continue;
+      if (configClass)
+        fail(cls->op.getLoc(), "two config classes (" + configClass->name() + " and " +
+                                   cls->name() + ") define model_type");
+      configClass = cls;
+      modelType = type->str;
+    }
+    interp.unwound.clear();
+    if (!configClass)
+      fail(fileLoc, "the model file has no config class (a class with a `model_type` "
+                    "attribute)");
+    if (config.contains("model_type") && config["model_type"].is_string() &&
+        config["model_type"].get<std::string>() != modelType)
+      fail(configLoc, "config model_type is '" + config["model_type"].get<std::string>() +
+                          "' but this model file is '" + modelType + "'");
+
+    checkConfigTypes(interp, configClass, config, configLoc);
+
+    CallArgs configArgs;
+    for (auto it = config.begin(); it != config.end(); ++it)
+      configArgs.keywords.push_back({it.key(), fromJson(interp, it.value())});
+    PyValue configValue = interp.instantiate(configClass, configArgs, configClass->op.getLoc());
+
+    // Weight dtype: --dtype, else the config's, else float32.
+    std::string dt = dtype;
+    for (const char *key : {"torch_dtype", "dtype"})
+      if (dt.empty() && config.contains(key) && config[key].is_string())
+        dt = config[key].get<std::string>();
+    if (dt.empty() || dt == "float32")
+      graph.setParamType(Float32Type::get(ctx));
+    else if (dt == "bfloat16")
+      graph.setParamType(BFloat16Type::get(ctx));
+    else if (dt == "float16")
+      graph.setParamType(Float16Type::get(ctx));
+    else
+      fail(configLoc, "dtype '" + dt + "' is not supported; use float32, bfloat16 or float16");
+
+    // The model class.
+    ClassInfo *root = nullptr;
+    if (config.contains("architectures") && config["architectures"].is_array() &&
+        !config["architectures"].empty() && config["architectures"][0].is_string()) {
+      std::string arch = config["architectures"][0].get<std::string>();
+      root = interp.findClass(arch);
+      if (!root)
+        fail(configLoc, "config architectures[0] is '" + arch +
+                            "', which this model file does not define");
+    } else {
+      for (ClassInfo *cls : interp.classes())
+        if (cls->name().ends_with("ForCausalLM")) {
+          if (root)
+            fail(fileLoc, "two *ForCausalLM classes; name one in config architectures");
+          root = cls;
+        }
+      if (!root)
+        fail(fileLoc, "the model file has no *ForCausalLM class");
+    }
+
+    CallArgs modelArgs;
+    modelArgs.positional.push_back(configValue);
+    PyValue model = interp.instantiate(root, modelArgs, root->op.getLoc());
+    declareParams(graph, model.as<InstanceObj>(), root->op.getLoc());
+
+    // forward(input_ids, attention_mask=None, ...): the entry's inputs.
+    auto [forward, owner] = interp.findMethod(root, "forward");
+    if (!forward)
+      fail(root->op.getLoc(), root->name() + " has no forward");
+    std::vector<std::string> inputs;
+    for (Attribute p : forward.getParams()) {
+      llvm::StringRef name = cast<StringAttr>(p).getValue();
+      if (name == "input_ids" || name == "attention_mask")
+        inputs.push_back(name.str());
+    }
+    if (inputs.empty() || inputs[0] != "input_ids")
+      fail(forward.getLoc(), root->name() + ".forward must take input_ids");
+    int batch = graph.newSymbol(), seq = graph.newSymbol();
+    SmallVector<SmallVector<Dim>> dims(inputs.size(), {Dim::symbol(batch), Dim::symbol(seq)});
+    SmallVector<Type> types(inputs.size(), IntegerType::get(ctx, 64));
+    std::vector<TensorObj *> args = graph.beginEntry("forward", inputs, dims, types,
+                                                     forward.getLoc());
+    CallArgs callArgs;
+    for (auto [name, t] : llvm::zip(inputs, args))
+      callArgs.keywords.push_back({name, interp.makeTensor(t)});
+    PyValue result = interp.call(interp.getAttr(model, "forward", forward.getLoc()), callArgs,
+                               forward.getLoc());
+    if (result.kind == Kind::Tuple && !result.as<SequenceObj>()->items.empty())
+      result = result.as<SequenceObj>()->items[0];
+    TensorObj *logits = interp.tensorOf(result, forward.getLoc(), (root->name() + ".forward's result").str());
+    graph.endEntry({logits}, forward.getLoc());
+
+    if (std::optional<PyValue> impl = interp.findAttr(configValue, "attn_implementation"))
+      if (impl->kind == Kind::Str)
+        module->setAttr("tmc.attn_implementation", StringAttr::get(ctx, impl->str));
+    module->setAttr("tmc.model_type", StringAttr::get(ctx, modelType));
+  }
+
+  /// A config.json field of the wrong JSON type for its default fails here,
+  /// naming the field, rather than deep inside the model.
+  void checkConfigTypes(Interpreter &interp, ClassInfo *cls, const nlohmann::json &config,
+                        Location configLoc) {
+    auto [init, owner] = interp.findMethod(cls, "__init__");
+    if (!init)
+      return;
+    for (auto [i, p] : llvm::enumerate(init.getParams())) {
+      llvm::StringRef name = cast<StringAttr>(p).getValue();
+      if (!config.contains(name.str()))
+        continue;
+      mlir::Value def = init.getDefault(i);
+      if (!def)
+        continue;
+      const nlohmann::json &j = config[name.str()];
+      if (j.is_null())
+        continue;
+      Operation *op = def.getDefiningOp();
+      // Defaults written as an expression (`4096 * 32`) are ints.
+      bool wantInt = isa<tmc::mdl::IntOp, tmc::mdl::BinaryOp>(op);
+      bool wantFloat = isa<tmc::mdl::FloatOp>(op) ||
+                       (isa<tmc::mdl::UnaryOp>(op) && isa_and_nonnull<tmc::mdl::FloatOp>(
+                                                          op->getOperand(0).getDefiningOp()));
+      bool wantBool = isa<tmc::mdl::BoolOp>(op);
+      bool wantStr = isa<tmc::mdl::StrOp>(op);
+      bool ok = (!wantInt || j.is_number_integer()) && (!wantFloat || j.is_number()) &&
+                (!wantBool || j.is_boolean()) && (!wantStr || j.is_string());
+      if (ok)
+        continue;
+      const char *want = wantInt ? "an int" : wantFloat ? "a number" : wantBool ? "a bool"
+                                                                      : "a string";
+      std::string line;
+      if (auto fileLoc = dyn_cast<FileLineColLoc>(def.getLoc()))
+        line = llvm::formatv(" ({0}:{1})", fileLoc.getFilename(), fileLoc.getLine()).str();
+      fail(configLoc, "config field '" + name + "' is " + jsonTypeName(j) + " (" + j.dump() +
+                          ") but " + cls->name() + " expects " + want + line);
+    }
+  }
+
+  /// Declares every weight of the module tree in registration order, as
+  /// state_dict() lists them.
+  void declareParams(Graph &graph, InstanceObj *inst, Location loc) {
+    for (auto &[name, v] : inst->attrs) {
+      if (v.kind == Kind::Param)
+        graph.declareParam(v.as<ParamObj>(), loc);
+      else if (v.kind == Kind::Instance && v.as<InstanceObj>()->parent == inst)
+        declareParams(graph, v.as<InstanceObj>(), loc);
+    }
+    for (const PyValue &item : inst->items)
+      declareParams(graph, item.as<InstanceObj>(), loc);
+  }
+};
+
+} // namespace

@@ -1,0 +1,35 @@
+//===- Passes.td - instantiation ---------------------------*- tablegen -*-===//
+#ifndef TMC_PASSES_INSTANTIATE_PASSES_TD
+#define TMC_PASSES_INSTANTIATE_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def Instantiate : Pass<"tmc-instantiate", "mlir::ModuleOp"> {
+  let summary = "Builds the tmc graph of an expanded model file for one config";
+  let description = [{
+    Runs the expanded model file (mdl dialect) as Python on a config: the
+    config class (the class with a `model_type` attribute) is built from
+    config.json's fields (each checked against the type of its default), the
+    model class (`architectures[0]`, else the `*ForCausalLM` class) from the
+    config, and its `forward(input_ids, attention_mask)` is traced into
+    `func.func @forward(%input_ids: tensor<?x?xi64>, %attention_mask:
+    tensor<?x?xi64>) -> logits`. Config values fold, `if`s on them are decided
+    and loops over layers unroll; every weight becomes a `tmc.param` named as
+    in Hugging Face checkpoints (a tied weight keeps its owner's name). A
+    module held in an nn.ModuleList (a decoder layer) becomes a call of one
+    private function per distinct layer kind, with its weights as arguments.
+    Functions marked `@compiles_to(...)` become one op (docs/LANGUAGE.md).
+    The mdl ops are removed. Errors point at the model file line, with the
+    calls that led there as notes.
+  }];
+  let options = [
+    Option<"configPath", "config", "std::string", /*default=*/"",
+           "config.json to instantiate (default: the config class's defaults)">,
+    Option<"dtype", "dtype", "std::string", /*default=*/"",
+           "Weight dtype: float32 or bfloat16 (default: config torch_dtype, else float32)">,
+  ];
+  let dependentDialects = ["::tmc::TmcDialect", "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
+}
+
+#endif // TMC_PASSES_INSTANTIATE_PASSES_TD

@@ -1,0 +1,30 @@
+//===- LineDiff.h - unified diff of two texts -------------------*- C++ -*-===//
+//
+// LLVM has no diff library, and `tmc check-modular` must show what differs
+// on any machine, with or without a `diff` program: a line diff (Myers'
+// O(ND) algorithm) printed in the unified format of `diff -u`.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TMC_TOOLS_TMC_LINEDIFF_H
+#define TMC_TOOLS_TMC_LINEDIFF_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+
+namespace tmc::driver {
+
+/// The unified diff turning `before` into `after`, with `context` unchanged
+/// lines around each change, under the headers `--- beforeLabel` and
+/// `+++ afterLabel`; empty when the texts are equal.
+std::string unifiedDiff(llvm::StringRef before, llvm::StringRef after,
+                        llvm::StringRef beforeLabel, llvm::StringRef afterLabel,
+                        unsigned context = 3);
+
+/// The number of lines of `text` (a last line without a newline counts).
+unsigned countLines(llvm::StringRef text);
+
+} // namespace tmc::driver
+
+#endif // TMC_TOOLS_TMC_LINEDIFF_H
