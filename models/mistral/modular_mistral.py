@@ -21,34 +21,13 @@ class MistralConfig(LlamaConfig):
 
     def __init__(
         self,
-        vocab_size=32000,
-        hidden_size=4096,
         intermediate_size=14336,
-        num_hidden_layers=32,
-        num_attention_heads=32,
         num_key_value_heads=8,
-        hidden_act="silu",
         max_position_embeddings=4096 * 32,
-        initializer_range=0.02,
-        rms_norm_eps=1e-6,
-        use_cache=True,
-        pad_token_id=None,
-        bos_token_id=1,
-        eos_token_id=2,
-        pretraining_tp=1,
-        tie_word_embeddings=False,
-        rope_theta=10000.0,
-        rope_parameters=None,
-        rope_scaling=None,
-        attention_bias=False,
-        attention_dropout=0.0,
-        mlp_bias=False,
-        head_dim=None,
-        attn_implementation="eager",
         sliding_window=4096,
-        **kwargs,
+        **super_kwargs,
     ):
-        super().__init__()
+        super().__init__(**super_kwargs)
         self.sliding_window = sliding_window
 
 

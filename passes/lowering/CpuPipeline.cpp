@@ -11,7 +11,9 @@
 #include "passes/lowering/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -46,7 +48,9 @@ void tmc::buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options)
   // Matmuls go to OpenBLAS unless generated loops were asked for.
   if (options.gemm == "blas")
     pm.addPass(createLinalgToBlas());
-  // Remaining linalg ops become loops; views become explicit address arithmetic.
+  // Remaining linalg ops (and strided copies) become loops; views become
+  // explicit address arithmetic.
+  pm.addNestedPass<func::FuncOp>(createCopiesToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
@@ -54,8 +58,21 @@ void tmc::buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options)
   pm.addPass(createLowerAffinePass());
   // erf and tanh have no LLVM intrinsic and become libm calls; the rest maps
   // onto LLVM intrinsics.
+  // Math on bf16 (exp in silu, softmax) runs in f32, as LLVM has no bf16 libm.
+  pm.addNestedPass<func::FuncOp>(math::createMathExtendToSupportedTypes());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
+  // bf16 <-> f32 conversions become integer arithmetic: no compiler-rt call
+  // (__truncsfbf2) the artifact would have to link.
+  // bf16 arithmetic (a bf16 linear's loops) runs in f32, rounding each result,
+  // as x86 has no bf16 ALU and LLVM would call compiler-rt for every op.
+  arith::ArithEmulateUnsupportedFloatsOptions emulate;
+  emulate.sourceTypeStrs = {"bf16"};
+  emulate.targetTypeStr = "f32";
+  pm.addNestedPass<func::FuncOp>(arith::createArithEmulateUnsupportedFloats(emulate));
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addNestedPass<func::FuncOp>(arith::createArithExpandOpsPass(expand));
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());

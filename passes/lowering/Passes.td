@@ -43,6 +43,18 @@ def LinalgToBlas : Pass<"tmc-linalg-to-blas", "mlir::ModuleOp"> {
   ];
 }
 
+def CopiesToLinalg : Pass<"tmc-copies-to-linalg", "mlir::func::FuncOp"> {
+  let summary = "Rewrites memref.copy into linalg.copy, so copies become loops";
+  let description = [{
+    Bufferization copies strided views (a slice of a fused projection, such
+    as Phi-3's `gate_up_proj` halves) with `memref.copy`, which the LLVM
+    lowering turns into a call to `memrefCopy` from MLIR's C runner
+    library for any non-contiguous layout. Artifacts do not link that
+    library; as `linalg.copy` the copy becomes plain loops instead.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def EmitPackedEntryPoints : Pass<"tmc-emit-packed-entry-points", "mlir::ModuleOp"> {
   let summary = "Adds tmc_entry_<name>(void **args) for every C-interface function";
   let description = [{

@@ -20,6 +20,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <optional>
 
@@ -127,17 +128,31 @@ llvm::Error parseInputIds(llvm::StringRef flag, llvm::StringRef text, bool ragge
   return llvm::Error::success();
 }
 
+/// bf16 results as f32 (exact): NumPy has no bf16.
+HostTensor widenBF16(const HostTensor &tensor) {
+  if (tensor.dtype() != DType::BF16)
+    return tensor;
+  HostTensor wide(DType::F32, tensor.shape().vec());
+  const uint16_t *in = tensor.as<uint16_t>();
+  for (int64_t i = 0, e = tensor.numElements(); i < e; ++i) {
+    uint32_t bits = uint32_t(in[i]) << 16;
+    std::memcpy(wide.as<float>() + i, &bits, sizeof(bits));
+  }
+  return wide;
+}
+
 /// Each batch row's argmax over the last position's logits.
 void printSummary(const HostTensor &logits) {
   llvm::ArrayRef<int64_t> shape = logits.shape();
   llvm::outs() << "logits: " << dtypeName(logits.dtype()) << " " << shapeToString(shape)
                << "\n";
-  if (logits.dtype() != DType::F32 || shape.size() != 3)
+  if (shape.size() != 3 || (logits.dtype() != DType::F32 && logits.dtype() != DType::BF16))
     return;
+  HostTensor wide = widenBF16(logits);
   int64_t batch = shape[0], seq = shape[1], vocab = shape[2];
   llvm::outs() << "next token:";
   for (int64_t b = 0; b < batch; ++b) {
-    const float *row = logits.as<float>() + (b * seq + seq - 1) * vocab;
+    const float *row = wide.as<float>() + (b * seq + seq - 1) * vocab;
     llvm::outs() << " " << std::max_element(row, row + vocab) - row;
   }
   llvm::outs() << "\n";
@@ -228,7 +243,7 @@ llvm::Error run() {
     return llvm::Error::success();
   printSummary(results->front());
   if (!outputPath.empty())
-    return writeNpy(outputPath, results->front());
+    return writeNpy(outputPath, widenBF16(results->front()));
   return llvm::Error::success();
 }
 } // namespace

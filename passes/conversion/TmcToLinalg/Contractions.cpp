@@ -33,20 +33,32 @@ struct LinearToMatmul : OpRewritePattern<LinearOp> {
     Value rows = collapseLeading(rewriter, loc, input, /*keep=*/1); // [M, K]
     auto rowsType = cast<RankedTensorType>(rows.getType());
     int64_t outFeatures = cast<RankedTensorType>(op.getWeight().getType()).getDimSize(0);
+    // bf16/f16 products accumulate in f32 and round once, as PyTorch's GEMMs do.
+    Type accType = elementType.getIntOrFloatBitWidth() < 32 ? rewriter.getF32Type() : elementType;
+    auto accMatrixType = RankedTensorType::get({rowsType.getDimSize(0), outFeatures}, accType);
     auto matrixType = RankedTensorType::get({rowsType.getDimSize(0), outFeatures}, elementType);
     Value init = filledTensor(rewriter, loc,
                               {tensor::getMixedSize(rewriter, loc, rows, 0),
                                rewriter.getIndexAttr(outFeatures)},
-                              elementType, rewriter.getFloatAttr(elementType, 0.0));
-    Value product = linalg::MatmulTransposeBOp::create(rewriter, loc, TypeRange{matrixType},
+                              accType, rewriter.getFloatAttr(accType, 0.0));
+    Value product = linalg::MatmulTransposeBOp::create(rewriter, loc, TypeRange{accMatrixType},
                                                        ValueRange{rows, op.getWeight()},
                                                        ValueRange{init})
                         .getResult(0);
     if (Value bias = op.getBias())
-      product = elementwise(rewriter, loc, matrixType,
+      product = elementwise(rewriter, loc, accMatrixType,
                             tensor::getMixedSizes(rewriter, loc, product), {product, bias},
-                            [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                              return arith::AddFOp::create(b, l, args[0], args[1]);
+                            [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                              Value biasValue = args[1];
+                              if (biasValue.getType() != accType)
+                                biasValue = arith::ExtFOp::create(b, l, accType, biasValue);
+                              return arith::AddFOp::create(b, l, args[0], biasValue);
+                            });
+    if (accType != elementType)
+      product = elementwise(rewriter, loc, matrixType,
+                            tensor::getMixedSizes(rewriter, loc, product), {product},
+                            [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                              return arith::TruncFOp::create(b, l, elementType, args[0]);
                             });
     Value result = inputType.getRank() == 2 ? product
                                             : expandLeading(rewriter, loc, product, leading,
