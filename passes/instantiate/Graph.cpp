@@ -99,6 +99,45 @@ void Graph::endEntry(llvm::ArrayRef<TensorObj *> results, Location loc) {
   func::FuncOp func = current().func;
   func.setType(builder.getFunctionType(func.getArgumentTypes(), ValueRange(values).getTypes()));
   scopes.pop_back();
+  cacheValues.clear();
+}
+
+TensorObj *Graph::addEntryArgument(llvm::StringRef name, llvm::ArrayRef<Dim> dims,
+                                   Type elementType, Location loc) {
+  Scope &entry = scopes.front();
+  unsigned index = entry.func.getNumArguments();
+  if (failed(entry.func.insertArgument(
+          index, typeOf(dims, elementType),
+          builder.getDictionaryAttr(builder.getNamedAttr("tmc.name", builder.getStringAttr(name))),
+          loc)))
+    fail(loc, "internal error: cannot add entry argument " + name);
+  Value arg = entry.func.getArgument(index);
+  addSymbolSources(entry, arg, dims);
+  return make(arg, dims);
+}
+
+TensorObj *Graph::cacheValue(unsigned slot) {
+  if (slot >= cacheValues.size())
+    return nullptr;
+  // The innermost update wins; else the entry's value (captured on use).
+  for (auto it = scopes.rbegin(); it != scopes.rend(); ++it)
+    for (auto u = it->cacheUpdates.rbegin(); u != it->cacheUpdates.rend(); ++u)
+      if (u->first == slot)
+        return u->second;
+  return cacheValues[slot];
+}
+
+void Graph::makeCacheSlot(unsigned slot, TensorObj *entryValue) {
+  if (cacheValues.size() <= slot)
+    cacheValues.resize(slot + 1, nullptr);
+  cacheValues[slot] = entryValue;
+}
+
+void Graph::setCacheValue(unsigned slot, TensorObj *value) {
+  if (scopes.size() > 1)
+    current().cacheUpdates.push_back({slot, value});
+  else
+    cacheValues[slot] = value;
 }
 
 void Graph::beginLayer(llvm::StringRef concretePrefix, llvm::StringRef genericPrefix,
@@ -121,6 +160,18 @@ std::vector<TensorObj *> Graph::endLayer(llvm::ArrayRef<TensorObj *> results,
                                          llvm::StringRef baseName, Location loc) {
   SmallVector<Value> values;
   for (TensorObj *t : results)
+    values.push_back(use(t));
+  // Cache slots the layer wrote are returned after its results (the last
+  // write of each slot).
+  std::vector<std::pair<unsigned, TensorObj *>> updates;
+  for (auto &[slot, t] : current().cacheUpdates) {
+    auto same = llvm::find_if(updates, [&](auto &u) { return u.first == slot; });
+    if (same != updates.end())
+      same->second = t;
+    else
+      updates.push_back({slot, t});
+  }
+  for (auto &[slot, t] : updates)
     values.push_back(use(t));
   func::ReturnOp::create(builder, loc, values);
   Scope scope = std::move(current());
@@ -159,6 +210,8 @@ std::vector<TensorObj *> Graph::endLayer(llvm::ArrayRef<TensorObj *> results,
   std::vector<TensorObj *> out;
   for (auto [i, t] : llvm::enumerate(results))
     out.push_back(make(call.getResult(i), t->dims));
+  for (auto [i, u] : llvm::enumerate(updates))
+    setCacheValue(u.first, make(call.getResult(results.size() + i), u.second->dims));
   return out;
 }
 

@@ -82,6 +82,29 @@ public:
   /// Allocates traced tensors; owned by the graph for the pass run.
   TensorObj *newTensor();
 
+  /// The decode entry (`@decode`): attention reads and writes a KV cache.
+  struct Decode {
+    bool active = false;
+    int64_t maxSeqLen = 0;
+    int newSym = -1;    // new tokens of this call
+    int kvSym = -1;     // cache positions attention reads: past + new
+    unsigned nextAttention = 0; // attention calls so far: the layer index
+  };
+  Decode &decode() { return decodeState; }
+
+  /// Appends an input to the entry being built (a cache, made on first use).
+  TensorObj *addEntryArgument(llvm::StringRef name, llvm::ArrayRef<Dim> dims, mlir::Type elementType,
+                              mlir::Location loc);
+  /// Cache slot `slot`: its value as the function being built sees it, or
+  /// null when no slot was made yet; an update is returned by the layer
+  /// function and, at the entry, becomes one of its results.
+  TensorObj *cacheValue(unsigned slot);
+  void makeCacheSlot(unsigned slot, TensorObj *entryValue);
+  void setCacheValue(unsigned slot, TensorObj *value);
+  unsigned numCacheSlots() const { return cacheValues.size(); }
+  /// The entry-level values of every slot, in slot order.
+  llvm::ArrayRef<TensorObj *> cacheResults() const { return cacheValues; }
+
 private:
   struct Scope {
     mlir::func::FuncOp func;
@@ -92,6 +115,7 @@ private:
     llvm::DenseMap<ParamObj *, TensorObj *> params;
     std::string concretePrefix, genericPrefix;
     mlir::OpBuilder::InsertPoint savedInsertion;
+    std::vector<std::pair<unsigned, TensorObj *>> cacheUpdates; // slot -> value, in order
   };
 
   mlir::Value capture(Scope &scope, mlir::Value outer);
@@ -108,6 +132,8 @@ private:
   std::string currentPath;
   mlir::Type weightType;
   int nextSymbol = 0;
+  Decode decodeState;
+  std::vector<TensorObj *> cacheValues; // entry-level value of each cache slot
   unsigned nextLayer = 0;
 };
 

@@ -199,10 +199,63 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
     TensorObj *logits = interp.tensorOf(result, forward.getLoc(), (root->name() + ".forward's result").str());
     graph.endEntry({logits}, forward.getLoc());
 
+    if (maxSeqLen > 0)
+      buildDecode(graph, interp, model, forward, root, maxSeqLen);
+    else if (maxSeqLen < 0)
+      fail(configLoc, "max-seq-len must be positive, got " + std::to_string(maxSeqLen));
+
     if (std::optional<PyValue> impl = interp.findAttr(configValue, "attn_implementation"))
       if (impl->kind == Kind::Str)
         module->setAttr("tmc.attn_implementation", StringAttr::get(ctx, impl->str));
     module->setAttr("tmc.model_type", StringAttr::get(ctx, modelType));
+  }
+
+  /// `@decode`: the forward once more, with attention against a KV cache
+  /// (Intrinsics.cpp); the caches become inputs as attention layers ask for
+  /// them and are returned, updated, after the logits.
+  void buildDecode(Graph &graph, Interpreter &interp, PyValue model, tmc::mdl::DefOp forward,
+                   ClassInfo *root, int64_t maxSeqLen) {
+    MLIRContext *ctx = graph.getContext();
+    bool hasMask = false, hasPositions = false;
+    for (Attribute p : forward.getParams()) {
+      llvm::StringRef name = cast<StringAttr>(p).getValue();
+      hasMask |= name == "attention_mask";
+      hasPositions |= name == "position_ids";
+    }
+    if (!hasMask || !hasPositions)
+      fail(forward.getLoc(), root->name() + ".forward must take attention_mask and position_ids "
+                                            "to build the decode entry (--max-seq-len)");
+    int batch = graph.newSymbol(), fresh = graph.newSymbol(), kv = graph.newSymbol();
+    Graph::Decode &decode = graph.decode();
+    decode.active = true;
+    decode.maxSeqLen = maxSeqLen;
+    decode.newSym = fresh;
+    decode.kvSym = kv;
+    decode.nextAttention = 0;
+    std::vector<std::string> inputs{"input_ids", "attention_mask", "position_ids"};
+    SmallVector<SmallVector<Dim>> dims{{Dim::symbol(batch), Dim::symbol(fresh)},
+                                       {Dim::symbol(batch), Dim::symbol(kv)},
+                                       {Dim::symbol(batch), Dim::symbol(fresh)}};
+    SmallVector<Type> types(3, IntegerType::get(ctx, 64));
+    std::vector<TensorObj *> args = graph.beginEntry("decode", inputs, dims, types,
+                                                     forward.getLoc());
+    CallArgs callArgs;
+    for (auto [name, t] : llvm::zip(inputs, args))
+      callArgs.keywords.push_back({name, interp.makeTensor(t)});
+    PyValue result = interp.call(interp.getAttr(model, "forward", forward.getLoc()), callArgs,
+                                 forward.getLoc());
+    if (result.kind == Kind::Tuple && !result.as<SequenceObj>()->items.empty())
+      result = result.as<SequenceObj>()->items[0];
+    TensorObj *logits =
+        interp.tensorOf(result, forward.getLoc(), (root->name() + ".forward's result").str());
+    if (graph.numCacheSlots() == 0)
+      fail(forward.getLoc(), root->name() + ".forward calls no @compiles_to(\"attention\") "
+                                            "function: nothing to cache");
+    std::vector<TensorObj *> results{logits};
+    for (TensorObj *cache : graph.cacheResults())
+      results.push_back(cache);
+    graph.endEntry(results, forward.getLoc());
+    decode.active = false;
   }
 
   /// A config.json field of the wrong JSON type for its default fails here,

@@ -13,6 +13,9 @@
 
 #include "ir/Tmc/TmcOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -96,6 +99,56 @@ PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const Ca
     PyValue softcap = optionalParam("softcap");
 
     OpBuilder &b = graph.b();
+    Graph::Decode &decode = graph.decode();
+    if (decode.active) {
+      // Decode: the new keys and values go into this layer's cache at
+      // position past = kv - new; attention reads the cache's first kv
+      // positions, masked by the 2-D attention_mask (batch, kv).
+      if (!mask || !mask->keyMask)
+        fail(loc, "attention in the decode entry needs the mask of a @compiles_to(\"causal_mask\") "
+                  "function given the attention_mask");
+      if (mask->keyMask->dims.size() != 2 || mask->keyMask->dims[1] != Dim::symbol(decode.kvSym))
+        fail(loc, "attention in the decode entry needs the decode entry's attention_mask "
+                  "(batch, past + new) as its key mask, got " + dimsText(mask->keyMask->dims));
+      if (k->dims[2] != Dim::symbol(decode.newSym))
+        fail(loc, "attention in the decode entry: key " + dimsText(k->dims) +
+                      " does not have the new tokens' length");
+      if (!k->dims[1].isStatic() || !k->dims[3].isStatic())
+        fail(loc, "attention in the decode entry: key/value heads and head_dim must be static");
+      unsigned layer = decode.nextAttention++;
+      StringAttr path = graph.path();
+      mlir::Value kv = graph.symValue(decode.kvSym, loc);
+      mlir::Value fresh = graph.symValue(decode.newSym, loc);
+      mlir::Value position = arith::SubIOp::create(b, loc, kv, fresh);
+      SmallVector<Dim> cacheDims{k->dims[0], k->dims[1], Dim::fixed(decode.maxSeqLen), k->dims[3]};
+      SmallVector<Dim> readDims{k->dims[0], k->dims[1], Dim::symbol(decode.kvSym), k->dims[3]};
+      TensorObj *read[2];
+      for (unsigned which = 0; which < 2; ++which) {
+        TensorObj *update = which ? v : k;
+        unsigned slot = 2 * layer + which;
+        TensorObj *cache = graph.cacheValue(slot);
+        if (!cache) {
+          std::string name = "cache." + std::to_string(layer) + (which ? ".value" : ".key");
+          cache = graph.addEntryArgument(name, cacheDims, update->elementType, loc);
+          graph.makeCacheSlot(slot, cache);
+        }
+        OperationState write(loc, "tmc.kv_cache_write");
+        write.addOperands({graph.use(cache), graph.use(update), position});
+        write.addTypes(graph.typeOf(cacheDims, update->elementType));
+        if (path)
+          write.addAttribute("path", path);
+        TensorObj *written = graph.make(b.create(write)->getResult(0), cacheDims);
+        graph.setCacheValue(slot, written);
+        OperationState readState(loc, "tmc.kv_cache_read");
+        readState.addOperands({graph.use(written), kv});
+        readState.addTypes(graph.typeOf(readDims, update->elementType));
+        if (path)
+          readState.addAttribute("path", path);
+        read[which] = graph.make(b.create(readState)->getResult(0), readDims);
+      }
+      k = read[0];
+      v = read[1];
+    }
     SmallVector<mlir::Value> operands{graph.use(q), graph.use(k), graph.use(v)};
     if (mask && mask->keyMask)
       operands.push_back(graph.use(mask->keyMask));
@@ -174,6 +227,9 @@ PyValue Interpreter::callRotaryEmbedding(InstanceObj *inst, const CallArgs &args
   if (positions->dims.size() != 2 || !isa<IntegerType>(positions->elementType))
     fail(loc, "position_ids must be a 2-D integer tensor (batch or 1, seq), got " +
                   dimsText(positions->dims));
+  std::string savedPath = graph.getPath();
+  graph.setPath(inst->path());
+  auto restorePath = llvm::make_scope_exit([&] { graph.setPath(savedPath); });
   if (positions->dims[0] == Dim::fixed(1)) {
     // (1, seq): one row of positions for every sequence.
     SmallVector<Dim> dims{positions->dims[1]};
@@ -182,6 +238,8 @@ PyValue Interpreter::callRotaryEmbedding(InstanceObj *inst, const CallArgs &args
     if (!dims[0].isStatic())
       state.addOperands(graph.symValue(dims[0].sym, loc));
     state.addTypes(graph.typeOf(dims, positions->elementType));
+    if (StringAttr path = graph.path())
+      state.addAttribute("path", path);
     positions = graph.make(graph.b().create(state)->getResult(0), dims);
   }
   auto *cosObj = create<RopeObj>();

@@ -19,6 +19,14 @@ def Instantiate : Pass<"tmc-instantiate", "mlir::ModuleOp"> {
     module held in an nn.ModuleList (a decoder layer) becomes a call of one
     private function per distinct layer kind, with its weights as arguments.
     Functions marked `@compiles_to(...)` become one op (docs/LANGUAGE.md).
+    With `max-seq-len=N` a second entry `@decode(input_ids [batch, new],
+    attention_mask [batch, past + new], position_ids [batch, new], then per
+    attention layer i `cache.i.key` and `cache.i.value` [batch, kv_heads, N,
+    head_dim])` returns the logits of the new tokens followed by every cache
+    with the new keys and values written at position `past`
+    (tmc.kv_cache_write) and attends over the cache's first `past + new`
+    positions (tmc.kv_cache_read) with the attention_mask as key mask;
+    prefill is a decode call with past = 0 (docs/GENERATION.md).
     The mdl ops are removed. Errors point at the model file line, with the
     calls that led there as notes.
   }];
@@ -27,6 +35,9 @@ def Instantiate : Pass<"tmc-instantiate", "mlir::ModuleOp"> {
            "config.json to instantiate (default: the config class's defaults)">,
     Option<"dtype", "dtype", "std::string", /*default=*/"",
            "Weight dtype: float32 or bfloat16 (default: config torch_dtype, else float32)">,
+    Option<"maxSeqLen", "max-seq-len", "int64_t", /*default=*/"0",
+           "Also build @decode, generation against a KV cache of this many positions "
+           "(0: @forward only)">,
   ];
   let dependentDialects = ["::tmc::TmcDialect", "::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
