@@ -102,7 +102,7 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
     ClassInfo *configClass = nullptr;
     std::string modelType;
     for (ClassInfo *cls : interp.classes()) {
-      PyValue self = PyValue::object(Kind::Class, reinterpret_cast<Object *>(cls));
+      PyValue self = PyValue::object(Kind::Class, cls);
       std::optional<PyValue> type;
       try {
         type = interp.getAttr(self, "model_type", cls->op.getLoc());
@@ -251,11 +251,18 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
     if (graph.numCacheSlots() == 0)
       fail(forward.getLoc(), root->name() + ".forward calls no @compiles_to(\"attention\") "
                                             "function: nothing to cache");
+    unsigned slots = graph.numCacheSlots();
     std::vector<TensorObj *> results{logits};
     for (TensorObj *cache : graph.cacheResults())
       results.push_back(cache);
     graph.endEntry(results, forward.getLoc());
     decode.active = false;
+    // Cache i is argument 3 + i (made in slot order) and result 1 + i: the
+    // lowering writes it into its argument (tmc.in_place).
+    auto func = cast<func::FuncOp>(graph.getModule().lookupSymbol("decode"));
+    for (unsigned i = 0; i < slots; ++i)
+      func.setResultAttr(1 + i, "tmc.in_place",
+                         IntegerAttr::get(IntegerType::get(ctx, 64), 3 + i));
   }
 
   /// A config.json field of the wrong JSON type for its default fails here,

@@ -141,7 +141,7 @@ void Interpreter::loadModule() {
     info->op = cls;
     info->compilesTo = compilesToName(cls.getDecorators());
     classByName[cls.getSymName()] = info;
-    globals[cls.getSymName()] = PyValue::object(Kind::Class, reinterpret_cast<Object *>(info));
+    globals[cls.getSymName()] = PyValue::object(Kind::Class, info);
   }
   for (auto &info : classInfos) {
     for (Attribute base : info->op.getBases()) {
@@ -276,7 +276,7 @@ std::string Interpreter::repr(const PyValue &v) {
   case Kind::Float: return llvm::formatv("{0}", v.f).str();
   case Kind::Str: return "'" + v.str + "'";
   case Kind::DType: return "torch." + v.str;
-  case Kind::Class: return "class " + reinterpret_cast<ClassInfo *>(v.obj)->name().str();
+  case Kind::Class: return "class " + v.as<ClassInfo>()->name().str();
   case Kind::Function: return "function " + cast<mdl::DefOp>(v.op).getSymName().str();
   case Kind::Instance: {
     auto *inst = v.as<InstanceObj>();
@@ -521,7 +521,7 @@ PyValue Interpreter::call(const PyValue &callee, const CallArgs &args, Location 
     return invoke(fn, nullptr, std::nullopt, args, loc);
   }
   case Kind::Class:
-    return instantiate(reinterpret_cast<ClassInfo *>(callee.obj), args, loc);
+    return instantiate(callee.as<ClassInfo>(), args, loc);
   case Kind::Instance:
     return callInstance(callee.as<InstanceObj>(), callee, args, loc);
   case Kind::Method:
@@ -586,7 +586,7 @@ PyValue Interpreter::getAttr(const PyValue &base, llvm::StringRef name, Location
     fail(loc, repr(base) + " has no attribute '" + name + "'");
   }
   case Kind::Class: {
-    auto *cls = reinterpret_cast<ClassInfo *>(base.obj);
+    auto *cls = base.as<ClassInfo>();
     evaluateClassAttrs(cls);
     auto it = cls->classAttrs.find(name);
     if (it != cls->classAttrs.end())
@@ -1299,7 +1299,7 @@ PyValue Interpreter::callBuiltin(llvm::StringRef name, const CallArgs &args, Loc
           return PyValue::boolean(v.kind == k || (k == Kind::Int && v.kind == Kind::Bool));
     }
     if (cls.kind == Kind::Class && v.kind == Kind::Instance) {
-      auto *target = reinterpret_cast<ClassInfo *>(cls.obj);
+      auto *target = cls.as<ClassInfo>();
       llvm::SmallVector<ClassInfo *> work;
       if (v.as<InstanceObj>()->cls)
         work.push_back(v.as<InstanceObj>()->cls);

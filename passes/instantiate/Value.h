@@ -178,7 +178,7 @@ struct SuperObj : Object {
 };
 
 /// A class of the model file, with its bases resolved.
-struct ClassInfo {
+struct ClassInfo : Object {
   mdl::ClassOp op;
   llvm::SmallVector<ClassInfo *> bases; // model-file bases only
   bool isModule = false;                // derives from nn.Module
