@@ -9,7 +9,11 @@
 //   - operators spaced, parentheses only where precedence needs them;
 //   - a statement longer than 100 columns has its outermost call, list,
 //     tuple or dict split one element per line with a trailing comma,
-//     recursively for elements that are still too long.
+//     recursively for elements that are still too long; a list
+//     comprehension splits before each `for` and `if`; a statement's
+//     operator chain that does not fit in parentheses on a line of its own
+//     is split before its loosest operator, and a conditional expression
+//     before `if` and `else`, inside parentheses (as black does).
 // Parsing the output gives the same output again.
 //
 //===----------------------------------------------------------------------===//
@@ -177,6 +181,14 @@ private:
                      bool statementLevel);
   /// `op`'s brackets split one element per line; empty if it has none.
   std::string split(Operation *op, unsigned indent);
+  /// `value` as an operand binding at least as tight as `min`, laid out.
+  std::string layoutOperand(Value value, Precedence min, unsigned indent,
+                            size_t used);
+  /// A list comprehension split before each `for` and `if`.
+  std::string splitComprehension(ListCompOp op, unsigned indent);
+  /// An operator chain or conditional expression in parentheses, split
+  /// before its loosest operators; empty for other ops.
+  std::string splitOperators(Operation *op, unsigned indent);
 
   // Statements.
   /// Prints the statements of `block` up to `end` (all when null).
@@ -365,7 +377,73 @@ static bool splitsCleanly(Operation *op) {
       callee = attr.getBase();
     return isa<NameOp>(callee.getDefiningOp()) && !call.getArgs().empty();
   }
-  return isa<ListOp, TupleOp, DictOp>(op) && op->getNumOperands() > 0;
+  return isa<ListOp, TupleOp, DictOp, ListCompOp>(op) && op->getNumOperands() > 0;
+}
+
+std::string PythonPrinter::layoutOperand(Value value, Precedence min,
+                                         unsigned indent, size_t used) {
+  // An operand that needs parentheses stays on one line.
+  if (precedenceOf(value) < min)
+    return operand(value, min);
+  return layout(value, indent, used, 0, false);
+}
+
+std::string PythonPrinter::splitComprehension(ListCompOp op, unsigned indent) {
+  // As black does: the element, each `for` and each `if` on a line of its own.
+  unsigned inner = indent + kIndent;
+  std::string pad(inner, ' ');
+  std::string text = "[\n" + pad +
+                     layoutOperand(op.getElement(), kIfExp, inner, inner) + "\n";
+  std::string head = "for " + bare(op.getTarget()) + " in ";
+  text += pad + head +
+          layoutOperand(op.getIter(), kOr, inner, inner + head.size()) + "\n";
+  for (Value cond : op.getConds())
+    text += pad + "if " + layoutOperand(cond, kOr, inner, inner + 3) + "\n";
+  return text + std::string(indent, ' ') + "]";
+}
+
+std::string PythonPrinter::splitOperators(Operation *op, unsigned indent) {
+  // The operands of the loosest operator chain, one per line, each line after
+  // the first starting with its operator: `a * b\n+ 2 * c`.
+  SmallVector<std::pair<std::string, std::string>> lines; // operator, operand
+  unsigned inner = indent + kIndent;
+  if (auto binary = dyn_cast<BinaryOp>(op)) {
+    Precedence prec = binaryPrecedence(binary.getOp());
+    if (prec == kPower)
+      return "";
+    SmallVector<BinaryOp> chain = {binary};
+    while (auto lhs = chain.back().getLhs().getDefiningOp<BinaryOp>()) {
+      if (binaryPrecedence(lhs.getOp()) != prec)
+        break;
+      chain.push_back(lhs);
+    }
+    Value first = chain.back().getLhs();
+    lines.push_back({"", layoutOperand(first, prec, inner, inner)});
+    for (BinaryOp link : llvm::reverse(chain)) {
+      std::string sym = link.getOp().str() + " ";
+      lines.push_back({sym, layoutOperand(link.getRhs(), Precedence(prec + 1),
+                                          inner, inner + sym.size())});
+    }
+  } else if (auto logical = dyn_cast<LogicalOp>(op)) {
+    Precedence inner_prec = Precedence(precedenceOf(logical) + 1);
+    for (auto [i, value] : llvm::enumerate(logical.getOperands())) {
+      std::string sym = i == 0 ? "" : logical.getOp().str() + " ";
+      lines.push_back(
+          {sym, layoutOperand(value, inner_prec, inner, inner + sym.size())});
+    }
+  } else if (auto ifExp = dyn_cast<IfExpOp>(op)) {
+    lines.push_back({"", layoutOperand(ifExp.getThenValue(), kOr, inner, inner)});
+    lines.push_back(
+        {"if ", layoutOperand(ifExp.getCond(), kOr, inner, inner + 3)});
+    lines.push_back({"else ", layoutOperand(ifExp.getElseValue(), kIfExp, inner,
+                                            inner + 5)});
+  } else {
+    return "";
+  }
+  std::string text = "(\n";
+  for (auto &[sym, operandText] : lines)
+    text += std::string(inner, ' ') + sym + operandText + "\n";
+  return text + std::string(indent, ' ') + ")";
 }
 
 std::string PythonPrinter::split(Operation *op, unsigned indent) {
@@ -390,6 +468,8 @@ std::string PythonPrinter::split(Operation *op, unsigned indent) {
     close = "}";
     for (unsigned i = 0, e = dict.getNumEntries(); i < e; ++i)
       items.push_back({expr(dict.getKey(i)) + ": ", dict.getValue(i)});
+  } else if (auto comp = dyn_cast<ListCompOp>(op)) {
+    return splitComprehension(comp, indent);
   }
   if (items.empty())
     return "";
@@ -431,6 +511,10 @@ std::string PythonPrinter::layout(Value value, unsigned indent, size_t used,
     }
   }
   std::string text = split(op, indent);
+  if (text.empty() && (statementLevel || isa<IfExpOp>(op)))
+    // As black does: an operator chain, or a conditional expression, split
+    // before its operators inside parentheses.
+    text = splitOperators(op, indent);
   return text.empty() ? flat : text;
 }
 

@@ -109,7 +109,10 @@ class Gemma2Config:
         self.query_pre_attn_scalar = query_pre_attn_scalar
         self.sliding_window = sliding_window
         if layer_types is None:
-            layer_types = ["sliding_attention" if (i + 1) % 2 else "full_attention" for i in range(num_hidden_layers)]
+            layer_types = [
+                "sliding_attention" if (i + 1) % 2 else "full_attention"
+                for i in range(num_hidden_layers)
+            ]
         self.layer_types = layer_types
         self.final_logit_softcapping = final_logit_softcapping
         self.attn_logit_softcapping = attn_logit_softcapping
@@ -354,6 +357,7 @@ class Gemma2DecoderLayer(nn.Module):
         self.post_attention_layernorm = Gemma2RMSNorm(config.hidden_size, eps=config.rms_norm_eps)
         self.pre_feedforward_layernorm = Gemma2RMSNorm(config.hidden_size, eps=config.rms_norm_eps)
         self.post_feedforward_layernorm = Gemma2RMSNorm(config.hidden_size, eps=config.rms_norm_eps)
+        self.attention_type = config.layer_types[layer_idx]
 
     def forward(self, hidden_states, position_embeddings, attention_mask=None):
         residual = hidden_states
@@ -438,7 +442,10 @@ class Gemma2Model(nn.Module):
 
         self.embed_tokens = nn.Embedding(config.vocab_size, config.hidden_size, self.padding_idx)
         self.layers = nn.ModuleList(
-            [Gemma2DecoderLayer(config, layer_idx) for layer_idx in range(config.num_hidden_layers)],
+            [
+                Gemma2DecoderLayer(config, layer_idx)
+                for layer_idx in range(config.num_hidden_layers)
+            ],
         )
         self.norm = Gemma2RMSNorm(config.hidden_size, eps=config.rms_norm_eps)
         self.rotary_emb = Gemma2RotaryEmbedding(config=config)

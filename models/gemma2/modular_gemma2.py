@@ -13,7 +13,6 @@ into `modeling_gemma2.py` by `tmc expand gemma2`.
 
 import torch
 import torch.nn.functional as F
-from ..mistral.modeling_mistral import create_causal_mask
 from ..gemma.modeling_gemma import (
     GemmaConfig,
     GemmaMLP,
@@ -22,6 +21,7 @@ from ..gemma.modeling_gemma import (
     GemmaModel,
     GemmaForCausalLM,
 )
+from ..mistral.modeling_mistral import create_causal_mask
 
 
 class Gemma2Config(GemmaConfig):
@@ -51,7 +51,10 @@ class Gemma2Config(GemmaConfig):
         self.query_pre_attn_scalar = query_pre_attn_scalar
         self.sliding_window = sliding_window
         if layer_types is None:
-            layer_types = ["sliding_attention" if (i + 1) % 2 else "full_attention" for i in range(num_hidden_layers)]
+            layer_types = [
+                "sliding_attention" if (i + 1) % 2 else "full_attention"
+                for i in range(num_hidden_layers)
+            ]
         self.layer_types = layer_types
         self.final_logit_softcapping = final_logit_softcapping
         self.attn_logit_softcapping = attn_logit_softcapping
@@ -149,12 +152,9 @@ class Gemma2DecoderLayer(GemmaDecoderLayer):
 
     def __init__(self, config, layer_idx):
         super().__init__(config, layer_idx)
-        self.self_attn = Gemma2Attention(config=config, layer_idx=layer_idx)
-        self.mlp = Gemma2MLP(config)
-        self.input_layernorm = Gemma2RMSNorm(config.hidden_size, eps=config.rms_norm_eps)
-        self.post_attention_layernorm = Gemma2RMSNorm(config.hidden_size, eps=config.rms_norm_eps)
         self.pre_feedforward_layernorm = Gemma2RMSNorm(config.hidden_size, eps=config.rms_norm_eps)
         self.post_feedforward_layernorm = Gemma2RMSNorm(config.hidden_size, eps=config.rms_norm_eps)
+        self.attention_type = config.layer_types[layer_idx]
 
     def forward(self, hidden_states, position_embeddings, attention_mask=None):
         residual = hidden_states

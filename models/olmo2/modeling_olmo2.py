@@ -19,13 +19,12 @@ class Olmo2Config:
     """OLMo 2 hyperparameters, with the defaults of transformers' Olmo2Config (OLMo-2-7B).
 
     Built from a checkpoint's config.json with `Olmo2Config(**json.load(f))`; keys
-    this model does not use are ignored. The tensor-parallel plan gathers the
-    outputs of q_proj, k_proj and v_proj (q_norm and k_norm need whole rows) and
-    splits the input of o_proj.
+    this model does not use are ignored.
     """
 
     model_type = "olmo2"
-    # Tensor-parallel plan of the base model `Olmo2Model` (module name -> strategy).
+    # Tensor-parallel plan of the base model `Olmo2Model`: the outputs of q_proj, k_proj and
+    # v_proj are gathered (q_norm and k_norm need whole rows), the input of o_proj is split.
     base_model_tp_plan = {
         "layers.*.self_attn.q_proj": "colwise_gather_output",
         "layers.*.self_attn.k_proj": "colwise_gather_output",

@@ -21,13 +21,13 @@ class Phi3Config:
 
     Built from a checkpoint's config.json with `Phi3Config(**json.load(f))`; keys
     this model does not use are ignored. `sliding_window` None means full causal
-    attention; `partial_rotary_factor` is the rotated fraction of each head. The
-    tensor-parallel plan gathers the fused projections' outputs (slicing qkv and
-    chunking gate_up need the whole row) and splits the inputs of o_proj and down_proj.
+    attention; `partial_rotary_factor` is the rotated fraction of each head.
     """
 
     model_type = "phi3"
-    # Tensor-parallel plan of the base model `Phi3Model` (module name -> strategy).
+    # Tensor-parallel plan of the base model `Phi3Model`: the fused projections' outputs are
+    # gathered (slicing qkv and chunking gate_up need the whole row), the inputs of o_proj
+    # and down_proj are split.
     base_model_tp_plan = {
         "layers.*.self_attn.qkv_proj": "colwise_gather_output",
         "layers.*.self_attn.o_proj": "rowwise_split_input",
@@ -288,7 +288,10 @@ class Phi3Attention(nn.Module):
             bias=False,
         )
         self.num_key_value_heads = config.num_key_value_heads
-        op_size = config.num_attention_heads * self.head_dim + 2 * (config.num_key_value_heads * self.head_dim)
+        op_size = (
+            config.num_attention_heads * self.head_dim
+            + 2 * (config.num_key_value_heads * self.head_dim)
+        )
         self.qkv_proj = nn.Linear(config.hidden_size, op_size, bias=False)
 
     def forward(self, hidden_states, position_embeddings, attention_mask=None):

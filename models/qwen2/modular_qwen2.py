@@ -10,8 +10,8 @@ window of `sliding_window` keys (`layer_types` names each layer's kind:
 
 import torch
 from torch import nn
-from ..mistral.modeling_mistral import MistralModel
 from ..llama.modeling_llama import LlamaConfig, LlamaAttention, LlamaMLP, LlamaForCausalLM
+from ..mistral.modeling_mistral import MistralModel, create_causal_mask
 
 
 class Qwen2Config(LlamaConfig):
@@ -47,7 +47,11 @@ class Qwen2Config(LlamaConfig):
         self.max_window_layers = max_window_layers
         if layer_types is None:
             layer_types = [
-                "sliding_attention" if self.sliding_window is not None and i >= max_window_layers else "full_attention"
+                (
+                    "sliding_attention"
+                    if self.sliding_window is not None and i >= max_window_layers
+                    else "full_attention"
+                )
                 for i in range(num_hidden_layers)
             ]
         self.layer_types = layer_types

@@ -102,7 +102,14 @@ class Qwen3Config:
         self.sliding_window = sliding_window if use_sliding_window else None
         self.max_window_layers = max_window_layers
         if layer_types is None:
-            layer_types = ["sliding_attention" if self.sliding_window is not None and i >= max_window_layers else "full_attention" for i in range(num_hidden_layers)]
+            layer_types = [
+                (
+                    "sliding_attention"
+                    if self.sliding_window is not None and i >= max_window_layers
+                    else "full_attention"
+                )
+                for i in range(num_hidden_layers)
+            ]
         self.layer_types = layer_types
         self.attention_bias = attention_bias
 

@@ -9,13 +9,19 @@
 //   3. the child's methods replace the parent's (the parent's docstring is
 //      kept when the child has none); other child statements replace a class
 //      attribute of the same name or follow the parent's body; the child's
-//      class docstring and decorators, when it has them, win;
+//      class docstring and decorators, when it has them, win; a child
+//      statement takes the comment lines directly above it along, and one
+//      that replaces the parent's takes the parent's spacing;
 //   4. a top-level `super().<same method>(...)` (or `return super()...`) in a
-//      child method becomes the parent method's body; in `__init__`, child
-//      assignments after it replace the parent's assignment to the same target
-//      in place, and `del self.x` removes the parent's assignment;
+//      child method becomes the parent method's body (renamed once, with the
+//      class copy); in `__init__`, child assignments after it replace the
+//      parent's assignment to the same target in place, and `del self.x`
+//      removes the parent's assignment;
 //   5. names the result uses and does not define are pulled from the parent
-//      files, renamed: classes, functions, constants, imports;
+//      files, renamed: classes, functions, constants, imports; a name the
+//      modular file imports comes from the file it names, a name a pulled
+//      definition uses from that definition's file, others from the first
+//      parent file defining them;
 //   6. `**super_kwargs` signatures and `field = AttributeError()` removals
 //      (Rules.h), and a check that every base class is defined.
 // A parent file must be an expanded modeling file: chains C <- B <- A are
@@ -34,6 +40,7 @@
 #include "mlir/IR/IRMapping.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -84,6 +91,62 @@ void renameOp(Operation *op, const Renamer &renamer) {
         nested->setAttr(named.getName(), renamed);
     }
   });
+}
+
+//===----------------------------------------------------------------------===//
+// Placing child statements
+//===----------------------------------------------------------------------===//
+
+/// The comment lines directly above statement `stmt`, with no blank line
+/// between them and it.
+SmallVector<Operation *> commentsAbove(Operation *stmt) {
+  SmallVector<Operation *> comments;
+  Operation *below = stmt;
+  Operation *prev = firstOpOf(stmt)->getPrevNode();
+  while (isa_and_nonnull<CommentOp>(prev) && !below->hasAttr(kBlankLineAttr)) {
+    comments.insert(comments.begin(), prev);
+    below = prev;
+    prev = prev->getPrevNode();
+  }
+  return comments;
+}
+
+void setBlankLine(Operation *op, bool blank) {
+  if (blank)
+    op->setAttr(kBlankLineAttr, UnitAttr::get(op->getContext()));
+  else
+    op->removeAttr(kBlankLineAttr);
+}
+
+/// Puts the child's statement `stmt`, with the comment lines directly above
+/// it, in place of the parent's statement `target`, which is erased. The
+/// child's comments, when it has any, replace the parent's; the spacing
+/// above is the parent's.
+void replaceStatement(Operation *stmt, Operation *target) {
+  SmallVector<Operation *> comments = commentsAbove(stmt);
+  SmallVector<Operation *> parentComments = commentsAbove(target);
+  Operation *parentLead = parentComments.empty() ? target : parentComments.front();
+  bool blank = parentLead->hasAttr(kBlankLineAttr);
+  Operation *dest = firstOpOf(target);
+  for (Operation *comment : comments)
+    comment->moveBefore(dest);
+  moveStatement(stmt, dest);
+  if (comments.empty()) {
+    setBlankLine(stmt, target->hasAttr(kBlankLineAttr));
+  } else {
+    for (Operation *comment : parentComments)
+      comment->erase();
+    setBlankLine(comments.front(), blank);
+  }
+  eraseStatement(target);
+}
+
+/// Moves the child's statement `stmt`, with the comment lines directly above
+/// it, to the end of `block`.
+void appendStatement(Operation *stmt, Block *block) {
+  for (Operation *comment : commentsAbove(stmt))
+    comment->moveBefore(block, block->end());
+  moveStatement(stmt, nullptr, block);
 }
 
 //===----------------------------------------------------------------------===//
@@ -157,6 +220,10 @@ struct ParentFile {
   /// inherits one of its classes).
   std::optional<Renamer> renamer;
 
+  /// Renamed module-level name -> the statement binding it, once renamers
+  /// are known (pullDependencies).
+  llvm::StringMap<Operation *> renamedDefinitions;
+
   std::string rename(StringRef name) const {
     return renamer ? renamer->rename(name) : name.str();
   }
@@ -179,11 +246,12 @@ struct ExpandModular : public tmc::impl::ExpandModularBase<ExpandModular> {
 private:
   FailureOr<ParentFile *> load(FromImportOp import);
   LogicalResult expandClass(ClassOp cls, const Imported &parent);
-  LogicalResult mergeMethod(DefOp child, DefOp parent, const Renamer *renamer);
+  LogicalResult mergeMethod(DefOp child, DefOp parent);
   LogicalResult pullDependencies();
   LogicalResult checkBases();
   void ensureDefined(Operation *stmt, llvm::StringSet<> &defined,
-                     const llvm::StringMap<std::pair<ParentFile *, Operation *>> &pullable);
+                     const llvm::StringMap<std::pair<ParentFile *, Operation *>> &pullable,
+                     ParentFile *from = nullptr);
   Operation *importInsertionPoint(unsigned parentIndex);
 
   /// Where parent modeling files are read: the disk, or an overlay holding
@@ -192,6 +260,8 @@ private:
   /// Parsed parent files by path, in load order.
   std::vector<std::shared_ptr<ParentFile>> parents;
   llvm::StringMap<ParentFile *> parentsByPath;
+  /// The modular file's model imports by the name they bind.
+  llvm::StringMap<Imported> imported;
   /// Pulled import statements with their index in the parent file.
   SmallVector<std::pair<Operation *, unsigned>> pulledImports;
 };
@@ -251,7 +321,7 @@ FailureOr<ParentFile *> ExpandModular::load(FromImportOp import) {
   return result;
 }
 
-LogicalResult ExpandModular::mergeMethod(DefOp child, DefOp parent, const Renamer *renamer) {
+LogicalResult ExpandModular::mergeMethod(DefOp child, DefOp parent) {
   StringRef method = child.getSymName();
   Block &body = child.getBody().front();
   SmallVector<Operation *> stmts = statementsOf(body);
@@ -280,14 +350,15 @@ LogicalResult ExpandModular::mergeMethod(DefOp child, DefOp parent, const Rename
   if (!superStmt)
     return success();
 
-  // The parent's body, renamed, in place of the super() statement.
+  // The parent's body in place of the super() statement. `parent` is the
+  // method of the class copy, which is renamed already: renaming it again
+  // would turn `Gemma2Attention` into `Gemma22Attention` when the new prefix
+  // starts with the old one (Gemma2 <- Gemma).
   OpBuilder builder(superStmt);
   IRMapping mapping;
   SmallVector<Operation *> inlined;
   for (Operation &op : parent.getBody().front()) {
     Operation *clone = builder.clone(op, mapping);
-    if (renamer)
-      renameOp(clone, *renamer);
     if (clone->hasTrait<Statement>())
       inlined.push_back(clone);
   }
@@ -312,13 +383,8 @@ LogicalResult ExpandModular::mergeMethod(DefOp child, DefOp parent, const Rename
   for (Operation *stmt : following) {
     if (std::optional<std::string> key = assignKey(stmt)) {
       if (Operation *target = findParentAssign(*key)) {
-        if (!target->hasAttr(kBlankLineAttr))
-          stmt->removeAttr(kBlankLineAttr);
-        else
-          stmt->setAttr(kBlankLineAttr, UnitAttr::get(&getContext()));
-        moveStatement(stmt, firstOpOf(target));
         llvm::erase(inlined, target);
-        eraseStatement(target);
+        replaceStatement(stmt, target);
       }
       continue;
     }
@@ -395,8 +461,18 @@ LogicalResult ExpandModular::expandClass(ClassOp cls, const Imported &parent) {
     return isa<PassOp>(op) || !isCodeStatement(*op);
   });
   if (!onlyPass) {
+    // Comment lines directly above a statement go wherever it goes.
+    llvm::SmallPtrSet<Operation *, 8> attached;
+    for (Operation *stmt : childStmts)
+      if (!isa<CommentOp>(stmt))
+        for (Operation *comment : commentsAbove(stmt))
+          attached.insert(comment);
     for (Operation *stmt : childStmts) {
+      if (attached.contains(stmt))
+        continue;
       if (isa<PassOp>(stmt)) {
+        for (Operation *comment : commentsAbove(stmt))
+          comment->moveBefore(&body, body.end());
         eraseStatement(stmt);
         continue;
       }
@@ -417,20 +493,19 @@ LogicalResult ExpandModular::expandClass(ClassOp cls, const Imported &parent) {
             return def.emitError("cannot inline super().")
                    << def.getSymName() << "(...): the parent class '" << parent.name
                    << "' defines no method '" << def.getSymName() << "'";
-          moveStatement(def, nullptr, &body);
+          appendStatement(def, &body);
           continue;
         }
         bool superKwargs = hasSuperKwargs(def);
         if (superKwargs && failed(checkSuperKwargsCall(def)))
           return failure();
-        if (failed(mergeMethod(def, parentDef, renamer ? &*renamer : nullptr)))
+        if (failed(mergeMethod(def, parentDef)))
           return failure();
         if (superKwargs && failed(mergeSuperKwargs(def, parentDef)))
           return failure();
         if (!def.getDoc() && parentDef.getDoc())
           def.setDocAttr(parentDef.getDocAttr());
-        moveStatement(def, firstOpOf(parentDef));
-        eraseStatement(parentDef);
+        replaceStatement(def, parentDef);
         continue;
       }
       if (std::optional<std::string> key = assignKey(stmt)) {
@@ -439,12 +514,11 @@ LogicalResult ExpandModular::expandClass(ClassOp cls, const Imported &parent) {
           if (assignKey(op) == key)
             target = op;
         if (target) {
-          moveStatement(stmt, firstOpOf(target));
-          eraseStatement(target);
+          replaceStatement(stmt, target);
           continue;
         }
       }
-      moveStatement(stmt, nullptr, &body);
+      appendStatement(stmt, &body);
     }
   }
   eraseStatement(cls);
@@ -474,14 +548,20 @@ Operation *ExpandModular::importInsertionPoint(unsigned parentIndex) {
 
 void ExpandModular::ensureDefined(
     Operation *stmt, llvm::StringSet<> &defined,
-    const llvm::StringMap<std::pair<ParentFile *, Operation *>> &pullable) {
+    const llvm::StringMap<std::pair<ParentFile *, Operation *>> &pullable,
+    ParentFile *from) {
   for (const std::string &name : usedNames(stmt)) {
     if (defined.contains(name))
       continue;
-    auto it = pullable.find(name);
-    if (it == pullable.end())
+    // A statement pulled from a parent file uses that file's definitions.
+    std::pair<ParentFile *, Operation *> found;
+    if (Operation *own = from ? from->renamedDefinitions.lookup(name) : nullptr)
+      found = {from, own};
+    else if (auto it = pullable.find(name); it != pullable.end())
+      found = it->second;
+    else
       continue;
-    auto [file, source] = it->second;
+    auto [file, source] = found;
     for (const std::string &bound : boundNames(source))
       defined.insert(file->rename(bound));
 
@@ -511,19 +591,26 @@ void ExpandModular::ensureDefined(
       pulledImports.push_back({pulled, index});
       llvm::sort(pulledImports, [](auto &a, auto &b) { return a.second < b.second; });
     }
-    ensureDefined(pulled, defined, pullable);
+    ensureDefined(pulled, defined, pullable, file);
   }
 }
 
 LogicalResult ExpandModular::pullDependencies() {
-  // Renamed parent name -> its defining statement (the first parent wins).
+  // Renamed parent name -> its defining statement: a name the modular file
+  // imports comes from the file it names, any other from the first parent
+  // file defining it.
   llvm::StringMap<std::pair<ParentFile *, Operation *>> pullable;
+  for (auto &[name, import] : imported)
+    if (Operation *stmt = import.file->definitions.lookup(import.name))
+      pullable.try_emplace(import.file->rename(import.name), std::make_pair(import.file, stmt));
   for (auto &entry : parents) {
     ParentFile *file = entry.get();
     for (Operation *stmt : statementsOf(*file->module->getBody()))
       for (const std::string &name : boundNames(stmt))
-        if (file->definitions.lookup(name) == stmt)
+        if (file->definitions.lookup(name) == stmt) {
           pullable.try_emplace(file->rename(name), std::make_pair(file, stmt));
+          file->renamedDefinitions.try_emplace(file->rename(name), stmt);
+        }
   }
   llvm::StringSet<> defined;
   Block *block = getOperation().getBody();
@@ -572,7 +659,7 @@ void ExpandModular::runOnOperation() {
   pulledImports.clear();
 
   // 1. Model imports.
-  llvm::StringMap<Imported> imported;
+  imported.clear();
   SmallVector<Operation *> modelImports;
   for (Operation *stmt : statementsOf(*block)) {
     auto from = dyn_cast<FromImportOp>(stmt);
@@ -637,6 +724,7 @@ void ExpandModular::runOnOperation() {
   if (failed(pullDependencies()) || failed(checkBases()))
     return signalPassFailure();
   pulledImports.clear();
+  imported.clear();
   parentsByPath.clear();
   parents.clear();
 }
