@@ -27,8 +27,19 @@ struct EmitPackedEntryPoints
     for (auto func : module.getOps<LLVM::LLVMFuncOp>())
       if (func.getName().starts_with(kCInterfacePrefix) && !func.isExternal())
         interfaces.push_back(func);
-    for (LLVM::LLVMFuncOp func : interfaces)
+    for (LLVM::LLVMFuncOp func : interfaces) {
       emitEntry(func);
+      // The C wrapper calls the entry with every memref descriptor expanded
+      // (~7 scalars per weight: ~1,900 arguments for a 32-layer Llama). LLVM's
+      // instruction selection and scheduling are quadratic in such a block,
+      // so compile time grew with layers; inlined, the call disappears.
+      auto inner = module.lookupSymbol<LLVM::LLVMFuncOp>(
+          func.getName().drop_front(kCInterfacePrefix.size()));
+      if (inner && !inner.isExternal()) {
+        inner.setLinkage(LLVM::Linkage::Internal);
+        inner.setAlwaysInline(true);
+      }
+    }
     // Weight names live in the manifest now; LLVM IR has no use for them.
     for (auto func : module.getOps<LLVM::LLVMFuncOp>())
       for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)

@@ -1,4 +1,4 @@
-// RUN: tmc-opt %s -tmc-emit-packed-entry-points | FileCheck %s
+// RUN: tmc-opt %s -split-input-file -tmc-emit-packed-entry-points | FileCheck %s
 
 // tmc_entry_f(args): args[i] is the i-th C-interface argument; descriptors are
 // passed through as pointers, scalars are loaded. tmc.param names are dropped.
@@ -21,5 +21,22 @@ llvm.func @_mlir_ciface_f(%result: !llvm.ptr, %weight: !llvm.ptr {tmc.param = "w
   llvm.return
 }
 llvm.func @helper() {
+  llvm.return
+}
+
+// -----
+
+// The function a C wrapper calls with expanded descriptors becomes internal
+// and always_inline: the call with thousands of scalar arguments disappears.
+// CHECK-LABEL: llvm.func internal @g(
+// CHECK-SAME:    always_inline
+// CHECK-LABEL: llvm.func @_mlir_ciface_g(
+// CHECK:         llvm.call @g(
+llvm.func @g(%a: !llvm.ptr, %b: i64) {
+  llvm.return
+}
+llvm.func @_mlir_ciface_g(%d: !llvm.ptr) {
+  %c = llvm.mlir.constant(1 : i64) : i64
+  llvm.call @g(%d, %c) : (!llvm.ptr, i64) -> ()
   llvm.return
 }
