@@ -348,6 +348,55 @@ LogicalResult AttentionOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// KV cache
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyCacheType(Operation *op, RankedTensorType cache) {
+  if (cache.getRank() != 4)
+    return op->emitOpError("cache must be [batch, kv_heads, max_seq_len, head_dim], got ")
+           << cache;
+  if (ShapedType::isDynamic(cache.getDimSize(1)) || ShapedType::isDynamic(cache.getDimSize(2)) ||
+      ShapedType::isDynamic(cache.getDimSize(3)))
+    return op->emitOpError("cache kv_heads, max_seq_len and head_dim must be static, got ")
+           << cache;
+  return success();
+}
+
+LogicalResult KvCacheWriteOp::verify() {
+  auto cache = tensorType(getCache()), update = tensorType(getUpdate());
+  if (failed(verifyCacheType(*this, cache)) ||
+      failed(verifySameElementType(*this, {cache, update, getType()})))
+    return failure();
+  if (update.getRank() != 4)
+    return emitOpError("update must be [batch, kv_heads, new, head_dim], got ") << update;
+  if (failed(verifyShape(*this, "update", update,
+                         {cache.getDimSize(0), cache.getDimSize(1), ShapedType::kDynamic,
+                          cache.getDimSize(3)})))
+    return failure();
+  if (!ShapedType::isDynamic(update.getDimSize(2)) &&
+      update.getDimSize(2) > cache.getDimSize(2))
+    return emitOpError("update of ") << update.getDimSize(2) << " positions exceeds the cache's "
+                                     << cache.getDimSize(2);
+  return verifyShape(*this, "result", getType(), cache.getShape());
+}
+
+LogicalResult KvCacheReadOp::verify() {
+  auto cache = tensorType(getCache());
+  if (failed(verifyCacheType(*this, cache)) ||
+      failed(verifySameElementType(*this, {cache, getType()})))
+    return failure();
+  auto result = tensorType(getResult());
+  if (result.getRank() != 4)
+    return emitOpError("result must be [batch, kv_heads, length, head_dim], got ") << result;
+  if (!ShapedType::isDynamic(result.getDimSize(2)) && result.getDimSize(2) > cache.getDimSize(2))
+    return emitOpError("reads ") << result.getDimSize(2) << " positions of a cache of "
+                                 << cache.getDimSize(2);
+  return verifyShape(*this, "result", result,
+                     {cache.getDimSize(0), cache.getDimSize(1), ShapedType::kDynamic,
+                      cache.getDimSize(3)});
+}
+
+//===----------------------------------------------------------------------===//
 // Shapes
 //===----------------------------------------------------------------------===//
 

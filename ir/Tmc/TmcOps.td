@@ -305,6 +305,51 @@ def Tmc_AttentionOp : Tmc_Op<"attention", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Tmc_KvCacheWriteOp : Tmc_Op<"kv_cache_write", [Pure]> {
+  let summary = "Writes new keys or values into a KV cache at a position";
+  let description = [{
+    `cache` is `[batch, kv_heads, max_seq_len, head_dim]`, `update` is
+    `[batch, kv_heads, new, head_dim]`; the result is `cache` with positions
+    `[position, position + new)` of every row replaced by `update`. The
+    position is the same for every row (prompts are left-padded).
+    `position + new` must not exceed `max_seq_len`; the runtime checks it
+    before the call. Lowered to `tensor.insert_slice`: with the cache a
+    writable entry argument, bufferization writes in place.
+
+    ```mlir
+    %c = tmc.kv_cache_write %cache[%pos], %k
+        : (tensor<?x2x64x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x64x16xf32>
+    ```
+  }];
+  let arguments = (ins Tmc_FloatTensor:$cache, Tmc_FloatTensor:$update, Index:$position,
+                       Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $cache `[` $position `]` `,` $update (`at` $path^)? attr-dict
+    `:` `(` type($cache) `,` type($update) `)` `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tmc_KvCacheReadOp : Tmc_Op<"kv_cache_read", [Pure]> {
+  let summary = "The first positions of a KV cache";
+  let description = [{
+    `cache` is `[batch, kv_heads, max_seq_len, head_dim]`; the result is its
+    positions `[0, length)`: the keys or values attention reads.
+
+    ```mlir
+    %k = tmc.kv_cache_read %cache length %n
+        : tensor<?x2x64x16xf32> -> tensor<?x2x?x16xf32>
+    ```
+  }];
+  let arguments = (ins Tmc_FloatTensor:$cache, Index:$length, Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $cache `length` $length (`at` $path^)? attr-dict `:` type($cache) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Tmc_SoftmaxOp : Tmc_Op<"softmax", [Pure, SameOperandsAndResultType]> {
   let summary = "Softmax along one dimension";
   let description = "`exp(x - max) / sum(exp(x - max))` along `dim`.";

@@ -43,6 +43,9 @@ void tmc::buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options)
   // sdpa's key-block loop carries fresh running statistics each iteration.
   bufferize.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // KV caches are written into their arguments: the functions stop
+  // returning them, so nothing clones them per call.
+  pm.addPass(createDropInPlaceResults());
   // Free every intermediate buffer; returned buffers belong to the caller.
   bufferization::buildBufferDeallocationPipeline(pm);
   // Matmuls go to OpenBLAS unless generated loops were asked for.

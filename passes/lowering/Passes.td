@@ -25,6 +25,20 @@ def PrepareEntryPoints : Pass<"tmc-prepare-entry-points", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
+def DropInPlaceResults : Pass<"tmc-drop-in-place-results", "mlir::ModuleOp"> {
+  let summary = "Drops buffer results that are written into an argument";
+  let description = [{
+    Runs right after bufferization. A result that returns (a cast of) one of
+    its function's arguments is dropped, and call sites use the argument
+    instead: a KV cache a layer function updated in place. A public
+    function's result marked `tmc.in_place = <argument index>` (a cache the
+    decode entry updates) is dropped too; when bufferization could not write
+    it in place, a copy into the argument takes its place. Public results
+    without the mark stay: they are the artifact's ABI.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def LinalgToBlas : Pass<"tmc-linalg-to-blas", "mlir::ModuleOp"> {
   let summary = "Replaces f32 matmuls on memrefs with cblas_sgemm calls";
   let description = [{

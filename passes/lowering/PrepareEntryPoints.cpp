@@ -9,6 +9,7 @@
 #include "ir/Tmc/TmcOps.h"
 #include "passes/lowering/Passes.h"
 
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/MapVector.h"
 
 namespace tmc {
@@ -70,10 +71,16 @@ struct PrepareEntryPoints : public tmc::impl::PrepareEntryPointsBase<PrepareEntr
     }
     if (!func.isPublic())
       return success();
+    // Arguments a result is written into (KV caches, `tmc.in_place` on the
+    // result) are writable; every other argument is read-only.
+    llvm::SmallDenseSet<unsigned> inPlace;
+    for (unsigned i = 0, e = func.getNumResults(); i < e; ++i)
+      if (auto mark = func.getResultAttrOfType<IntegerAttr>(i, "tmc.in_place"))
+        inPlace.insert(mark.getInt());
     for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
       if (isa<TensorType>(func.getArgument(i).getType()))
         func.setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
-                        builder.getBoolAttr(false));
+                        builder.getBoolAttr(inPlace.contains(i)));
     func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), builder.getUnitAttr());
     return success();
   }

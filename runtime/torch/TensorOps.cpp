@@ -130,6 +130,23 @@ bool runTensorOp(Operation *op, ArrayRef<at::Tensor> operands, const OpEnv &env,
           })
           .Case([&](SliceOp sliceOp) -> Maybe { return slice(sliceOp, x); })
           .Case([&](ArangeOp arangeOp) -> Maybe { return arange(arangeOp, operands, env); })
+          // KV cache: a functional update (a copy), as the graph's value semantics say.
+          .Case([&](KvCacheWriteOp) -> Maybe {
+            int64_t position = toIndex(operands[2]), count = operands[1].size(2);
+            if (position < 0 || position + count > x.size(2))
+              fail("writes positions [" + llvm::Twine(position) + ", " +
+                   llvm::Twine(position + count) + ") of a cache of " + llvm::Twine(x.size(2)));
+            at::Tensor updated = x.clone();
+            updated.narrow(2, position, count).copy_(operands[1]);
+            return updated;
+          })
+          .Case([&](KvCacheReadOp) -> Maybe {
+            int64_t length = toIndex(operands[1]);
+            if (length < 0 || length > x.size(2))
+              fail("reads " + llvm::Twine(length) + " positions of a cache of " +
+                   llvm::Twine(x.size(2)));
+            return x.narrow(2, 0, length);
+          })
           .Default([](Operation *) -> Maybe { return std::nullopt; });
   if (!result)
     return false;

@@ -56,6 +56,10 @@ cl::opt<std::string> configPath("config", cl::sub(compileCommand),
 cl::opt<std::string> dtypeOpt("dtype", cl::sub(compileCommand),
                               cl::desc("Weight dtype: float32 or bfloat16 (default: the "
                                        "config's torch_dtype, else float32)"));
+cl::opt<int64_t> maxSeqLen("max-seq-len", cl::init(256), cl::sub(compileCommand),
+                           cl::desc("Positions of the KV cache of the decode entry point "
+                                    "(generation; a model only; 0: no decode entry)"),
+                           cl::value_desc("N"));
 cl::opt<std::string> modelsDirOpt("models-dir", cl::sub(compileCommand),
                                   cl::desc("Folder of models/<name>/modeling_<name>.py (default: "
                                            "./models, else the bundled models)"),
@@ -185,6 +189,9 @@ llvm::Expected<tmc::rt::Manifest> describeEntryPoints(ModuleOp module) {
         manifest.params.push_back(std::move(*spec));
     }
     for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
+      // Caches updated in place are inputs the call writes, not results.
+      if (func.getResultAttr(i, "tmc.in_place"))
+        continue;
       auto spec = specOf("result" + std::to_string(i), type);
       if (!spec)
         return makeError("@" + entry.name + ": " + llvm::toString(spec.takeError()));
@@ -277,6 +284,7 @@ llvm::Error compile() {
     tmc::InstantiateOptions options;
     options.configPath = source->configPath;
     options.dtype = dtypeOpt;
+    options.maxSeqLen = maxSeqLen;
     frontend.addPass(tmc::createInstantiate(options));
     frontend.addPass(createCanonicalizerPass());
     if (failed(frontend.run(*module)))

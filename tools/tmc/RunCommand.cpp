@@ -9,12 +9,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Artifact.h"
+#include "runtime/Generate.h"
 #include "tools/tmc/Commands.h"
 #ifdef TMC_ENABLE_TORCH
 #include "tools/tmc/TorchBackend.h"
 #endif
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -23,6 +25,8 @@
 #include <cstring>
 #include <functional>
 #include <optional>
+
+#include <nlohmann/json.hpp>
 
 namespace cl = llvm::cl;
 using namespace tmc::rt;
@@ -60,8 +64,27 @@ cl::opt<unsigned> repeat("repeat", cl::init(1), cl::sub(runCommand),
 cl::opt<bool> stats("stats", cl::sub(runCommand),
                     cl::desc("Print the median run time and tokens/s on stderr"));
 cl::opt<std::string> outputPath("output", cl::sub(runCommand),
-                                cl::desc("Write the first result (logits) as a .npy file"),
+                                cl::desc("Write the first result (logits) as a .npy file; with "
+                                         "--max-new-tokens the logits each token was picked "
+                                         "from (batch, new, vocab)"),
                                 cl::value_desc("logits.npy"));
+
+cl::opt<int64_t> maxNewTokens(
+    "max-new-tokens", cl::init(0), cl::sub(runCommand),
+    cl::desc("Generate this many tokens with the KV cache (the artifact's decode entry) and "
+             "print each row's new ids; greedy unless a sampling flag is given"),
+    cl::value_desc("N"));
+cl::opt<double> temperature("temperature", cl::init(1.0), cl::sub(runCommand),
+                            cl::desc("Sample with this temperature (0: greedy)"));
+cl::opt<int64_t> topK("top-k", cl::init(0), cl::sub(runCommand),
+                      cl::desc("Sample among the K most likely tokens (0: all)"));
+cl::opt<double> topP("top-p", cl::init(1.0), cl::sub(runCommand),
+                     cl::desc("Sample among the most likely tokens holding probability P"));
+cl::opt<uint64_t> seed("seed", cl::init(0), cl::sub(runCommand),
+                       cl::desc("Seed of the sampler (std::mt19937_64)"));
+cl::list<int64_t> eosIds("eos-id", cl::sub(runCommand), cl::CommaSeparated,
+                         cl::desc("Token ids that end a row (default: eos_token_id of the "
+                                  "checkpoint's generation_config.json, else config.json)"));
 
 llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
@@ -158,6 +181,130 @@ void printSummary(const HostTensor &logits) {
   llvm::outs() << "\n";
 }
 
+/// eos and pad ids as transformers' generate() reads them: generation_config.json,
+/// then config.json, of a checkpoint directory.
+void readSpecialIds(llvm::StringRef weights, std::vector<int64_t> &eos,
+                    std::optional<int64_t> &pad) {
+  if (!llvm::sys::fs::is_directory(weights))
+    return;
+  for (const char *file : {"generation_config.json", "config.json"}) {
+    auto buffer = llvm::MemoryBuffer::getFile((weights + "/" + file).str());
+    if (!buffer)
+      continue;
+    auto json = nlohmann::json::parse((*buffer)->getBuffer().begin(),
+                                      (*buffer)->getBuffer().end(), nullptr, false);
+    if (json.is_discarded() || !json.is_object())
+      continue;
+    if (eos.empty() && json.contains("eos_token_id")) {
+      const auto &e = json["eos_token_id"];
+      if (e.is_number_integer())
+        eos.push_back(e.get<int64_t>());
+      else if (e.is_array())
+        for (const auto &x : e)
+          if (x.is_number_integer())
+            eos.push_back(x.get<int64_t>());
+    }
+    if (!pad && json.contains("pad_token_id") && json["pad_token_id"].is_number_integer())
+      pad = json["pad_token_id"].get<int64_t>();
+  }
+}
+
+llvm::Error runGenerate(Artifact &artifact, const Checkpoint &checkpoint) {
+  std::string entryPoint = entryName.getNumOccurrences() ? entryName.getValue() : "decode";
+  const tmc::rt::EntryPoint *entry = artifact.manifest().findEntryPoint(entryPoint);
+  if (!entry)
+    return makeError(artifactDir + ": no entry point '" + entryPoint +
+                     "' (compile the model with --max-seq-len N for generation)");
+  GenerationOptions options;
+  options.maxNewTokens = maxNewTokens;
+  options.sample = temperature.getNumOccurrences() || topK.getNumOccurrences() ||
+                   topP.getNumOccurrences();
+  if (options.sample && temperature.getNumOccurrences() && temperature == 0)
+    options.sample = false;
+  options.temperature = temperature;
+  options.topK = topK;
+  options.topP = topP;
+  options.seed = seed;
+  std::optional<int64_t> pad;
+  if (padId.getNumOccurrences())
+    pad = padId.getValue();
+  options.eosIds.assign(eosIds.begin(), eosIds.end());
+  readSpecialIds(weightsPath, options.eosIds, pad);
+  options.padId = pad.value_or(0);
+
+  HostTensor ids(DType::I64, {0, 0});
+  std::optional<HostTensor> mask;
+  if (llvm::Error error =
+          parseInputIds("--input-ids", inputIds, true, options.padId, ids, &mask))
+    return error;
+  if (!attentionMask.empty()) {
+    HostTensor given(DType::I64, {0, 0});
+    if (llvm::Error error =
+            parseInputIds("--attention-mask", attentionMask, false, 0, given, nullptr))
+      return error;
+    if (given.shape() != ids.shape())
+      return makeError("--attention-mask is " + shapeToString(given.shape()) +
+                       " but --input-ids is " + shapeToString(ids.shape()));
+    mask = std::move(given);
+  }
+  if (!mask) {
+    mask = HostTensor(DType::I64, ids.shape().vec());
+    std::fill(mask->as<int64_t>(), mask->as<int64_t>() + mask->numElements(), 1);
+  }
+  EntryRunner runner;
+  if (backend == "compiled") {
+    runner = [&](llvm::ArrayRef<HostTensor> inputs) { return artifact.run(entryPoint, inputs); };
+  } else if (backend == "torch") {
+#ifdef TMC_ENABLE_TORCH
+    runner = [&](llvm::ArrayRef<HostTensor> inputs) {
+      return tmc::driver::runGraphWithTorch(artifact, checkpoint, entryPoint, inputs);
+    };
+#else
+    return makeError("--backend=torch needs a tmc built with LibTorch (-DTMC_ENABLE_TORCH=ON)");
+#endif
+  } else {
+    return makeError("--backend=" + backend + " is not one of: compiled, torch");
+  }
+  GenerationStats genStats;
+  genStats.keepLogits = !outputPath.empty();
+  auto generated = generate(*entry, runner, ids, *mask, options, &genStats);
+  if (!generated)
+    return generated.takeError();
+  for (const std::vector<int64_t> &row : *generated) {
+    llvm::interleave(row, llvm::outs(), ",");
+    llvm::outs() << "\n";
+  }
+  if (!outputPath.empty()) {
+    // [batch, steps, vocab]: the logits each new token was picked from.
+    int64_t batch = ids.shape()[0], vocab = genStats.vocab;
+    int64_t steps = vocab ? genStats.logits.size() / (batch * vocab) : 0;
+    HostTensor out(DType::F32, {batch, steps, vocab});
+    for (int64_t t = 0; t < steps; ++t)
+      for (int64_t b = 0; b < batch; ++b)
+        std::copy_n(&genStats.logits[(t * batch + b) * vocab], vocab,
+                    out.as<float>() + (b * steps + t) * vocab);
+    if (llvm::Error error = writeNpy(outputPath, out))
+      return error;
+  }
+  if (stats) {
+    std::vector<double> steps = genStats.stepMs;
+    std::sort(steps.begin(), steps.end());
+    double total = genStats.prefillMs;
+    for (double ms : steps)
+      total += ms;
+    int64_t batch = ids.shape()[0], produced = 0;
+    for (const auto &row : *generated)
+      produced += row.size();
+    llvm::errs() << llvm::formatv(
+        "generate: {0} backend, batch {1}, prefill {2} tokens in {3:f2} ms ({4:f1} tokens/s), "
+        "{5} decode steps, median {6:f3} ms/step, {7:f1} tokens/s overall\n",
+        backend.getValue(), batch, genStats.promptTokens, genStats.prefillMs,
+        genStats.promptTokens / genStats.prefillMs * 1e3, steps.size(),
+        steps.empty() ? 0.0 : steps[steps.size() / 2], produced / total * 1e3);
+  }
+  return llvm::Error::success();
+}
+
 llvm::Error run() {
   auto artifact = Artifact::open(artifactDir);
   if (!artifact)
@@ -167,6 +314,8 @@ llvm::Error run() {
     return checkpoint.takeError();
   if (llvm::Error error = artifact->bindWeights(*checkpoint))
     return error;
+  if (maxNewTokens.getNumOccurrences())
+    return runGenerate(*artifact, *checkpoint);
   const tmc::rt::EntryPoint *entry = artifact->manifest().findEntryPoint(entryName);
   if (!entry)
     return makeError(artifactDir + ": no entry point '" + entryName + "'");

@@ -45,10 +45,11 @@ const Command kCommands[] = {
      tmc::driver::runInitWeights, nullptr},
     {"compile",
      "<model-name|checkpoint-dir|graph.mlir> [--config C.json] [--dtype float32|bfloat16]\n"
-     "      [--attn-implementation eager|sdpa] [--dump-ir-dir DIR] -o ARTIFACT_DIR",
+     "      [--attn-implementation eager|sdpa] [--max-seq-len N] [--dump-ir-dir DIR] -o ARTIFACT_DIR",
      "compile a model (or a tmc graph) ahead of time for a target", tmc::driver::runCompile,
      nullptr},
-    {"run", "ARTIFACT_DIR --weights W --input-ids 1,2,3 [--attention-mask M] [--output logits.npy]",
+    {"run", "ARTIFACT_DIR --weights W --input-ids 1,2,3 [--attention-mask M] [--output logits.npy]\n"
+            "      [--max-new-tokens N [--temperature T --top-k K --top-p P --seed S] [--stats]]",
      "run a compiled artifact on a checkpoint", tmc::driver::runRun, nullptr},
 };
 

@@ -140,11 +140,39 @@ struct SplitToExtractSlices : OpRewritePattern<SplitOp> {
   }
 };
 
+/// The cache write is an insert_slice along the position dimension: with the
+/// cache a writable argument, bufferization makes it an in-place copy of the
+/// new positions only.
+struct KvCacheWriteToInsertSlice : OpRewritePattern<KvCacheWriteOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(KvCacheWriteOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> offsets(4, rewriter.getIndexAttr(0));
+    offsets[2] = op.getPosition();
+    SmallVector<OpFoldResult> strides(4, rewriter.getIndexAttr(1));
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
+        op, op.getUpdate(), op.getCache(), offsets,
+        tensor::getMixedSizes(rewriter, loc, op.getUpdate()), strides);
+    return success();
+  }
+};
+
+/// The cache read is a view of the first positions.
+struct KvCacheReadToExtractSlice : OpRewritePattern<KvCacheReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(KvCacheReadOp op, PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, sliceAlong(rewriter, op.getLoc(), op.getCache(), 2,
+                                      rewriter.getIndexAttr(0), op.getLength(), 1, op.getType()));
+    return success();
+  }
+};
+
 } // namespace
 
 void populateShapePatterns(RewritePatternSet &patterns) {
   patterns.add<ReshapeToTensorReshape, TransposeToLinalg, ConcatToInsertSlices,
-               SliceToExtractSlice, SplitToExtractSlices>(patterns.getContext());
+               SliceToExtractSlice, SplitToExtractSlices, KvCacheWriteToInsertSlice,
+               KvCacheReadToExtractSlice>(patterns.getContext());
 }
 
 } // namespace tmc

@@ -1,0 +1,209 @@
+//===- Generate.cpp - greedy and sampled generation with a KV cache ------===//
+
+#include "runtime/Generate.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/Twine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <random>
+
+namespace tmc::rt {
+
+namespace {
+llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+float loadFloat(const HostTensor &t, int64_t i) {
+  if (t.dtype() == DType::BF16) {
+    uint32_t bits = uint32_t(t.as<uint16_t>()[i]) << 16;
+    float f;
+    std::memcpy(&f, &bits, sizeof(f));
+    return f;
+  }
+  return t.as<float>()[i];
+}
+} // namespace
+
+int64_t pickToken(const float *logits, int64_t vocab, const GenerationOptions &options,
+                  std::mt19937_64 &rng) {
+  if (!options.sample)
+    return std::max_element(logits, logits + vocab) - logits; // first maximum, as torch.argmax
+  // transformers' order: temperature, top-k, top-p, then softmax and a draw.
+  std::vector<double> scores(logits, logits + vocab);
+  for (double &s : scores)
+    s /= options.temperature;
+  std::vector<int64_t> order(vocab);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return scores[a] > scores[b]; });
+  int64_t keep = vocab;
+  if (options.topK > 0 && options.topK < vocab) {
+    // Ties with the k-th score stay, as transformers' `scores < kth` filter keeps them.
+    double kth = scores[order[options.topK - 1]];
+    keep = options.topK;
+    while (keep < vocab && scores[order[keep]] >= kth)
+      ++keep;
+  }
+  double top = scores[order[0]];
+  std::vector<double> probs(keep);
+  double total = 0;
+  for (int64_t i = 0; i < keep; ++i)
+    total += probs[i] = std::exp(scores[order[i]] - top);
+  for (double &p : probs)
+    p /= total;
+  if (options.topP < 1.0) {
+    // Keep the smallest prefix (by falling probability) whose mass reaches
+    // top_p; at least one token.
+    double mass = 0;
+    int64_t n = 0;
+    while (n < keep && (n == 0 || mass < options.topP))
+      mass += probs[n++];
+    keep = n;
+    probs.resize(keep);
+    total = mass;
+    for (double &p : probs)
+      p /= total;
+  }
+  double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+  for (int64_t i = 0; i < keep; ++i) {
+    u -= probs[i];
+    if (u < 0)
+      return order[i];
+  }
+  return order[keep - 1];
+}
+
+llvm::Expected<std::vector<std::vector<int64_t>>>
+generate(const EntryPoint &decode, const EntryRunner &run, const HostTensor &ids,
+         const HostTensor &mask, const GenerationOptions &options, GenerationStats *stats) {
+  if (decode.inputs.size() < 5 || decode.inputs[0].name != "input_ids" ||
+      decode.inputs[1].name != "attention_mask" || decode.inputs[2].name != "position_ids")
+    return makeError("entry point '" + decode.name +
+                     "' is not a decode entry (input_ids, attention_mask, position_ids, "
+                     "caches); compile with --max-seq-len");
+  if (ids.shape().size() != 2 || mask.shape() != ids.shape())
+    return makeError("generation needs input_ids and an attention_mask of one shape (batch, "
+                     "prompt)");
+  if (options.maxNewTokens < 1)
+    return makeError("--max-new-tokens must be at least 1");
+  if (options.sample && !(options.temperature > 0))
+    return makeError("--temperature must be positive");
+  if (options.sample && !(options.topP > 0 && options.topP <= 1))
+    return makeError("--top-p must be in (0, 1]");
+  int64_t batch = ids.shape()[0], prompt = ids.shape()[1];
+  if (prompt < 1)
+    return makeError("generation needs a prompt of at least one token");
+
+  // Caches: [batch, kv_heads, max_seq_len, head_dim], zeroed.
+  std::vector<HostTensor> caches;
+  int64_t maxSeqLen = -1;
+  for (const TensorSpec &spec : llvm::drop_begin(decode.inputs, 3)) {
+    if (spec.shape.size() != 4 || spec.shape[2] < 1)
+      return makeError("decode input '" + spec.name + "' is not a cache [batch, kv_heads, "
+                       "max_seq_len, head_dim]");
+    maxSeqLen = maxSeqLen < 0 ? spec.shape[2] : std::min(maxSeqLen, spec.shape[2]);
+    caches.emplace_back(spec.dtype, std::vector<int64_t>{batch, spec.shape[1], spec.shape[2],
+                                                         spec.shape[3]});
+  }
+  // The last new token is never fed back, so the cache holds prompt + new - 1.
+  if (prompt + options.maxNewTokens - 1 > maxSeqLen)
+    return makeError("prompt (" + llvm::Twine(prompt) + " tokens) + --max-new-tokens (" +
+                     llvm::Twine(options.maxNewTokens) + ") exceed the artifact's KV cache of " +
+                     llvm::Twine(maxSeqLen) + " positions; compile with a larger --max-seq-len");
+
+  // The full mask and the tokens so far, row-major [batch, prompt + new].
+  int64_t width = prompt + options.maxNewTokens;
+  std::vector<int64_t> fullMask(batch * width, 0), positionsSoFar(batch, -1);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t c = 0; c < prompt; ++c)
+      fullMask[b * width + c] = mask.as<int64_t>()[b * prompt + c] != 0;
+
+  auto maskUpTo = [&](int64_t length) {
+    HostTensor m(DType::I64, {batch, length});
+    for (int64_t b = 0; b < batch; ++b)
+      std::copy_n(&fullMask[b * width], length, m.as<int64_t>() + b * length);
+    return m;
+  };
+
+  std::vector<std::vector<int64_t>> generated(batch);
+  std::vector<bool> finished(batch, false);
+  std::mt19937_64 rng(options.seed);
+  HostTensor stepIds = ids;
+  HostTensor stepPositions(DType::I64, {batch, prompt});
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t count = 0;
+    for (int64_t c = 0; c < prompt; ++c) {
+      bool token = fullMask[b * width + c];
+      count += token;
+      stepPositions.as<int64_t>()[b * prompt + c] = token ? count - 1 : 1;
+    }
+    positionsSoFar[b] = count - 1;
+  }
+  int64_t length = prompt;
+  for (int64_t step = 0; step < options.maxNewTokens; ++step) {
+    std::vector<HostTensor> inputs{stepIds, maskUpTo(length), stepPositions};
+    llvm::append_range(inputs, caches);
+    auto start = std::chrono::steady_clock::now();
+    auto results = run(inputs);
+    if (!results)
+      return results.takeError();
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count();
+    if (stats) {
+      if (step == 0) {
+        stats->promptTokens = batch * prompt;
+        stats->prefillMs = ms;
+      } else {
+        stats->stepMs.push_back(ms);
+      }
+    }
+    if (results->size() == 1 + caches.size()) {
+      // Updated caches came back as results: they are the next call's inputs.
+      for (size_t i = 0; i < caches.size(); ++i)
+        caches[i] = std::move((*results)[1 + i]);
+    } else if (results->size() != 1) {
+      return makeError("decode returned " + llvm::Twine(results->size()) + " results; expected "
+                       "the logits, then optionally each cache");
+    }
+    const HostTensor &logits = results->front();
+    if (logits.shape().size() != 3 || logits.shape()[0] != batch)
+      return makeError("decode logits must be (batch, new, vocab)");
+    int64_t fresh = logits.shape()[1], vocab = logits.shape()[2];
+    std::vector<float> row(vocab);
+    HostTensor next(DType::I64, {batch, 1});
+    HostTensor nextPositions(DType::I64, {batch, 1});
+    for (int64_t b = 0; b < batch; ++b) {
+      int64_t base = (b * fresh + fresh - 1) * vocab;
+      for (int64_t v = 0; v < vocab; ++v)
+        row[v] = loadFloat(logits, base + v);
+      if (stats && stats->keepLogits) {
+        stats->vocab = vocab;
+        llvm::append_range(stats->logits, row);
+      }
+      int64_t token = pickToken(row.data(), vocab, options, rng);
+      if (finished[b])
+        token = options.padId;
+      else if (llvm::is_contained(options.eosIds, token))
+        finished[b] = true;
+      generated[b].push_back(token);
+      next.as<int64_t>()[b] = token;
+      fullMask[b * width + length] = 1; // generate() extends every row's mask with 1
+      nextPositions.as<int64_t>()[b] = ++positionsSoFar[b];
+    }
+    if (llvm::all_of(finished, [](bool f) { return f; }) || step + 1 == options.maxNewTokens)
+      break;
+    stepIds = next;
+    stepPositions = nextPositions;
+    ++length;
+  }
+  return generated;
+}
+
+} // namespace tmc::rt
