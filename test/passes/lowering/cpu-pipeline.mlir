@@ -7,7 +7,7 @@
 // CHECK:       llvm.func @malloc(i64) -> !llvm.ptr
 // BLAS:        llvm.func @cblas_sgemm(
 // LOOPS-NOT:   cblas_sgemm
-// CHECK-LABEL: llvm.func @logits(
+// CHECK-LABEL: llvm.func internal @logits(
 // BLAS:          llvm.call @cblas_sgemm
 // LOOPS:         llvm.fmul
 // LOOPS:         llvm.fadd
