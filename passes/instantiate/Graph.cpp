@@ -15,6 +15,13 @@ namespace tmc::instantiate {
 
 void fail(Location loc, const llvm::Twine &message) { throw Failure{loc, message.str()}; }
 
+std::string shapeString(llvm::ArrayRef<Dim> dims) {
+  std::string s = "(";
+  for (auto [i, d] : llvm::enumerate(dims))
+    s += (i ? ", " : "") + (d.isStatic() ? std::to_string(d.size) : "?");
+  return s + ")";
+}
+
 std::string ParamObj::name() const {
   std::string prefix = owner ? owner->path() : "";
   return prefix.empty() ? attr : prefix + "." + attr;

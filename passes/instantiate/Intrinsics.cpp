@@ -24,14 +24,6 @@ using namespace mlir;
 
 namespace tmc::instantiate {
 
-namespace {
-std::string dimsText(llvm::ArrayRef<Dim> dims) {
-  std::string s = "(";
-  for (auto [i, d] : llvm::enumerate(dims))
-    s += (i ? ", " : "") + (d.isStatic() ? std::to_string(d.size) : "?");
-  return s + ")";
-}
-} // namespace
 
 PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const CallArgs &args,
                                  Location loc) {
@@ -56,7 +48,7 @@ PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const Ca
       TensorObj *t = tensorOf(keyMask, loc, "attention_mask");
       if (t->dims.size() != 2 || !isa<IntegerType>(t->elementType))
         fail(loc, "attention_mask must be a 2-D integer tensor (batch, seq), got " +
-                      dimsText(t->dims));
+                      shapeString(t->dims));
       mask->keyMask = t;
     }
     PyValue window = optionalParam("sliding_window");
@@ -80,8 +72,8 @@ PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const Ca
                               "heads",
                               q->dims[1].size, k->dims[1].size));
     if (q->dims[3] != k->dims[3] || k->dims != v->dims)
-      fail(loc, "attention: query " + dimsText(q->dims) + ", key " + dimsText(k->dims) +
-                    " and value " + dimsText(v->dims) + " do not agree");
+      fail(loc, "attention: query " + shapeString(q->dims) + ", key " + shapeString(k->dims) +
+                    " and value " + shapeString(v->dims) + " do not agree");
     PyValue maskValue = param("attention_mask");
     MaskObj *mask = nullptr;
     if (maskValue.kind == Kind::Mask)
@@ -109,9 +101,9 @@ PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const Ca
                   "function given the attention_mask");
       if (mask->keyMask->dims.size() != 2 || mask->keyMask->dims[1] != Dim::symbol(decode.kvSym))
         fail(loc, "attention in the decode entry needs the decode entry's attention_mask "
-                  "(batch, past + new) as its key mask, got " + dimsText(mask->keyMask->dims));
+                  "(batch, past + new) as its key mask, got " + shapeString(mask->keyMask->dims));
       if (k->dims[2] != Dim::symbol(decode.newSym))
-        fail(loc, "attention in the decode entry: key " + dimsText(k->dims) +
+        fail(loc, "attention in the decode entry: key " + shapeString(k->dims) +
                       " does not have the new tokens' length");
       if (!k->dims[1].isStatic() || !k->dims[3].isStatic())
         fail(loc, "attention in the decode entry: key/value heads and head_dim must be static");
@@ -195,7 +187,7 @@ PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const Ca
     for (unsigned i = 0; i < 2; ++i) {
       TensorObj *x = tensorOf(params.lookup(nameAt(i)), loc, nameAt(i));
       if (x->dims.size() != 4 || !x->dims[3].isStatic())
-        fail(loc, nameAt(i) + " must be (batch, heads, seq, head_dim), got " + dimsText(x->dims));
+        fail(loc, nameAt(i) + " must be (batch, heads, seq, head_dim), got " + shapeString(x->dims));
       if (rope->dim > x->dims[3].size || rope->dim % 2)
         fail(loc, llvm::formatv("the rotary dimension {0} must be even and at most head_dim {1}",
                                 rope->dim, x->dims[3].size));
@@ -226,7 +218,7 @@ PyValue Interpreter::callRotaryEmbedding(InstanceObj *inst, const CallArgs &args
   TensorObj *positions = tensorOf(bound["position_ids"], loc, "position_ids");
   if (positions->dims.size() != 2 || !isa<IntegerType>(positions->elementType))
     fail(loc, "position_ids must be a 2-D integer tensor (batch or 1, seq), got " +
-                  dimsText(positions->dims));
+                  shapeString(positions->dims));
   std::string savedPath = graph.getPath();
   graph.setPath(inst->path());
   auto restorePath = llvm::make_scope_exit([&] { graph.setPath(savedPath); });

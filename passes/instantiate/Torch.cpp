@@ -19,13 +19,6 @@ using namespace mlir;
 namespace tmc::instantiate {
 namespace {
 
-std::string shapeString(llvm::ArrayRef<Dim> dims) {
-  std::string s = "(";
-  for (auto [i, d] : llvm::enumerate(dims))
-    s += (i ? ", " : "") + (d.isStatic() ? std::to_string(d.size) : "?");
-  return s + ")";
-}
-
 int64_t normalizeDim(int64_t dim, size_t rank, Location loc) {
   int64_t r = rank;
   if (dim < -r || dim >= r)
@@ -157,55 +150,36 @@ struct Ops {
 
   TensorObj *reshape(TensorObj *x, llvm::ArrayRef<Dim> requested, bool hasInfer, size_t inferAt) {
     SmallVector<Dim> dims(requested.begin(), requested.end());
-    if (hasInfer) {
-      // Cancel symbols present on both sides; the rest must be static.
-      llvm::SmallVector<int> syms;
-      int64_t inStatic = 1, outStatic = 1;
-      for (const Dim &d : x->dims)
-        d.isStatic() ? void(inStatic *= d.size) : syms.push_back(d.sym);
-      for (auto [i, d] : llvm::enumerate(dims)) {
-        if (i == inferAt)
-          continue;
-        if (d.isStatic()) {
-          outStatic *= d.size;
-          continue;
-        }
-        auto it = llvm::find(syms, d.sym);
-        if (it == syms.end())
-          fail(loc, "view/reshape: cannot infer -1 from " + shapeString(x->dims) + " to " +
-                        shapeString(dims));
-        syms.erase(it);
+    // Symbols present on both sides cancel; what is left must be static.
+    llvm::SmallVector<int> leftover;
+    int64_t inStatic = 1, outStatic = 1;
+    for (const Dim &d : x->dims)
+      d.isStatic() ? void(inStatic *= d.size) : leftover.push_back(d.sym);
+    std::string shapes = shapeString(x->dims) + " to " + shapeString(dims);
+    for (auto [i, d] : llvm::enumerate(dims)) {
+      if (hasInfer && i == inferAt)
+        continue;
+      if (d.isStatic()) {
+        outStatic *= d.size;
+        continue;
       }
-      if (outStatic == 0 || inStatic % outStatic)
-        fail(loc, "view/reshape: " + shapeString(x->dims) + " does not split into " +
-                      shapeString(dims));
-      if (syms.empty())
-        dims[inferAt] = Dim::fixed(inStatic / outStatic);
-      else if (syms.size() == 1 && inStatic == outStatic)
-        dims[inferAt] = Dim::symbol(syms[0]);
-      else
-        fail(loc, "view/reshape: -1 would merge dynamic sizes of " + shapeString(x->dims) +
-                      "; tmc keeps batch and sequence dimensions separate");
+      auto it = llvm::find(leftover, d.sym);
+      if (it == leftover.end())
+        fail(loc, "view/reshape: cannot reshape " + shapes);
+      leftover.erase(it);
+    }
+    if (!hasInfer) {
+      if (!leftover.empty() || inStatic != outStatic)
+        fail(loc, "view/reshape: cannot reshape " + shapes);
+    } else if (outStatic == 0 || inStatic % outStatic) {
+      fail(loc, "view/reshape: cannot reshape " + shapes + ": the sizes do not divide");
+    } else if (leftover.empty()) {
+      dims[inferAt] = Dim::fixed(inStatic / outStatic);
+    } else if (leftover.size() == 1 && inStatic == outStatic) {
+      dims[inferAt] = Dim::symbol(leftover[0]);
     } else {
-      // Without -1 the element counts must agree symbolically.
-      llvm::SmallVector<int> syms;
-      int64_t inStatic = 1, outStatic = 1;
-      for (const Dim &d : x->dims)
-        d.isStatic() ? void(inStatic *= d.size) : syms.push_back(d.sym);
-      for (const Dim &d : dims) {
-        if (d.isStatic()) {
-          outStatic *= d.size;
-          continue;
-        }
-        auto it = llvm::find(syms, d.sym);
-        if (it == syms.end())
-          fail(loc, "view/reshape: " + shapeString(x->dims) + " cannot become " +
-                        shapeString(dims));
-        syms.erase(it);
-      }
-      if (!syms.empty() || inStatic != outStatic)
-        fail(loc, "view/reshape: " + shapeString(x->dims) + " cannot become " +
-                      shapeString(dims));
+      fail(loc, "view/reshape: -1 would merge dynamic sizes of " + shapeString(x->dims) +
+                    "; tmc keeps batch and sequence dimensions separate");
     }
     if (dims == x->dims)
       return x;

@@ -111,6 +111,9 @@ struct Dim {
   bool operator!=(const Dim &o) const { return !(*this == o); }
 };
 
+/// "(?, ?, 64)": a traced shape in messages.
+std::string shapeString(llvm::ArrayRef<Dim> dims);
+
 struct TensorObj : Object {
   mlir::Value value; // in the function that created it
   llvm::SmallVector<Dim> dims;
