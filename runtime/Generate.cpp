@@ -100,22 +100,25 @@ generate(const EntryPoint &decode, const EntryRunner &run, const HostTensor &ids
   if (prompt < 1)
     return makeError("generation needs a prompt of at least one token");
 
-  // Caches: [batch, kv_heads, max_seq_len, head_dim], zeroed.
+  // Caches: [batch, kv_heads, max_seq_len or a sliding layer's window,
+  // head_dim], zeroed.
   std::vector<HostTensor> caches;
-  int64_t maxSeqLen = -1;
   for (const TensorSpec &spec : llvm::drop_begin(decode.inputs, 3)) {
     if (spec.shape.size() != 4 || spec.shape[2] < 1)
       return makeError("decode input '" + spec.name + "' is not a cache [batch, kv_heads, "
-                       "max_seq_len, head_dim]");
-    maxSeqLen = maxSeqLen < 0 ? spec.shape[2] : std::min(maxSeqLen, spec.shape[2]);
+                       "positions, head_dim]");
     caches.emplace_back(spec.dtype, std::vector<int64_t>{batch, spec.shape[1], spec.shape[2],
                                                          spec.shape[3]});
   }
+  if (decode.maxSeqLen < 1)
+    return makeError("entry point '" + decode.name + "' does not state its max_seq_len; "
+                     "recompile the artifact");
   // The last new token is never fed back, so the cache holds prompt + new - 1.
-  if (prompt + options.maxNewTokens - 1 > maxSeqLen)
+  if (prompt + options.maxNewTokens - 1 > decode.maxSeqLen)
     return makeError("prompt (" + llvm::Twine(prompt) + " tokens) + --max-new-tokens (" +
                      llvm::Twine(options.maxNewTokens) + ") exceed the artifact's KV cache of " +
-                     llvm::Twine(maxSeqLen) + " positions; compile with a larger --max-seq-len");
+                     llvm::Twine(decode.maxSeqLen) +
+                     " positions; compile with a larger --max-seq-len");
 
   // The full mask and the tokens so far, row-major [batch, prompt + new].
   int64_t width = prompt + options.maxNewTokens;

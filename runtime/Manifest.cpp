@@ -45,11 +45,14 @@ json Manifest::toJson() const {
       inputs.push_back(specToJson(spec));
     for (const TensorSpec &spec : entry.results)
       results.push_back(specToJson(spec));
-    entries.push_back({{"name", entry.name},
-                       {"symbol", entry.symbol},
-                       {"inputs", inputs},
-                       {"params", entry.params},
-                       {"results", results}});
+    json entryJson = {{"name", entry.name},
+                      {"symbol", entry.symbol},
+                      {"inputs", inputs},
+                      {"params", entry.params},
+                      {"results", results}};
+    if (entry.maxSeqLen > 0)
+      entryJson["max_seq_len"] = entry.maxSeqLen;
+    entries.push_back(std::move(entryJson));
   }
   json paramList = json::array();
   for (const TensorSpec &spec : params)
@@ -180,6 +183,11 @@ Expected<Manifest> Manifest::fromJson(const json &value, StringRef source) {
     entry.symbol = *symbol;
     entry.inputs = std::move(*inputs);
     entry.results = std::move(*results);
+    if (auto it = entryJson.find("max_seq_len"); it != entryJson.end()) {
+      if (!it->is_number_integer() || it->get<int64_t>() < 1)
+        return makeError(where + ": 'max_seq_len' must be a positive integer");
+      entry.maxSeqLen = it->get<int64_t>();
+    }
     for (const json &param : **paramNames) {
       if (!param.is_string() || !manifest.findParam(param.get<std::string>()))
         return makeError(where + ": params must name weights listed in 'params'");

@@ -35,6 +35,9 @@ struct EntryPoint {
   std::vector<TensorSpec> inputs;
   std::vector<std::string> params; // weights passed after the inputs, in order
   std::vector<TensorSpec> results;
+  /// A decode entry's longest prompt + generation (compile --max-seq-len);
+  /// 0 for other entries.
+  int64_t maxSeqLen = 0;
 };
 
 struct Manifest {

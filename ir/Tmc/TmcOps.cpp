@@ -341,6 +341,12 @@ LogicalResult AttentionOp::verify() {
     return emitOpError("sliding_window must be positive, got ") << *getSlidingWindow();
   if (getSlidingWindow() && !getCausal())
     return emitOpError("sliding_window needs causal attention");
+  if (getChunkSize() && *getChunkSize() <= 0)
+    return emitOpError("chunk_size must be positive, got ") << *getChunkSize();
+  if (getChunkSize() && !getCausal())
+    return emitOpError("chunk_size needs causal attention");
+  if (getChunkSize() && getSlidingWindow())
+    return emitOpError("a layer is either sliding (sliding_window) or chunked (chunk_size)");
   if (getSoftcap() && getSoftcap()->convertToDouble() <= 0)
     return emitOpError("softcap must be positive");
   return verifyShape(*this, "result", getType(),
@@ -373,7 +379,7 @@ LogicalResult KvCacheWriteOp::verify() {
                          {cache.getDimSize(0), cache.getDimSize(1), ShapedType::kDynamic,
                           cache.getDimSize(3)})))
     return failure();
-  if (!ShapedType::isDynamic(update.getDimSize(2)) &&
+  if (!getRing() && !ShapedType::isDynamic(update.getDimSize(2)) &&
       update.getDimSize(2) > cache.getDimSize(2))
     return emitOpError("update of ") << update.getDimSize(2) << " positions exceeds the cache's "
                                      << cache.getDimSize(2);
@@ -394,6 +400,25 @@ LogicalResult KvCacheReadOp::verify() {
   return verifyShape(*this, "result", result,
                      {cache.getDimSize(0), cache.getDimSize(1), ShapedType::kDynamic,
                       cache.getDimSize(3)});
+}
+
+LogicalResult KvCacheWindowOp::verify() {
+  auto cache = tensorType(getCache());
+  if (failed(verifyCacheType(*this, cache)) ||
+      failed(verifySameElementType(*this, {cache, getType()})))
+    return failure();
+  return verifyShape(*this, "result", getType(), cache.getShape());
+}
+
+LogicalResult KvCacheWindowMaskOp::verify() {
+  auto mask = tensorType(getAttentionMask());
+  if (mask.getRank() != 2)
+    return emitOpError("attention_mask must be [batch, past + new], got ") << mask;
+  if (getWindow() <= 0)
+    return emitOpError("window must be positive, got ") << getWindow();
+  if (failed(verifySameElementType(*this, {mask, getType()})))
+    return failure();
+  return verifyShape(*this, "result", getType(), {mask.getDimSize(0), ShapedType::kDynamic});
 }
 
 //===----------------------------------------------------------------------===//

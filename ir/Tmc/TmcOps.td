@@ -275,9 +275,13 @@ def Tmc_AttentionOp : Tmc_Op<"attention", [Pure]> {
 
     Masks: with `causal`, query `i` sees keys `j <= i + seq_kv - seq_q` (the
     queries are the last `seq_q` positions); with `sliding_window = w` it sees
-    only the last `w` of those (`j > i + seq_kv - seq_q - w`). The optional
-    `key_mask` (`[batch, seq_kv]`, nonzero = attend) hides padding. A query
-    that sees no key yields zeros.
+    only the last `w` of those (`j > i + seq_kv - seq_q - w`); with
+    `chunk_size = c` only the keys of its own chunk of `c` positions, chunks
+    counted from each row's first attended key (Llama 4's chunked layers:
+    `(j - pad) floordiv c == (i + seq_kv - seq_q - pad) floordiv c`, `pad` the
+    row's leading zeros in `key_mask`). The optional `key_mask`
+    (`[batch, seq_kv]`, nonzero = attend) hides padding. A query that sees no
+    key yields zeros.
 
     `backend` names how it runs (`eager`, `sdpa`, ...); `tmc-select-attention`
     sets it per layer, and an op without one lowers as `eager`.
@@ -292,6 +296,7 @@ def Tmc_AttentionOp : Tmc_Op<"attention", [Pure]> {
                        Tmc_FloatTensor:$value, Optional<Tmc_IndexTensor>:$key_mask,
                        F64Attr:$scale, UnitAttr:$causal,
                        OptionalAttr<I64Attr>:$sliding_window,
+                       OptionalAttr<I64Attr>:$chunk_size,
                        OptionalAttr<F64Attr>:$softcap,
                        OptionalAttr<StrAttr>:$backend,
                        Tmc_ModulePathAttr:$path);
@@ -299,7 +304,7 @@ def Tmc_AttentionOp : Tmc_Op<"attention", [Pure]> {
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` $key_mask^)? `scale` `=` $scale
     (`causal` $causal^)? (`sliding_window` `=` $sliding_window^)?
-    (`softcap` `=` $softcap^)? (`backend` `=` $backend^)? (`at` $path^)? attr-dict
+    (`chunk_size` `=` $chunk_size^)? (`softcap` `=` $softcap^)? (`backend` `=` $backend^)? (`at` $path^)? attr-dict
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -316,16 +321,23 @@ def Tmc_KvCacheWriteOp : Tmc_Op<"kv_cache_write", [Pure]> {
     before the call. Lowered to `tensor.insert_slice`: with the cache a
     writable entry argument, bufferization writes in place.
 
+    With `ring`, the cache is a sliding layer's ring of `window` slots
+    (`[batch, kv_heads, window, head_dim]`): position `p` goes to slot
+    `p mod window`, so only the last `window` of the update are kept and
+    any position fits. Read it back with `tmc.kv_cache_window`.
+
     ```mlir
     %c = tmc.kv_cache_write %cache[%pos], %k
         : (tensor<?x2x64x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x64x16xf32>
+    %r = tmc.kv_cache_write %ring[%pos], %k ring
+        : (tensor<?x2x8x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x8x16xf32>
     ```
   }];
   let arguments = (ins Tmc_FloatTensor:$cache, Tmc_FloatTensor:$update, Index:$position,
-                       Tmc_ModulePathAttr:$path);
+                       UnitAttr:$ring, Tmc_ModulePathAttr:$path);
   let results = (outs Tmc_FloatTensor:$result);
   let assemblyFormat = [{
-    $cache `[` $position `]` `,` $update (`at` $path^)? attr-dict
+    $cache `[` $position `]` `,` $update (`ring` $ring^)? (`at` $path^)? attr-dict
     `:` `(` type($cache) `,` type($update) `)` `->` type($result)
   }];
   let hasVerifier = 1;
@@ -346,6 +358,53 @@ def Tmc_KvCacheReadOp : Tmc_Op<"kv_cache_read", [Pure]> {
   let results = (outs Tmc_FloatTensor:$result);
   let assemblyFormat = [{
     $cache `length` $length (`at` $path^)? attr-dict `:` type($cache) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tmc_KvCacheWindowOp : Tmc_Op<"kv_cache_window", [Pure]> {
+  let summary = "A ring cache's window, oldest position first";
+  let description = [{
+    `cache` is a ring of `window` slots written by `tmc.kv_cache_write ...
+    ring`; the result holds positions `[position - window, position)` in
+    order (slot `(position + j) mod window` at index `j`): the keys or values
+    a sliding layer's new tokens attend to besides their own. Slots of
+    negative positions hold whatever the cache was initialized with; mask
+    them with `tmc.kv_cache_window_mask`.
+
+    ```mlir
+    %w = tmc.kv_cache_window %ring before %pos
+        : tensor<?x2x8x16xf32> -> tensor<?x2x8x16xf32>
+    ```
+  }];
+  let arguments = (ins Tmc_FloatTensor:$cache, Index:$position, Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $cache `before` $position (`at` $path^)? attr-dict `:` type($cache) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tmc_KvCacheWindowMaskOp : Tmc_Op<"kv_cache_window_mask", [Pure]> {
+  let summary = "The key mask of a ring window followed by the new tokens";
+  let description = [{
+    `attention_mask` is `[batch, position + new]` (nonzero = attend); the
+    result is `[batch, window + new]`, the mask of the keys
+    `concat(tmc.kv_cache_window, new keys)`: entry `j` is
+    `attention_mask[b, position - window + j]`, or 0 where that position is
+    negative (the ring is not full yet).
+
+    ```mlir
+    %m = tmc.kv_cache_window_mask %mask before %pos window = 8
+        : tensor<?x?xi64> -> tensor<?x?xi64>
+    ```
+  }];
+  let arguments = (ins Tmc_IndexTensor:$attention_mask, Index:$position, I64Attr:$window,
+                       Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_IndexTensor:$result);
+  let assemblyFormat = [{
+    $attention_mask `before` $position `window` `=` $window (`at` $path^)? attr-dict
+    `:` type($attention_mask) `->` type($result)
   }];
   let hasVerifier = 1;
 }

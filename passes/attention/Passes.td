@@ -9,17 +9,19 @@ def SelectAttention : Pass<"tmc-select-attention", "mlir::ModuleOp"> {
   let description = [{
     Sets `backend` on each `tmc.attention` from `implementation` (or the
     module's `tmc.attn_implementation` attribute, which instantiation copies
-    from config `_attn_implementation`; `eager` when neither is set). Sliding
-    layers (`sliding_window` set) use `sliding-implementation` when given,
-    so layer kinds can differ. An unknown name is an error listing the
+    from config `_attn_implementation`; `eager` when neither is set). The
+    layer kind follows transformers' `layer_types`: `sliding_attention` (the
+    op has `sliding_window`), `chunked_attention` (`chunk_size`) or
+    `full_attention`; `implementation` may name a backend per kind:
+    `sdpa,sliding_attention=eager`. An unknown name is an error listing the
     registered backends; a backend that cannot run a layer is an error naming
     the layer.
   }];
   let options = [
     Option<"implementation", "implementation", "std::string", /*default=*/"\"\"",
-           "Backend for every attention layer (eager, sdpa)">,
-    Option<"slidingImplementation", "sliding-implementation", "std::string",
-           /*default=*/"\"\"", "Backend for sliding-window layers (default: implementation)">,
+           "Backend for every attention layer (eager, sdpa), optionally per layer "
+           "kind: NAME,KIND=NAME,... with KIND full_attention, sliding_attention or "
+           "chunked_attention">,
   ];
   let dependentDialects = ["::tmc::TmcDialect"];
 }

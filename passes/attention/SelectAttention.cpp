@@ -2,12 +2,17 @@
 //
 // The attention implementation is a compile choice, not code in the model:
 // this pass writes it onto each `tmc.attention`, checking the name against the
-// backend registry and the layer against what the backend can run.
+// backend registry and the layer against what the backend can run. A layer's
+// kind follows transformers' `layer_types`: `sliding_attention` when the op
+// has a sliding window, `chunked_attention` when it has a chunk size, else
+// `full_attention`.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/attention/Passes.h"
 #include "passes/conversion/TmcToLinalg/AttentionBackends.h"
+
+#include "llvm/ADT/StringExtras.h"
 
 #define DEBUG_TYPE "tmc-select-attention"
 
@@ -19,21 +24,58 @@ namespace tmc {
 using namespace mlir;
 
 namespace {
+
+constexpr llvm::StringLiteral kLayerKinds[] = {"full_attention", "sliding_attention",
+                                               "chunked_attention"};
+
+llvm::StringRef layerKindOf(tmc::AttentionOp op) {
+  if (op.getSlidingWindow())
+    return "sliding_attention";
+  if (op.getChunkSize())
+    return "chunked_attention";
+  return "full_attention";
+}
+
 struct SelectAttention : public tmc::impl::SelectAttentionBase<SelectAttention> {
   using Base::Base;
 
+  /// Reads `sdpa` or `sdpa,sliding_attention=eager` into a backend per layer
+  /// kind; kinds not named take the plain name, else `fallback`.
+  LogicalResult parseImplementation(ModuleOp module, llvm::StringRef fallback,
+                                    llvm::StringMap<std::string> &byKind) {
+    std::string all = fallback.str();
+    llvm::SmallVector<llvm::StringRef> items;
+    llvm::StringRef(implementation).split(items, ',');
+    for (llvm::StringRef item : items) {
+      item = item.trim();
+      if (item.empty())
+        continue;
+      auto [kind, name] = item.split('=');
+      if (name.empty() && !item.contains('=')) {
+        all = kind.str();
+        continue;
+      }
+      if (!llvm::is_contained(kLayerKinds, kind) || name.empty())
+        return module.emitError("attention implementation '")
+               << implementation << "': '" << item << "' is not NAME or KIND=NAME with KIND one of "
+               << llvm::join(llvm::ArrayRef(kLayerKinds), ", ");
+      byKind[kind] = name.str();
+    }
+    for (llvm::StringRef kind : kLayerKinds)
+      byKind.try_emplace(kind, all);
+    return success();
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    std::string full = implementation;
-    if (full.empty()) {
-      auto fromConfig = module->getAttrOfType<StringAttr>("tmc.attn_implementation");
-      full = fromConfig ? fromConfig.str() : "eager";
-    }
-    std::string sliding = slidingImplementation.empty() ? full : slidingImplementation;
+    auto fromConfig = module->getAttrOfType<StringAttr>("tmc.attn_implementation");
+    llvm::StringMap<std::string> byKind;
+    if (failed(parseImplementation(module, fromConfig ? fromConfig.getValue() : "eager", byKind)))
+      return signalPassFailure();
 
     WalkResult result = module.walk([&](tmc::AttentionOp op) {
-      bool isSliding = op.getSlidingWindow().has_value();
-      const std::string &name = isSliding ? sliding : full;
+      llvm::StringRef kind = layerKindOf(op);
+      const std::string &name = byKind[kind];
       const tmc::AttentionBackend *backend = tmc::lookupAttentionBackend(name);
       if (!backend) {
         op.emitError("unknown attention implementation '")
@@ -43,7 +85,7 @@ struct SelectAttention : public tmc::impl::SelectAttentionBase<SelectAttention> 
       std::string reason = backend->unsupportedReason(op);
       if (!reason.empty()) {
         op.emitError("attention implementation '")
-            << name << "' cannot run " << (isSliding ? "sliding" : "full") << " attention layer '"
+            << name << "' cannot run " << kind << " layer '"
             << (op.getPath() ? *op.getPath() : "<unnamed>") << "': " << reason;
         return WalkResult::interrupt();
       }

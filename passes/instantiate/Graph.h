@@ -68,6 +68,15 @@ public:
 
   /// A traced tensor for `value` with dimensions `dims`.
   TensorObj *make(mlir::Value value, llvm::ArrayRef<Dim> dims);
+  /// Creates `tmc.<name>` at the current module path.
+  mlir::Operation *emit(mlir::Location loc, llvm::StringRef name, mlir::ValueRange operands,
+                        mlir::TypeRange results, llvm::ArrayRef<mlir::NamedAttribute> attrs = {});
+  /// emit() of an op with one tensor result of `dims`.
+  TensorObj *emitTensor(mlir::Location loc, llvm::StringRef name, mlir::ValueRange operands,
+                        llvm::ArrayRef<Dim> dims, mlir::Type elementType,
+                        llvm::ArrayRef<mlir::NamedAttribute> attrs = {});
+  /// In the function being built, dynamic dimension `sym` is `value`.
+  void defineSymbol(int sym, mlir::Value value) { current().symbols[sym] = value; }
   mlir::RankedTensorType typeOf(llvm::ArrayRef<Dim> dims, mlir::Type elementType);
 
   /// The module path ops get (`at "model.layers.*.mlp"`), or null at the root.

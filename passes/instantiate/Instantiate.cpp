@@ -260,6 +260,7 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
     // Cache i is argument 3 + i (made in slot order) and result 1 + i: the
     // lowering writes it into its argument (tmc.in_place).
     auto func = cast<func::FuncOp>(graph.getModule().lookupSymbol("decode"));
+    func->setAttr("tmc.max_seq_len", IntegerAttr::get(IntegerType::get(ctx, 64), maxSeqLen));
     for (unsigned i = 0; i < slots; ++i)
       func.setResultAttr(1 + i, "tmc.in_place",
                          IntegerAttr::get(IntegerType::get(ctx, 64), 3 + i));

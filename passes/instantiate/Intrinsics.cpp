@@ -14,6 +14,7 @@
 #include "ir/Tmc/TmcOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -24,6 +25,80 @@ using namespace mlir;
 
 namespace tmc::instantiate {
 
+
+namespace {
+
+/// What a decode-entry attention layer attends to.
+struct CachedKeys {
+  TensorObj *key, *value, *keyMask;
+};
+
+/// Decode: the layer's new keys and values `k`, `v` go into its caches at
+/// position past = kv - new (the entry's attention_mask is (batch, kv)). A
+/// full layer then reads the cache's first kv positions. A sliding layer
+/// whose window is shorter than max-seq-len keeps a ring of `window` slots
+/// and attends to the ring's window (read before the write overwrites its
+/// oldest slots) followed by the new keys, under the matching key mask.
+CachedKeys throughCache(Graph &graph, TensorObj *k, TensorObj *v, TensorObj *keyMask,
+                        std::optional<int64_t> window, Location loc) {
+  Graph::Decode &decode = graph.decode();
+  if (keyMask->dims.size() != 2 || keyMask->dims[1] != Dim::symbol(decode.kvSym))
+    fail(loc, "attention in the decode entry needs the decode entry's attention_mask "
+              "(batch, past + new) as its key mask, got " + shapeString(keyMask->dims));
+  if (k->dims[2] != Dim::symbol(decode.newSym))
+    fail(loc, "attention in the decode entry: key " + shapeString(k->dims) +
+                  " does not have the new tokens' length");
+  if (!k->dims[1].isStatic() || !k->dims[3].isStatic())
+    fail(loc, "attention in the decode entry: key/value heads and head_dim must be static");
+  OpBuilder &b = graph.b();
+  unsigned layer = decode.nextAttention++;
+  mlir::Value kv = graph.symValue(decode.kvSym, loc);
+  mlir::Value position = arith::SubIOp::create(b, loc, kv, graph.symValue(decode.newSym, loc));
+  bool ring = window && *window < decode.maxSeqLen;
+  SmallVector<Dim> cacheDims{k->dims[0], k->dims[1],
+                             Dim::fixed(ring ? *window : decode.maxSeqLen), k->dims[3]};
+  int keysSym = ring ? graph.newSymbol() : decode.kvSym; // ring: window + new
+  SmallVector<Dim> keyDims{k->dims[0], k->dims[1], Dim::symbol(keysSym), k->dims[3]};
+  SmallVector<NamedAttribute> writeAttrs;
+  if (ring)
+    writeAttrs.push_back(b.getNamedAttr("ring", b.getUnitAttr()));
+  TensorObj *attended[2];
+  for (unsigned which = 0; which < 2; ++which) {
+    TensorObj *update = which ? v : k;
+    Type type = update->elementType;
+    unsigned slot = 2 * layer + which;
+    TensorObj *cache = graph.cacheValue(slot);
+    if (!cache) {
+      std::string name = "cache." + std::to_string(layer) + (which ? ".value" : ".key");
+      cache = graph.addEntryArgument(name, cacheDims, type, loc);
+      graph.makeCacheSlot(slot, cache);
+    }
+    TensorObj *windowRead =
+        ring ? graph.emitTensor(loc, "kv_cache_window", {graph.use(cache), position}, cacheDims,
+                                type)
+             : nullptr;
+    TensorObj *written =
+        graph.emitTensor(loc, "kv_cache_write", {graph.use(cache), graph.use(update), position},
+                         cacheDims, type, writeAttrs);
+    graph.setCacheValue(slot, written);
+    if (!ring) {
+      attended[which] =
+          graph.emitTensor(loc, "kv_cache_read", {graph.use(written), kv}, keyDims, type);
+      continue;
+    }
+    attended[which] =
+        graph.emitTensor(loc, "concat", {graph.use(windowRead), graph.use(update)}, keyDims, type,
+                         b.getNamedAttr("dim", b.getI64IntegerAttr(2)));
+    graph.defineSymbol(keysSym, tensor::DimOp::create(b, loc, graph.use(attended[which]), 2));
+  }
+  if (ring)
+    keyMask = graph.emitTensor(loc, "kv_cache_window_mask", {graph.use(keyMask), position},
+                               {keyMask->dims[0], Dim::symbol(keysSym)}, keyMask->elementType,
+                               b.getNamedAttr("window", b.getI64IntegerAttr(*window)));
+  return {attended[0], attended[1], keyMask};
+}
+
+} // namespace
 
 PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const CallArgs &args,
                                  Location loc) {
@@ -51,13 +126,19 @@ PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const Ca
                       shapeString(t->dims));
       mask->keyMask = t;
     }
-    PyValue window = optionalParam("sliding_window");
-    if (!window.isNone()) {
-      int64_t w = toInt(window, loc, "sliding_window");
-      if (w <= 0)
-        fail(loc, "sliding_window must be positive, got " + std::to_string(w));
-      mask->slidingWindow = w;
-    }
+    auto positive = [&](llvm::StringRef key) -> std::optional<int64_t> {
+      PyValue v = optionalParam(key);
+      if (v.isNone())
+        return std::nullopt;
+      int64_t n = toInt(v, loc, key);
+      if (n <= 0)
+        fail(loc, key + " must be positive, got " + std::to_string(n));
+      return n;
+    };
+    mask->slidingWindow = positive("sliding_window");
+    mask->chunkSize = positive("chunk_size");
+    if (mask->slidingWindow && mask->chunkSize)
+      fail(loc, "a mask is either sliding (sliding_window) or chunked (chunk_size), not both");
     return PyValue::object(Kind::Mask, mask);
   }
 
@@ -88,85 +169,40 @@ PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const Ca
     PyValue windowParam = optionalParam("sliding_window");
     if (!windowParam.isNone())
       window = toInt(windowParam, loc, "sliding_window");
+    std::optional<int64_t> chunk = mask ? mask->chunkSize : std::nullopt;
+    if (window && chunk)
+      fail(loc, "attention: a layer is either sliding (sliding_window) or chunked (chunk_size)");
     PyValue softcap = optionalParam("softcap");
+    TensorObj *keyMask = mask ? mask->keyMask : nullptr;
 
     OpBuilder &b = graph.b();
-    Graph::Decode &decode = graph.decode();
-    if (decode.active) {
-      // Decode: the new keys and values go into this layer's cache at
-      // position past = kv - new; attention reads the cache's first kv
-      // positions, masked by the 2-D attention_mask (batch, kv).
-      if (!mask || !mask->keyMask)
+    if (graph.decode().active) {
+      if (!keyMask)
         fail(loc, "attention in the decode entry needs the mask of a @compiles_to(\"causal_mask\") "
                   "function given the attention_mask");
-      if (mask->keyMask->dims.size() != 2 || mask->keyMask->dims[1] != Dim::symbol(decode.kvSym))
-        fail(loc, "attention in the decode entry needs the decode entry's attention_mask "
-                  "(batch, past + new) as its key mask, got " + shapeString(mask->keyMask->dims));
-      if (k->dims[2] != Dim::symbol(decode.newSym))
-        fail(loc, "attention in the decode entry: key " + shapeString(k->dims) +
-                      " does not have the new tokens' length");
-      if (!k->dims[1].isStatic() || !k->dims[3].isStatic())
-        fail(loc, "attention in the decode entry: key/value heads and head_dim must be static");
-      unsigned layer = decode.nextAttention++;
-      StringAttr path = graph.path();
-      mlir::Value kv = graph.symValue(decode.kvSym, loc);
-      mlir::Value fresh = graph.symValue(decode.newSym, loc);
-      mlir::Value position = arith::SubIOp::create(b, loc, kv, fresh);
-      SmallVector<Dim> cacheDims{k->dims[0], k->dims[1], Dim::fixed(decode.maxSeqLen), k->dims[3]};
-      SmallVector<Dim> readDims{k->dims[0], k->dims[1], Dim::symbol(decode.kvSym), k->dims[3]};
-      TensorObj *read[2];
-      for (unsigned which = 0; which < 2; ++which) {
-        TensorObj *update = which ? v : k;
-        unsigned slot = 2 * layer + which;
-        TensorObj *cache = graph.cacheValue(slot);
-        if (!cache) {
-          std::string name = "cache." + std::to_string(layer) + (which ? ".value" : ".key");
-          cache = graph.addEntryArgument(name, cacheDims, update->elementType, loc);
-          graph.makeCacheSlot(slot, cache);
-        }
-        OperationState write(loc, "tmc.kv_cache_write");
-        write.addOperands({graph.use(cache), graph.use(update), position});
-        write.addTypes(graph.typeOf(cacheDims, update->elementType));
-        if (path)
-          write.addAttribute("path", path);
-        TensorObj *written = graph.make(b.create(write)->getResult(0), cacheDims);
-        graph.setCacheValue(slot, written);
-        OperationState readState(loc, "tmc.kv_cache_read");
-        readState.addOperands({graph.use(written), kv});
-        readState.addTypes(graph.typeOf(readDims, update->elementType));
-        if (path)
-          readState.addAttribute("path", path);
-        read[which] = graph.make(b.create(readState)->getResult(0), readDims);
-      }
-      k = read[0];
-      v = read[1];
+      CachedKeys cached = throughCache(graph, k, v, keyMask, window, loc);
+      k = cached.key;
+      v = cached.value;
+      keyMask = cached.keyMask;
     }
     SmallVector<mlir::Value> operands{graph.use(q), graph.use(k), graph.use(v)};
-    if (mask && mask->keyMask)
-      operands.push_back(graph.use(mask->keyMask));
-    OperationState state(loc, "tmc.attention");
-    state.addOperands(operands);
-    state.addTypes(graph.typeOf(q->dims, q->elementType));
-    state.addAttribute("scale", b.getF64FloatAttr(scale));
+    if (keyMask)
+      operands.push_back(graph.use(keyMask));
+    SmallVector<NamedAttribute> attrs{b.getNamedAttr("scale", b.getF64FloatAttr(scale))};
     if (mask)
-      state.addAttribute("causal", b.getUnitAttr());
+      attrs.push_back(b.getNamedAttr("causal", b.getUnitAttr()));
     if (window)
-      state.addAttribute("sliding_window", b.getI64IntegerAttr(*window));
+      attrs.push_back(b.getNamedAttr("sliding_window", b.getI64IntegerAttr(*window)));
+    if (chunk)
+      attrs.push_back(b.getNamedAttr("chunk_size", b.getI64IntegerAttr(*chunk)));
     if (!softcap.isNone())
-      state.addAttribute("softcap", b.getF64FloatAttr(toFloat(softcap, loc, "softcap")));
-    if (StringAttr path = graph.path())
-      state.addAttribute("path", path);
-    Operation *op = b.create(state);
-    TensorObj *out = graph.make(op->getResult(0), q->dims);
+      attrs.push_back(
+          b.getNamedAttr("softcap", b.getF64FloatAttr(toFloat(softcap, loc, "softcap"))));
+    TensorObj *out = graph.emitTensor(loc, "attention", operands, q->dims, q->elementType, attrs);
     // The attention functions return (batch, seq, heads, head_dim).
-    SmallVector<Dim> dims{q->dims[0], q->dims[2], q->dims[1], q->dims[3]};
-    OperationState transpose(loc, "tmc.transpose");
-    transpose.addOperands(graph.use(out));
-    transpose.addTypes(graph.typeOf(dims, q->elementType));
-    transpose.addAttribute("permutation", b.getDenseI64ArrayAttr({0, 2, 1, 3}));
-    if (StringAttr path = graph.path())
-      transpose.addAttribute("path", path);
-    TensorObj *result = graph.make(b.create(transpose)->getResult(0), dims);
+    TensorObj *result = graph.emitTensor(
+        loc, "transpose", graph.use(out), {q->dims[0], q->dims[2], q->dims[1], q->dims[3]},
+        q->elementType, b.getNamedAttr("permutation", b.getDenseI64ArrayAttr({0, 2, 1, 3})));
     return makeTuple({makeTensor(result), PyValue::none()});
   }
 
@@ -191,18 +227,17 @@ PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const Ca
       if (rope->dim > x->dims[3].size || rope->dim % 2)
         fail(loc, llvm::formatv("the rotary dimension {0} must be even and at most head_dim {1}",
                                 rope->dim, x->dims[3].size));
-      OperationState state(loc, "tmc.rope");
-      state.addOperands({graph.use(x), graph.use(rope->positions)});
-      state.addTypes(graph.typeOf(x->dims, x->elementType));
-      state.addAttribute("theta", b.getF64FloatAttr(rope->theta));
-      state.addAttribute("rotary_dim", b.getI64IntegerAttr(rope->dim));
+      SmallVector<NamedAttribute> attrs{
+          b.getNamedAttr("theta", b.getF64FloatAttr(rope->theta)),
+          b.getNamedAttr("rotary_dim", b.getI64IntegerAttr(rope->dim))};
       if (rope->scalingFactor != 1.0)
-        state.addAttribute("scaling_factor", b.getF64FloatAttr(rope->scalingFactor));
+        attrs.push_back(
+            b.getNamedAttr("scaling_factor", b.getF64FloatAttr(rope->scalingFactor)));
       if (name == "rope_interleaved")
-        state.addAttribute("interleaved", b.getUnitAttr());
-      if (StringAttr path = graph.path())
-        state.addAttribute("path", path);
-      tensors.push_back(makeTensor(graph.make(b.create(state)->getResult(0), x->dims)));
+        attrs.push_back(b.getNamedAttr("interleaved", b.getUnitAttr()));
+      tensors.push_back(makeTensor(graph.emitTensor(
+          loc, "rope", {graph.use(x), graph.use(rope->positions)}, x->dims, x->elementType,
+          attrs)));
     }
     return makeTuple(tensors);
   }
@@ -225,14 +260,10 @@ PyValue Interpreter::callRotaryEmbedding(InstanceObj *inst, const CallArgs &args
   if (positions->dims[0] == Dim::fixed(1)) {
     // (1, seq): one row of positions for every sequence.
     SmallVector<Dim> dims{positions->dims[1]};
-    OperationState state(loc, "tmc.reshape");
-    state.addOperands(graph.use(positions));
+    SmallVector<mlir::Value> operands{graph.use(positions)};
     if (!dims[0].isStatic())
-      state.addOperands(graph.symValue(dims[0].sym, loc));
-    state.addTypes(graph.typeOf(dims, positions->elementType));
-    if (StringAttr path = graph.path())
-      state.addAttribute("path", path);
-    positions = graph.make(graph.b().create(state)->getResult(0), dims);
+      operands.push_back(graph.symValue(dims[0].sym, loc));
+    positions = graph.emitTensor(loc, "reshape", operands, dims, positions->elementType);
   }
   auto *cosObj = create<RopeObj>();
   cosObj->positions = positions;

@@ -26,18 +26,6 @@ int64_t normalizeDim(int64_t dim, size_t rank, Location loc) {
   return dim < 0 ? dim + r : dim;
 }
 
-/// Creates `tmc.<name>` with the current module path.
-Operation *emit(Graph &graph, Location loc, llvm::StringRef name, ValueRange operands,
-                TypeRange results, llvm::ArrayRef<NamedAttribute> attrs = {}) {
-  OperationState state(loc, ("tmc." + name).str());
-  state.addOperands(operands);
-  state.addTypes(results);
-  state.addAttributes(attrs);
-  if (StringAttr path = graph.path())
-    state.addAttribute("path", path);
-  return graph.b().create(state);
-}
-
 } // namespace
 
 Type Interpreter::dtypeOf(const PyValue &v, Location loc) {
@@ -97,7 +85,7 @@ struct Ops {
       return x;
     if (!isa<FloatType>(to))
       fail(loc, "casts to integer types are not supported");
-    return result(emit(graph, loc, "cast", graph.use(x), graph.typeOf(x->dims, to)), x->dims);
+    return result(graph.emit(loc, "cast", graph.use(x), graph.typeOf(x->dims, to)), x->dims);
   }
 
   TensorObj *scalar(double v, Type elt) {
@@ -111,7 +99,7 @@ struct Ops {
     if (!isa<FloatType>(x->elementType))
       fail(loc, name + " needs a floating-point tensor");
     Type t = graph.typeOf(x->dims, x->elementType);
-    return result(emit(graph, loc, name, graph.use(x), t), x->dims);
+    return result(graph.emit(loc, name, graph.use(x), t), x->dims);
   }
 
   SmallVector<Dim> broadcast(llvm::ArrayRef<Dim> a, llvm::ArrayRef<Dim> b, llvm::StringRef what) {
@@ -144,7 +132,7 @@ struct Ops {
     if (!isa<FloatType>(elt))
       fail(loc, "arithmetic on integer tensors is not supported; convert with .float()");
     SmallVector<Dim> dims = broadcast(a->dims, b->dims, name);
-    return result(emit(graph, loc, name, {graph.use(a), graph.use(b)}, graph.typeOf(dims, elt)),
+    return result(graph.emit(loc, name, {graph.use(a), graph.use(b)}, graph.typeOf(dims, elt)),
                   dims);
   }
 
@@ -189,7 +177,7 @@ struct Ops {
         sizes.push_back(graph.symValue(d.sym, loc));
     SmallVector<mlir::Value> operands{graph.use(x)};
     operands.append(sizes);
-    return result(emit(graph, loc, "reshape", operands, graph.typeOf(dims, x->elementType)),
+    return result(graph.emit(loc, "reshape", operands, graph.typeOf(dims, x->elementType)),
                   dims);
   }
 
@@ -214,7 +202,7 @@ struct Ops {
       return x;
     NamedAttribute attr(graph.b().getStringAttr("permutation"),
                         graph.b().getDenseI64ArrayAttr(p));
-    return result(emit(graph, loc, "transpose", graph.use(x),
+    return result(graph.emit(loc, "transpose", graph.use(x),
                        graph.typeOf(dims, x->elementType), {attr}),
                   dims);
   }
@@ -246,7 +234,7 @@ struct Ops {
         NamedAttribute(graph.b().getStringAttr("dims"), graph.b().getDenseI64ArrayAttr(axes))};
     if (keepdim)
       attrs.push_back(NamedAttribute(graph.b().getStringAttr("keepdim"), graph.b().getUnitAttr()));
-    return result(emit(graph, loc, name, graph.use(x), graph.typeOf(dims, x->elementType), attrs),
+    return result(graph.emit(loc, name, graph.use(x), graph.typeOf(dims, x->elementType), attrs),
                   dims);
   }
 
@@ -286,7 +274,7 @@ struct Ops {
       attrs.push_back(NamedAttribute(b.getStringAttr("end"), b.getI64IntegerAttr(*end)));
     if (step != 1)
       attrs.push_back(NamedAttribute(b.getStringAttr("step"), b.getI64IntegerAttr(step)));
-    return result(emit(graph, loc, "slice", graph.use(x), graph.typeOf(dims, x->elementType),
+    return result(graph.emit(loc, "slice", graph.use(x), graph.typeOf(dims, x->elementType),
                        attrs),
                   dims);
   }
@@ -314,7 +302,7 @@ struct Ops {
     }
     dims[dim] = Dim::fixed(total);
     NamedAttribute attr(graph.b().getStringAttr("dim"), graph.b().getI64IntegerAttr(dim));
-    return result(emit(graph, loc, "concat", operands, graph.typeOf(dims, elt), {attr}), dims);
+    return result(graph.emit(loc, "concat", operands, graph.typeOf(dims, elt), {attr}), dims);
   }
 
   std::vector<TensorObj *> split(TensorObj *x, llvm::ArrayRef<int64_t> sizes, int64_t dim) {
@@ -334,7 +322,7 @@ struct Ops {
       shapes.push_back(dims);
     }
     auto &b = graph.b();
-    Operation *op = emit(graph, loc, "split", graph.use(x), types,
+    Operation *op = graph.emit(loc, "split", graph.use(x), types,
                          {NamedAttribute(b.getStringAttr("dim"), b.getI64IntegerAttr(dim)),
                           NamedAttribute(b.getStringAttr("sizes"), b.getDenseI64ArrayAttr(sizes))});
     std::vector<TensorObj *> out;
@@ -357,7 +345,7 @@ struct Ops {
     SmallVector<mlir::Value> operands{graph.use(x), graph.use(w)};
     if (bias)
       operands.push_back(graph.use(bias));
-    return result(emit(graph, loc, "linear", operands, graph.typeOf(dims, w->elementType)), dims);
+    return result(graph.emit(loc, "linear", operands, graph.typeOf(dims, w->elementType)), dims);
   }
 
   TensorObj *embedding(TensorObj *ids, TensorObj *w) {
@@ -365,7 +353,7 @@ struct Ops {
       fail(loc, "embedding: indices must be an integer tensor");
     SmallVector<Dim> dims(ids->dims);
     dims.push_back(w->dims[1]);
-    return result(emit(graph, loc, "embedding", {graph.use(ids), graph.use(w)},
+    return result(graph.emit(loc, "embedding", {graph.use(ids), graph.use(w)},
                        graph.typeOf(dims, w->elementType)),
                   dims);
   }
@@ -380,7 +368,7 @@ struct Ops {
                     " do not agree on the inner dimension");
     SmallVector<Dim> dims(a->dims.begin(), a->dims.end() - 1);
     dims.push_back(b->dims[r - 1]);
-    return result(emit(graph, loc, "matmul", {graph.use(a), graph.use(b)},
+    return result(graph.emit(loc, "matmul", {graph.use(a), graph.use(b)},
                        graph.typeOf(dims, a->elementType)),
                   dims);
   }
@@ -388,14 +376,14 @@ struct Ops {
   TensorObj *softmax(TensorObj *x, int64_t dim) {
     dim = normalizeDim(dim, x->dims.size(), loc);
     NamedAttribute attr(graph.b().getStringAttr("dim"), graph.b().getI64IntegerAttr(dim));
-    return result(emit(graph, loc, "softmax", graph.use(x), graph.typeOf(x->dims, x->elementType),
+    return result(graph.emit(loc, "softmax", graph.use(x), graph.typeOf(x->dims, x->elementType),
                        {attr}),
                   x->dims);
   }
 
   TensorObj *pow(TensorObj *x, double e) {
     NamedAttribute attr(graph.b().getStringAttr("exponent"), graph.b().getF64FloatAttr(e));
-    return result(emit(graph, loc, "pow", graph.use(x), graph.typeOf(x->dims, x->elementType),
+    return result(graph.emit(loc, "pow", graph.use(x), graph.typeOf(x->dims, x->elementType),
                        {attr}),
                   x->dims);
   }
@@ -478,7 +466,7 @@ std::optional<PyValue> Interpreter::callTorch(llvm::StringRef fullName, const Ca
       lengthIndex = arith::ConstantIndexOp::create(b, loc, length.size);
     }
     auto type = graph.typeOf({length}, IntegerType::get(program.getContext(), 64));
-    return makeTensor(ops.result(emit(graph, loc, "arange", {startIndex, lengthIndex}, type),
+    return makeTensor(ops.result(graph.emit(loc, "arange", {startIndex, lengthIndex}, type),
                                  {length}));
   }
   if (n == "torch.cat" || n == "torch.concat") {

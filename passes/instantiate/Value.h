@@ -163,6 +163,7 @@ struct MethodObj : Object {
 struct MaskObj : Object {
   TensorObj *keyMask = nullptr;
   std::optional<int64_t> slidingWindow;
+  std::optional<int64_t> chunkSize;
 };
 
 /// cos or sin of a rotary embedding, kept symbolic so that applying it

@@ -27,8 +27,9 @@ struct CpuPipelineOptions : mlir::PassPipelineOptions<CpuPipelineOptions> {
                            llvm::cl::init("blas")};
   Option<std::string> attnImplementation{
       *this, "attn-implementation",
-      llvm::cl::desc("Attention backend of every layer (eager, sdpa); empty: the "
-                     "module's tmc.attn_implementation, else eager"),
+      llvm::cl::desc("Attention backend of every layer (eager, sdpa), or per layer kind "
+                     "(sdpa,sliding_attention=eager); empty: the module's "
+                     "tmc.attn_implementation, else eager"),
       llvm::cl::init("")};
 };
 

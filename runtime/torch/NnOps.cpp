@@ -121,6 +121,16 @@ at::Tensor attention(AttentionOp op, at::Tensor query, at::Tensor key, at::Tenso
     if (std::optional<int64_t> window = op.getSlidingWindow())
       visible = visible.logical_and(keys > last - *window);
     allowed = visible.view({1, 1, seqQ, seqKv});
+    if (std::optional<int64_t> chunk = op.getChunkSize()) {
+      // Chunks count from each row's first attended key, as transformers'
+      // chunked_causal_mask_function with its left-padding offsets.
+      at::Tensor pad = keyMask ? keyMask->to(query.device()).ne(0).cumsum(-1).eq(0).sum(-1)
+                               : at::zeros({batch}, longs);
+      pad = pad.view({-1, 1, 1, 1});
+      at::Tensor sameChunk = at::floor_divide(keys.view({1, 1, 1, seqKv}) - pad, *chunk) ==
+                             at::floor_divide(last.view({1, 1, seqQ, 1}) - pad, *chunk);
+      allowed = allowed->logical_and(sameChunk);
+    }
   }
   if (keyMask) {
     at::Tensor attend = keyMask->to(query.device()).ne(0).view({batch, 1, 1, seqKv});

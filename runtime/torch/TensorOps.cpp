@@ -131,8 +131,18 @@ bool runTensorOp(Operation *op, ArrayRef<at::Tensor> operands, const OpEnv &env,
           .Case([&](SliceOp sliceOp) -> Maybe { return slice(sliceOp, x); })
           .Case([&](ArangeOp arangeOp) -> Maybe { return arange(arangeOp, operands, env); })
           // KV cache: a functional update (a copy), as the graph's value semantics say.
-          .Case([&](KvCacheWriteOp) -> Maybe {
+          .Case([&](KvCacheWriteOp write) -> Maybe {
             int64_t position = toIndex(operands[2]), count = operands[1].size(2);
+            if (write.getRing()) {
+              // Position p goes to slot p mod window; later positions win.
+              int64_t window = x.size(2);
+              if (position < 0)
+                fail("writes a ring cache at position " + llvm::Twine(position));
+              at::Tensor updated = x.clone();
+              for (int64_t i = std::max<int64_t>(0, count - window); i < count; ++i)
+                updated.narrow(2, (position + i) % window, 1).copy_(operands[1].narrow(2, i, 1));
+              return updated;
+            }
             if (position < 0 || position + count > x.size(2))
               fail("writes positions [" + llvm::Twine(position) + ", " +
                    llvm::Twine(position + count) + ") of a cache of " + llvm::Twine(x.size(2)));
@@ -146,6 +156,21 @@ bool runTensorOp(Operation *op, ArrayRef<at::Tensor> operands, const OpEnv &env,
               fail("reads " + llvm::Twine(length) + " positions of a cache of " +
                    llvm::Twine(x.size(2)));
             return x.narrow(2, 0, length);
+          })
+          .Case([&](KvCacheWindowOp) -> Maybe {
+            int64_t position = toIndex(operands[1]), window = x.size(2);
+            if (position < 0)
+              fail("reads a ring cache before position " + llvm::Twine(position));
+            return x.roll(-(position % window), 2);
+          })
+          .Case([&](KvCacheWindowMaskOp windowMask) -> Maybe {
+            int64_t position = toIndex(operands[1]), window = windowMask.getWindow();
+            if (position < 0 || position > x.size(1))
+              fail("masks a ring window before position " + llvm::Twine(position) +
+                   " of an attention_mask of " + llvm::Twine(x.size(1)) + " positions");
+            // Positions [position - window, position + new); those below 0 are hidden.
+            at::Tensor hidden = at::zeros({x.size(0), window}, x.options());
+            return at::cat({hidden, x}, 1).narrow(1, position, window + x.size(1) - position);
           })
           .Default([](Operation *) -> Maybe { return std::nullopt; });
   if (!result)

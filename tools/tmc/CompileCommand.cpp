@@ -74,8 +74,10 @@ cl::opt<std::string> gemm("gemm", cl::init("blas"), cl::sub(compileCommand),
                                    "(generated code)"));
 cl::opt<std::string> attnImplementation(
     "attn-implementation", cl::sub(compileCommand),
-    cl::desc("Attention backend of every layer: eager or sdpa (default: the graph's "
-             "tmc.attn_implementation, else eager)"));
+    cl::desc("Attention backend of every layer (eager, sdpa), or per layer kind: "
+             "sdpa,sliding_attention=eager (kinds: full_attention, sliding_attention, "
+             "chunked_attention; default: the config's _attn_implementation, else eager)"),
+    cl::value_desc("NAME[,KIND=NAME...]"));
 cl::opt<std::string> dumpIRDir("dump-ir-dir", cl::sub(compileCommand),
                                cl::desc("Write the IR after every pass into this directory, "
                                         "one numbered file per pass"),
@@ -171,6 +173,8 @@ llvm::Expected<tmc::rt::Manifest> describeEntryPoints(ModuleOp module) {
     tmc::rt::EntryPoint entry;
     entry.name = func.getSymName().str();
     entry.symbol = "tmc_entry_" + entry.name;
+    if (auto maxSeqLen = func->getAttrOfType<IntegerAttr>("tmc.max_seq_len"))
+      entry.maxSeqLen = maxSeqLen.getInt();
     for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
       auto paramName = func.getArgAttrOfType<StringAttr>(i, "tmc.param");
       auto inputName = func.getArgAttrOfType<StringAttr>(i, "tmc.name");

@@ -7,7 +7,7 @@
 //          running max and sum rescale the partial output), so no more than
 //          [seq_q, kSdpaKeyBlock] scores per head exist at once.
 // Both share the score step: q . k over head_dim, scale, softcap, then -inf
-// where the causal, sliding-window or padding mask hides a key. GQA is an
+// where the causal, sliding-window, chunk or padding mask hides a key. GQA is an
 // affine `h floordiv group` in the key/value maps, so kv heads are never
 // copied.
 //
@@ -73,6 +73,36 @@ struct AttentionShape {
     // Queries are the last seq_q positions: query i sees keys up to i + past.
     past = arith::SubIOp::create(b, loc, getValueOrCreateConstantIndexOp(b, loc, seqKv),
                                  getValueOrCreateConstantIndexOp(b, loc, seqQ));
+    if (op.getChunkSize() && op.getKeyMask())
+      leftPadding = leadingMaskedKeys(b);
+  }
+
+  /// [batch] index tensor: each row's keys before its first attended one,
+  /// where chunks start (min over j of `mask[b, j] != 0 ? j : seq_kv`).
+  Value leadingMaskedKeys(OpBuilder &b) {
+    Value mask = op.getKeyMask();
+    Type indexType = b.getIndexType();
+    auto type = RankedTensorType::get({cast<RankedTensorType>(mask.getType()).getDimSize(0)},
+                                      indexType);
+    Value none = getValueOrCreateConstantIndexOp(b, loc, seqKv);
+    Value init = linalg::FillOp::create(b, loc, none, emptyTensor(b, loc, {batch}, indexType))
+                     .getResult(0);
+    auto par = utils::IteratorType::parallel, red = utils::IteratorType::reduction;
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{type}, ValueRange{mask}, ValueRange{init},
+               {AffineMap::getMultiDimIdentityMap(2, ctx),
+                AffineMap::get(2, 0, {dim(ctx, 0)}, ctx)},
+               {par, red},
+               [](OpBuilder &nb, Location l, ValueRange args) {
+                 Value zero = arith::ConstantOp::create(nb, l, nb.getZeroAttr(args[0].getType()));
+                 Value attended =
+                     arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne, args[0], zero);
+                 Value j = linalg::IndexOp::create(nb, l, 1);
+                 Value candidate = arith::SelectOp::create(nb, l, attended, j, args[1]);
+                 linalg::YieldOp::create(nb, l,
+                                         Value(arith::MinSIOp::create(nb, l, candidate, args[1])));
+               })
+        .getResult(0);
   }
 
   /// [batch, heads, seq_q, keys] scores of `key` (a block starting at
@@ -98,7 +128,13 @@ struct AttentionShape {
       inputs.push_back(keyMask);
       maps.push_back(AffineMap::get(4, 0, {dim(ctx, 0), dim(ctx, 3)}, ctx));
     }
+    if (leftPadding) {
+      inputs.push_back(leftPadding);
+      maps.push_back(AffineMap::get(4, 0, {dim(ctx, 0)}, ctx));
+    }
     maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
+    std::optional<int64_t> chunk = op.getChunkSize();
+    bool hasPadding = bool(leftPadding);
     double scale = op.getScale().convertToDouble();
     std::optional<double> softcap;
     if (op.getSoftcap())
@@ -131,6 +167,22 @@ struct AttentionShape {
                    hidden = arith::OrIOp::create(
                        nb, l, hidden,
                        arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle, j, first));
+                 }
+                 if (chunk) {
+                   // Chunks count from the row's first attended key.
+                   Value pad = hasPadding ? args[inputs.size() - 1]
+                                          : arith::ConstantIndexOp::create(nb, l, 0).getResult();
+                   Value size = arith::ConstantIndexOp::create(nb, l, *chunk);
+                   auto chunkOf = [&](Value position) -> Value {
+                     return arith::FloorDivSIOp::create(
+                         nb, l, arith::SubIOp::create(nb, l, position, pad), size);
+                   };
+                   Value keyChunk = chunkOf(j);
+                   Value queryChunk = chunkOf(last);
+                   hidden = arith::OrIOp::create(
+                       nb, l, hidden,
+                       arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne, keyChunk,
+                                             queryChunk));
                  }
                  if (keyMask) {
                    Value zero =
@@ -180,6 +232,7 @@ struct AttentionShape {
   int64_t group;
   OpFoldResult batch, heads, seqQ, seqKv, valueDim;
   Value past;
+  Value leftPadding; // chunked attention with a key mask only
 };
 
 Value maxOf(OpBuilder &b, Location l, ValueRange args) {

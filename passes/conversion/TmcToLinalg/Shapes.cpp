@@ -140,19 +140,114 @@ struct SplitToExtractSlices : OpRewritePattern<SplitOp> {
   }
 };
 
+/// `source` written into `dest` from position `offset` of dimension 2.
+Value insertAlongPositions(OpBuilder &b, Location loc, Value source, Value dest,
+                           OpFoldResult offset) {
+  SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+  offsets[2] = offset;
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, loc, source, dest, offsets,
+                                       tensor::getMixedSizes(b, loc, source), strides);
+}
+
+/// Positions [offset, offset + size) of a [batch, heads, positions, dim] tensor.
+Value positionsOf(OpBuilder &b, Location loc, Value source, OpFoldResult offset,
+                  OpFoldResult size) {
+  auto type = cast<RankedTensorType>(source.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[2] = ShapedType::kDynamic;
+  return sliceAlong(b, loc, source, 2, offset, size, 1,
+                    RankedTensorType::get(shape, type.getElementType()));
+}
+
 /// The cache write is an insert_slice along the position dimension: with the
 /// cache a writable argument, bufferization makes it an in-place copy of the
-/// new positions only.
+/// new positions only. A ring write keeps the update's last `window`
+/// positions and wraps at most once: two insert_slices.
 struct KvCacheWriteToInsertSlice : OpRewritePattern<KvCacheWriteOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(KvCacheWriteOp op, PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    SmallVector<OpFoldResult> offsets(4, rewriter.getIndexAttr(0));
-    offsets[2] = op.getPosition();
-    SmallVector<OpFoldResult> strides(4, rewriter.getIndexAttr(1));
-    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
-        op, op.getUpdate(), op.getCache(), offsets,
-        tensor::getMixedSizes(rewriter, loc, op.getUpdate()), strides);
+    if (!op.getRing()) {
+      rewriter.replaceOp(op, insertAlongPositions(rewriter, loc, op.getUpdate(), op.getCache(),
+                                                  op.getPosition()));
+      return success();
+    }
+    auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(rewriter, loc, v); };
+    Value window = index(op.getCache().getType().getDimSize(2));
+    Value count = tensor::DimOp::create(rewriter, loc, op.getUpdate(), 2);
+    Value kept = arith::MinSIOp::create(rewriter, loc, count, window);
+    Value firstKept = arith::SubIOp::create(rewriter, loc, count, kept);
+    Value slot = arith::RemUIOp::create(
+        rewriter, loc, arith::AddIOp::create(rewriter, loc, op.getPosition(), firstKept), window);
+    Value beforeWrap = arith::MinSIOp::create(rewriter, loc, kept,
+                                              arith::SubIOp::create(rewriter, loc, window, slot));
+    Value afterWrap = arith::SubIOp::create(rewriter, loc, kept, beforeWrap);
+    Value tail = positionsOf(rewriter, loc, op.getUpdate(), firstKept, beforeWrap);
+    Value written = insertAlongPositions(rewriter, loc, tail, op.getCache(), slot);
+    Value wrapped = positionsOf(rewriter, loc, op.getUpdate(),
+                               arith::AddIOp::create(rewriter, loc, firstKept, beforeWrap).getResult(),
+                               afterWrap);
+    rewriter.replaceOp(op, insertAlongPositions(rewriter, loc, wrapped, written,
+                                                rewriter.getIndexAttr(0)));
+    return success();
+  }
+};
+
+/// The window is the ring rotated so the oldest position comes first: its
+/// slots [position mod window, window), then [0, position mod window).
+struct KvCacheWindowToSlices : OpRewritePattern<KvCacheWindowOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(KvCacheWindowOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value cache = op.getCache();
+    Value window = arith::ConstantIndexOp::create(rewriter, loc, op.getType().getDimSize(2));
+    Value oldest = arith::RemUIOp::create(rewriter, loc, op.getPosition(), window);
+    Value older = arith::SubIOp::create(rewriter, loc, window, oldest);
+    Value result = emptyTensor(rewriter, loc, tensor::getMixedSizes(rewriter, loc, cache),
+                               op.getType().getElementType());
+    result = insertAlongPositions(rewriter, loc, positionsOf(rewriter, loc, cache, oldest, older),
+                                  result, rewriter.getIndexAttr(0));
+    result = insertAlongPositions(rewriter, loc,
+                                  positionsOf(rewriter, loc, cache, rewriter.getIndexAttr(0), oldest),
+                                  result, older);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// result[b, j] = mask[b, position - window + j], 0 before position 0.
+struct KvCacheWindowMaskToGeneric : OpRewritePattern<KvCacheWindowMaskOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(KvCacheWindowMaskOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value mask = op.getAttentionMask();
+    Value window = arith::ConstantIndexOp::create(rewriter, loc, op.getWindow());
+    Value start = arith::SubIOp::create(rewriter, loc, op.getPosition(), window);
+    Value keys = arith::SubIOp::create(
+        rewriter, loc, tensor::DimOp::create(rewriter, loc, mask, 1), start);
+    Type elementType = op.getType().getElementType();
+    Value init = emptyTensor(rewriter, loc,
+                             {tensor::getMixedSize(rewriter, loc, mask, 0), OpFoldResult(keys)},
+                             elementType);
+    auto map = AffineMap::getMultiDimIdentityMap(2, rewriter.getContext());
+    auto parallel = utils::IteratorType::parallel;
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{op.getType()}, ValueRange{}, ValueRange{init}, {map},
+        {parallel, parallel}, [&](OpBuilder &b, Location l, ValueRange) {
+          Value row = linalg::IndexOp::create(b, l, 0);
+          Value position = arith::AddIOp::create(b, l, start, linalg::IndexOp::create(b, l, 1));
+          Value zero = arith::ConstantIndexOp::create(b, l, 0);
+          Value valid =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, position, zero);
+          // Clamped so the load stays in bounds; the select drops it.
+          Value clamped = arith::MaxSIOp::create(b, l, position, zero);
+          Value loaded = tensor::ExtractOp::create(b, l, mask, ValueRange{row, clamped});
+          Value masked = arith::ConstantOp::create(b, l, b.getZeroAttr(elementType));
+          linalg::YieldOp::create(b, l,
+                                  Value(arith::SelectOp::create(b, l, valid, loaded, masked)));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
     return success();
   }
 };
@@ -172,7 +267,8 @@ struct KvCacheReadToExtractSlice : OpRewritePattern<KvCacheReadOp> {
 void populateShapePatterns(RewritePatternSet &patterns) {
   patterns.add<ReshapeToTensorReshape, TransposeToLinalg, ConcatToInsertSlices,
                SliceToExtractSlice, SplitToExtractSlices, KvCacheWriteToInsertSlice,
-               KvCacheReadToExtractSlice>(patterns.getContext());
+               KvCacheReadToExtractSlice, KvCacheWindowToSlices, KvCacheWindowMaskToGeneric>(
+      patterns.getContext());
 }
 
 } // namespace tmc

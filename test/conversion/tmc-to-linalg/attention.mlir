@@ -45,6 +45,30 @@ func.func @attention(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: ten
 
 // -----
 
+// A chunked layer (Llama 4): each row's chunks start at its first attended
+// key, the count of leading zeros in the key mask, reduced once per call.
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1, d2, d3) -> (d0)>
+// CHECK-LABEL: func.func @chunked(
+// CHECK-SAME:      %{{.*}}: tensor<?x4x?x16xf32>, %{{.*}}: tensor<?x2x?x16xf32>, %{{.*}}: tensor<?x2x?x16xf32>, %[[MASK:.*]]: tensor<?x?xi64>)
+// CHECK:         %[[PADINIT:.*]] = linalg.fill ins(%{{.*}} : index) outs(%{{.*}} : tensor<?xindex>)
+// CHECK:         %[[PAD:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[MASK]] : tensor<?x?xi64>) outs(%[[PADINIT]] : tensor<?xindex>)
+// CHECK:           arith.cmpi ne
+// CHECK:           linalg.index 1
+// CHECK:           arith.minsi
+// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #[[ROW]], #{{.*}}]{{.*}} ins(%{{.*}}, %[[MASK]], %[[PAD]] :
+// CHECK:           %[[LAST:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// CHECK:           arith.cmpi sgt
+// CHECK:           %[[KEYCHUNK:.*]] = arith.floordivsi %{{.*}}, %c64
+// CHECK:           %[[QUERYCHUNK:.*]] = arith.floordivsi %{{.*}}, %c64
+// CHECK:           arith.cmpi ne, %[[KEYCHUNK]], %[[QUERYCHUNK]]
+func.func @chunked(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>, %m: tensor<?x?xi64>) -> tensor<?x4x?x16xf32> {
+  %o = tmc.attention %q, %k, %v mask %m scale = 0.25 causal chunk_size = 64
+      : (tensor<?x4x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x?xi64>) -> tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+
+// -----
+
 // Bidirectional attention has no position mask at all.
 // CHECK-LABEL: func.func @bidirectional(
 // CHECK-NOT:     arith.cmpi sgt

@@ -21,6 +21,7 @@ EntryPoint fakeDecode(int64_t maxSeqLen) {
                   {"cache.0.key", DType::F32, {-1, 1, maxSeqLen, 2}},
                   {"cache.0.value", DType::F32, {-1, 1, maxSeqLen, 2}}};
   entry.results = {{"result0", DType::F32, {-1, -1, kVocab}}};
+  entry.maxSeqLen = maxSeqLen;
   return entry;
 }
 
