@@ -208,6 +208,30 @@ func.func @window_needs_causal(%q: tensor<?x4x?x16xf32>) {
 
 // -----
 
+func.func @chunk_needs_causal(%q: tensor<?x4x?x16xf32>) {
+  // expected-error @+1 {{chunk_size needs causal attention}}
+  %0 = tmc.attention %q, %q, %q scale = 0.25 chunk_size = 4 : (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @chunk_positive(%q: tensor<?x4x?x16xf32>) {
+  // expected-error @+1 {{chunk_size must be positive, got 0}}
+  %0 = tmc.attention %q, %q, %q scale = 0.25 causal chunk_size = 0 : (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @sliding_or_chunked(%q: tensor<?x4x?x16xf32>) {
+  // expected-error @+1 {{a layer is either sliding (sliding_window) or chunked (chunk_size)}}
+  %0 = tmc.attention %q, %q, %q scale = 0.25 causal sliding_window = 4 chunk_size = 4 : (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return
+}
+
+// -----
+
 func.func @key_mask(%q: tensor<?x4x?x16xf32>, %m: tensor<?xi64>) {
   // expected-error @+1 {{key_mask must have rank 2, got 'tensor<?xi64>'}}
   %0 = tmc.attention %q, %q, %q mask %m scale = 0.25 causal : (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?xi64>) -> tensor<?x4x?x16xf32>

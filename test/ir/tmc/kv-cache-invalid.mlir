@@ -61,3 +61,27 @@ func.func @read_heads(%c: tensor<?x2x8x16xf32>, %n: index) {
   %0 = tmc.kv_cache_read %c length %n : tensor<?x2x8x16xf32> -> tensor<?x2x?x8xf32>
   return
 }
+
+// -----
+
+func.func @window_shape(%c: tensor<?x2x8x16xf32>, %p: index) {
+  // expected-error @+1 {{result dimension 2 must be 8, got 'tensor<?x2x7x16xf32>'}}
+  %0 = tmc.kv_cache_window %c before %p : tensor<?x2x8x16xf32> -> tensor<?x2x7x16xf32>
+  return
+}
+
+// -----
+
+func.func @window_mask_rank(%m: tensor<?xi64>, %p: index) {
+  // expected-error @+1 {{attention_mask must be [batch, past + new], got 'tensor<?xi64>'}}
+  %0 = tmc.kv_cache_window_mask %m before %p window = 8 : tensor<?xi64> -> tensor<?x?xi64>
+  return
+}
+
+// -----
+
+func.func @window_mask_window(%m: tensor<?x?xi64>, %p: index) {
+  // expected-error @+1 {{window must be positive, got 0}}
+  %0 = tmc.kv_cache_window_mask %m before %p window = 0 : tensor<?x?xi64> -> tensor<?x?xi64>
+  return
+}
