@@ -25,17 +25,12 @@ exits 1 when one exceeds its tolerance.
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 
 import numpy as np
 
-
-def run(cmd):
-    result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if result.returncode != 0:
-        sys.stderr.write("check_compiled: command failed: %s\n%s%s" % (" ".join(cmd), result.stdout, result.stderr))
-        raise SystemExit(1)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tmc_cli import run  # noqa: E402
 
 
 def main():

@@ -24,27 +24,12 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 
 import numpy as np
 
-
-def run(cmd):
-    result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if result.returncode != 0:
-        sys.stderr.write("check_generate: command failed: %s\n%s%s" % (" ".join(cmd), result.stdout, result.stderr))
-        raise SystemExit(1)
-    return result
-
-
-def rows_text(ids, mask):
-    """--input-ids text of left-padded rows: the tokens of each row only."""
-    rows = []
-    for r in range(ids.shape[0]):
-        tokens = ids[r][mask[r] != 0] if mask is not None else ids[r]
-        rows.append(",".join(str(int(t)) for t in tokens))
-    return ";".join(rows)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tmc_cli import rows_text, run  # noqa: E402
 
 
 def main():

@@ -22,7 +22,6 @@ Prints one line per check and exits 1 on a failure.
 
 import argparse
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -31,14 +30,8 @@ from transformers import AutoConfig, LlamaForCausalLM
 from transformers.masking_utils import create_chunked_causal_mask
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-
-
-def run(cmd):
-    result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if result.returncode != 0:
-        sys.stderr.write("check_chunked: command failed: %s\n%s%s" % (" ".join(cmd), result.stdout, result.stderr))
-        raise SystemExit(1)
-    return result
+sys.path.insert(0, os.path.join(ROOT, "scripts", "reference"))
+from tmc_cli import rows_text, run  # noqa: E402
 
 
 def chunked_modeling_file(chunk, path):
@@ -66,10 +59,6 @@ def reference_logits(model, config, ids, mask, position_ids):
                                          cache=None, position_ids=position_ids)
     with torch.no_grad():
         return model(input_ids=ids, attention_mask=chunked, position_ids=position_ids).logits.numpy()
-
-
-def rows_text(rows):
-    return ";".join(",".join(str(t) for t in row) for row in rows)
 
 
 def left_padded(rows, pad=0):
