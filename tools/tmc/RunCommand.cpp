@@ -209,6 +209,49 @@ void readSpecialIds(llvm::StringRef weights, std::vector<int64_t> &eos,
   }
 }
 
+/// --input-ids and their mask: --attention-mask, else the padding of ragged
+/// rows (left-padded with `pad` when `ragged`), else all ones.
+llvm::Error readTokens(bool ragged, int64_t pad, HostTensor &ids, HostTensor &mask) {
+  std::optional<HostTensor> padding;
+  if (llvm::Error error =
+          parseInputIds("--input-ids", inputIds, ragged, pad, ids, ragged ? &padding : nullptr))
+    return error;
+  if (!attentionMask.empty()) {
+    if (llvm::Error error =
+            parseInputIds("--attention-mask", attentionMask, false, 0, mask, nullptr))
+      return error;
+    if (mask.shape() != ids.shape())
+      return makeError("--attention-mask is " + shapeToString(mask.shape()) +
+                       " but --input-ids is " + shapeToString(ids.shape()));
+  } else if (padding) {
+    mask = std::move(*padding);
+  } else {
+    mask = HostTensor(DType::I64, ids.shape().vec());
+    std::fill(mask.as<int64_t>(), mask.as<int64_t>() + mask.numElements(), 1);
+  }
+  return llvm::Error::success();
+}
+
+/// Runs `entryPoint` on the --backend: the artifact's code or the LibTorch executor.
+llvm::Expected<EntryRunner> entryRunner(Artifact &artifact, const Checkpoint &checkpoint,
+                                        const std::string &entryPoint) {
+  if (backend == "compiled")
+    return EntryRunner([&artifact, entryPoint](llvm::ArrayRef<HostTensor> inputs) {
+      return artifact.run(entryPoint, inputs);
+    });
+  if (backend == "torch") {
+#ifdef TMC_ENABLE_TORCH
+    return EntryRunner([&artifact, &checkpoint, entryPoint](llvm::ArrayRef<HostTensor> inputs) {
+      return tmc::driver::runGraphWithTorch(artifact, checkpoint, entryPoint, inputs);
+    });
+#else
+    (void)checkpoint;
+    return makeError("--backend=torch needs a tmc built with LibTorch (-DTMC_ENABLE_TORCH=ON)");
+#endif
+  }
+  return makeError("--backend=" + backend + " is not one of: compiled, torch");
+}
+
 llvm::Error runGenerate(Artifact &artifact, const Checkpoint &checkpoint) {
   std::string entryPoint = entryName.getNumOccurrences() ? entryName.getValue() : "decode";
   const tmc::rt::EntryPoint *entry = artifact.manifest().findEntryPoint(entryPoint);
@@ -232,42 +275,15 @@ llvm::Error runGenerate(Artifact &artifact, const Checkpoint &checkpoint) {
   readSpecialIds(weightsPath, options.eosIds, pad);
   options.padId = pad.value_or(0);
 
-  HostTensor ids(DType::I64, {0, 0});
-  std::optional<HostTensor> mask;
-  if (llvm::Error error =
-          parseInputIds("--input-ids", inputIds, true, options.padId, ids, &mask))
+  HostTensor ids(DType::I64, {0, 0}), mask(DType::I64, {0, 0});
+  if (llvm::Error error = readTokens(/*ragged=*/true, options.padId, ids, mask))
     return error;
-  if (!attentionMask.empty()) {
-    HostTensor given(DType::I64, {0, 0});
-    if (llvm::Error error =
-            parseInputIds("--attention-mask", attentionMask, false, 0, given, nullptr))
-      return error;
-    if (given.shape() != ids.shape())
-      return makeError("--attention-mask is " + shapeToString(given.shape()) +
-                       " but --input-ids is " + shapeToString(ids.shape()));
-    mask = std::move(given);
-  }
-  if (!mask) {
-    mask = HostTensor(DType::I64, ids.shape().vec());
-    std::fill(mask->as<int64_t>(), mask->as<int64_t>() + mask->numElements(), 1);
-  }
-  EntryRunner runner;
-  if (backend == "compiled") {
-    runner = [&](llvm::ArrayRef<HostTensor> inputs) { return artifact.run(entryPoint, inputs); };
-  } else if (backend == "torch") {
-#ifdef TMC_ENABLE_TORCH
-    runner = [&](llvm::ArrayRef<HostTensor> inputs) {
-      return tmc::driver::runGraphWithTorch(artifact, checkpoint, entryPoint, inputs);
-    };
-#else
-    return makeError("--backend=torch needs a tmc built with LibTorch (-DTMC_ENABLE_TORCH=ON)");
-#endif
-  } else {
-    return makeError("--backend=" + backend + " is not one of: compiled, torch");
-  }
+  auto runner = entryRunner(artifact, checkpoint, entryPoint);
+  if (!runner)
+    return runner.takeError();
   GenerationStats genStats;
   genStats.keepLogits = !outputPath.empty();
-  auto generated = generate(*entry, runner, ids, *mask, options, &genStats);
+  auto generated = generate(*entry, *runner, ids, mask, options, &genStats);
   if (!generated)
     return generated.takeError();
   for (const std::vector<int64_t> &row : *generated) {
@@ -322,49 +338,18 @@ llvm::Error run() {
   bool takesMask = llvm::any_of(entry->inputs, [](const tmc::rt::TensorSpec &spec) {
     return spec.name == "attention_mask";
   });
-  HostTensor ids(DType::I64, {0, 0});
-  std::optional<HostTensor> mask;
-  if (llvm::Error error = parseInputIds("--input-ids", inputIds, takesMask, padId, ids,
-                                        takesMask ? &mask : nullptr))
+  if (!attentionMask.empty() && !takesMask)
+    return makeError("--attention-mask: entry point '" + entryName + "' takes no mask");
+  HostTensor ids(DType::I64, {0, 0}), mask(DType::I64, {0, 0});
+  if (llvm::Error error = readTokens(/*ragged=*/takesMask, padId, ids, mask))
     return error;
-  if (!attentionMask.empty()) {
-    if (!takesMask)
-      return makeError("--attention-mask: entry point '" + entryName + "' takes no mask");
-    HostTensor given(DType::I64, {0, 0});
-    if (llvm::Error error =
-            parseInputIds("--attention-mask", attentionMask, false, 0, given, nullptr))
-      return error;
-    if (given.shape() != ids.shape())
-      return makeError("--attention-mask is " + shapeToString(given.shape()) +
-                       " but --input-ids is " + shapeToString(ids.shape()));
-    mask = std::move(given);
-  }
   std::vector<HostTensor> inputs;
-  for (const tmc::rt::TensorSpec &spec : entry->inputs) {
-    if (spec.name == "attention_mask") {
-      if (!mask) { // no padding: every position is a token
-        mask = HostTensor(DType::I64, ids.shape().vec());
-        std::fill(mask->as<int64_t>(), mask->as<int64_t>() + mask->numElements(), 1);
-      }
-      inputs.push_back(*mask);
-    } else {
-      inputs.push_back(ids);
-    }
-  }
-  std::function<llvm::Expected<std::vector<HostTensor>>()> runOnce;
-  if (backend == "compiled") {
-    runOnce = [&] { return artifact->run(entryName, inputs); };
-  } else if (backend == "torch") {
-#ifdef TMC_ENABLE_TORCH
-    runOnce = [&] {
-      return tmc::driver::runGraphWithTorch(*artifact, *checkpoint, entryName, inputs);
-    };
-#else
-    return makeError("--backend=torch needs a tmc built with LibTorch (-DTMC_ENABLE_TORCH=ON)");
-#endif
-  } else {
-    return makeError("--backend=" + backend + " is not one of: compiled, torch");
-  }
+  for (const tmc::rt::TensorSpec &spec : entry->inputs)
+    inputs.push_back(spec.name == "attention_mask" ? mask : ids);
+  auto runner = entryRunner(*artifact, *checkpoint, entryName);
+  if (!runner)
+    return runner.takeError();
+  auto runOnce = [&] { return (*runner)(inputs); };
   if (repeat == 0)
     return makeError("--repeat must be at least 1");
   llvm::Expected<std::vector<HostTensor>> results = std::vector<HostTensor>();
