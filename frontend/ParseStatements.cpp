@@ -16,6 +16,7 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/VirtualFileSystem.h"
 
 using namespace mlir;
 using namespace tmc::mdl;
@@ -674,4 +675,17 @@ OwningOpRef<ModuleOp> tmc::parsePython(llvm::SourceMgr &sourceMgr,
   if (failed(parser.parseFile()) || failed(verify(*module)))
     return nullptr;
   return module;
+}
+
+OwningOpRef<ModuleOp> tmc::parsePythonFile(llvm::StringRef path, MLIRContext *context,
+                                           llvm::vfs::FileSystem &fs) {
+  auto buffer = fs.getBufferForFile(path);
+  if (!buffer) {
+    emitError(UnknownLoc::get(context))
+        << path << ": cannot read (" << buffer.getError().message() << ")";
+    return nullptr;
+  }
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+  return parsePython(sourceMgr, context);
 }

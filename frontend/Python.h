@@ -16,6 +16,9 @@
 namespace llvm {
 class SourceMgr;
 class raw_ostream;
+namespace vfs {
+class FileSystem;
+} // namespace vfs
 } // namespace llvm
 
 namespace tmc {
@@ -25,6 +28,12 @@ namespace tmc {
 /// file:line:col through the context's diagnostic handler; returns null then.
 mlir::OwningOpRef<mlir::ModuleOp> parsePython(llvm::SourceMgr &sourceMgr,
                                               mlir::MLIRContext *context);
+
+/// parsePython() of the file `path` of `fs`; a file that cannot be read is an
+/// error naming it and why.
+mlir::OwningOpRef<mlir::ModuleOp> parsePythonFile(llvm::StringRef path,
+                                                  mlir::MLIRContext *context,
+                                                  llvm::vfs::FileSystem &fs);
 
 /// Prints the mdl ops of `module` as Python in the canonical format: 4-space
 /// indents, two blank lines around top-level definitions and one between

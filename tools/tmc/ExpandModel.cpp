@@ -52,15 +52,7 @@ void RegeneratedFiles::add(StringRef path, StringRef text) {
 FailureOr<std::string> expandModularFile(MLIRContext &context, StringRef modularPath,
                                          StringRef modelsDir,
                                          llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> fs) {
-  auto buffer = fs->getBufferForFile(modularPath);
-  if (!buffer) {
-    emitError(UnknownLoc::get(&context))
-        << modularPath << ": cannot read (" << buffer.getError().message() << ")";
-    return failure();
-  }
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parsePython(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parsePythonFile(modularPath, &context, *fs);
   if (!module)
     return failure();
 

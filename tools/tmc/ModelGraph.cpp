@@ -11,9 +11,8 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/VirtualFileSystem.h"
 
 #include <functional>
 
@@ -68,16 +67,8 @@ llvm::Expected<std::vector<std::string>> ModelGraph::listModels() const {
 }
 
 FailureOr<std::vector<ModelGraph::Parent>> ModelGraph::parentsOf(StringRef name) {
-  std::string path = modularPath(name);
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer) {
-    emitError(UnknownLoc::get(&context))
-        << path << ": cannot read (" << buffer.getError().message() << ")";
-    return failure();
-  }
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parsePython(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      parsePythonFile(modularPath(name), &context, *llvm::vfs::getRealFileSystem());
   if (!module)
     return failure();
   // `from ..gemma.modeling_gemma import X`: model gemma. Malformed model
