@@ -9,11 +9,17 @@
 // they were ~80% of the non-GEMM time of a Llama prefill
 // (docs/CPU_PERFORMANCE.md).
 //
+// A product of one row (every matmul of a decode step) calls sgemv instead:
+// OpenBLAS 0.3.21's sgemm packs all of B before multiplying, and for M = 1
+// the packing costs more than the product (perf on a decode step: 60% of its
+// time in sgemm_incopy; docs/BENCHMARKS.md).
+//
 //===----------------------------------------------------------------------===//
 
 #include "passes/lowering/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace tmc {
@@ -26,7 +32,7 @@ using namespace mlir;
 namespace {
 
 constexpr int32_t kRowMajor = 101, kNoTrans = 111, kTrans = 112;
-constexpr StringLiteral kSgemm = "cblas_sgemm";
+constexpr StringLiteral kSgemm = "cblas_sgemm", kSgemv = "cblas_sgemv";
 
 /// A row-major f32 matrix view: base pointer and leading dimension.
 struct MatrixView {
@@ -178,31 +184,73 @@ Value headPointer(OpBuilder &b, Location loc, const HeadView &view, Value batch,
                              ValueRange{elementsI64});
 }
 
-func::FuncOp declareSgemm(ModuleOp module) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(kSgemm))
+/// The CBLAS functions the pass calls.
+struct Blas {
+  func::FuncOp sgemm, sgemv;
+};
+
+func::FuncOp declareFunction(ModuleOp module, StringRef name, ArrayRef<Type> argTypes) {
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
     return existing;
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-  Type i32 = b.getI32Type(), f32 = b.getF32Type();
-  Type ptr = LLVM::LLVMPointerType::get(b.getContext());
-  auto type = b.getFunctionType({i32, i32, i32, i32, i32, i32, f32, ptr, i32, ptr, i32, f32,
-                                 ptr, i32},
-                                {});
-  auto func = func::FuncOp::create(b, module.getLoc(), kSgemm, type);
+  auto func = func::FuncOp::create(b, module.getLoc(), name, b.getFunctionType(argTypes, {}));
   func.setPrivate();
   return func;
 }
 
-/// C (M x N) += A (M x K) * op(B), where op(B) is B or B^T.
-void callSgemm(OpBuilder &b, Location loc, func::FuncOp sgemm, bool transposeB, Value m,
-               Value n, Value k, Value a, Value lda, Value bPtr, Value ldb, Value c,
-               Value ldc) {
-  auto i32 = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc, v, 32); };
-  auto toI32 = [&](Value v) { return arith::IndexCastOp::create(b, loc, b.getI32Type(), v); };
-  Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f));
-  func::CallOp::create(b, loc, sgemm,
-                       ValueRange{i32(kRowMajor), i32(kNoTrans),
-                                  i32(transposeB ? kTrans : kNoTrans), toI32(m), toI32(n),
-                                  toI32(k), one, a, lda, bPtr, ldb, one, c, ldc});
+Blas declareBlas(ModuleOp module) {
+  Builder b(module.getContext());
+  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  Type ptr = LLVM::LLVMPointerType::get(b.getContext());
+  // cblas_sgemm(order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
+  // cblas_sgemv(order, trans, M, N, alpha, A, lda, x, incx, beta, y, incy)
+  return {declareFunction(module, kSgemm,
+                          {i32, i32, i32, i32, i32, i32, f32, ptr, i32, ptr, i32, f32, ptr, i32}),
+          declareFunction(module, kSgemv,
+                          {i32, i32, i32, i32, f32, ptr, i32, ptr, i32, f32, ptr, i32})};
+}
+
+/// C (M x N) += A (M x K) * op(B), where op(B) is B or B^T; sgemv when M is 1.
+void callGemm(OpBuilder &b, Location loc, const Blas &blas, bool transposeB, Value m, Value n,
+              Value k, Value a, Value lda, Value bPtr, Value ldb, Value c, Value ldc) {
+  auto toI32 = [](OpBuilder &nb, Location l, Value v) -> Value {
+    return arith::IndexCastOp::create(nb, l, nb.getI32Type(), v);
+  };
+  auto gemm = [&](OpBuilder &nb, Location l) {
+    auto i32 = [&](int64_t v) { return arith::ConstantIntOp::create(nb, l, v, 32); };
+    Value one = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(1.0f));
+    func::CallOp::create(nb, l, blas.sgemm,
+                         ValueRange{i32(kRowMajor), i32(kNoTrans),
+                                    i32(transposeB ? kTrans : kNoTrans), toI32(nb, l, m),
+                                    toI32(nb, l, n), toI32(nb, l, k), one, a, lda, bPtr, ldb, one,
+                                    c, ldc});
+  };
+  // The row c (N) += op(B)^T a: B^T (N x K) is B itself read untransposed,
+  // and B (K x N) is read transposed.
+  auto gemv = [&](OpBuilder &nb, Location l) {
+    auto i32 = [&](int64_t v) { return arith::ConstantIntOp::create(nb, l, v, 32); };
+    Value one = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(1.0f));
+    Value rows = toI32(nb, l, transposeB ? n : k), cols = toI32(nb, l, transposeB ? k : n);
+    func::CallOp::create(nb, l, blas.sgemv,
+                         ValueRange{i32(kRowMajor), i32(transposeB ? kNoTrans : kTrans), rows,
+                                    cols, one, bPtr, ldb, a, i32(1), one, c, i32(1)});
+  };
+  if (std::optional<int64_t> rows = getConstantIntValue(m)) {
+    *rows == 1 ? gemv(b, loc) : gemm(b, loc);
+    return;
+  }
+  Value single = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, m,
+                                       arith::ConstantIndexOp::create(b, loc, 1));
+  scf::IfOp::create(
+      b, loc, single,
+      [&](OpBuilder &nb, Location l) {
+        gemv(nb, l);
+        scf::YieldOp::create(nb, l);
+      },
+      [&](OpBuilder &nb, Location l) {
+        gemm(nb, l);
+        scf::YieldOp::create(nb, l);
+      });
 }
 
 struct LinalgToBlas : public tmc::impl::LinalgToBlasBase<LinalgToBlas> {
@@ -219,7 +267,7 @@ struct LinalgToBlas : public tmc::impl::LinalgToBlasBase<LinalgToBlas> {
     });
     if (matmuls.empty() && heads.empty())
       return;
-    func::FuncOp sgemm = declareSgemm(module);
+    Blas blas = declareBlas(module);
     for (auto [op, match] : heads) {
       OpBuilder b(op);
       Location loc = op.getLoc();
@@ -243,7 +291,7 @@ struct LinalgToBlas : public tmc::impl::LinalgToBlasBase<LinalgToBlas> {
                 outer, l, zero, headCount, one, ValueRange{},
                 [&](OpBuilder &inner, Location il, Value hi, ValueRange) {
                   Value kvHead = arith::DivUIOp::create(inner, il, hi, group);
-                  callSgemm(inner, il, sgemm, match.transposeB, m, n, k,
+                  callGemm(inner, il, blas, match.transposeB, m, n, k,
                             headPointer(inner, il, va, bi, hi), lda,
                             headPointer(inner, il, vb, bi, kvHead), ldb,
                             headPointer(inner, il, vc, bi, hi), ldc);
@@ -264,7 +312,7 @@ struct LinalgToBlas : public tmc::impl::LinalgToBlasBase<LinalgToBlas> {
       Value k = memref::DimOp::create(b, loc, a, rank - 1);
       MatrixView va = viewOf(b, loc, a), vb = viewOf(b, loc, bMat), vc = viewOf(b, loc, c);
       if (rank == 2) {
-        callSgemm(b, loc, sgemm, transposeB, m, n, k, va.pointer, va.leading, vb.pointer,
+        callGemm(b, loc, blas, transposeB, m, n, k, va.pointer, va.leading, vb.pointer,
                   vb.leading, vc.pointer, vc.leading);
       } else {
         Value zero = arith::ConstantIndexOp::create(b, loc, 0);
@@ -272,7 +320,7 @@ struct LinalgToBlas : public tmc::impl::LinalgToBlasBase<LinalgToBlas> {
         Value batches = memref::DimOp::create(b, loc, c, 0);
         scf::ForOp::create(b, loc, zero, batches, one, ValueRange{},
                            [&](OpBuilder &nested, Location l, Value i, ValueRange) {
-                             callSgemm(nested, l, sgemm, transposeB, m, n, k,
+                             callGemm(nested, l, blas, transposeB, m, n, k,
                                        batchPointer(nested, l, va, i), va.leading,
                                        batchPointer(nested, l, vb, i), vb.leading,
                                        batchPointer(nested, l, vc, i), vc.leading);

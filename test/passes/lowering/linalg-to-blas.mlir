@@ -2,16 +2,30 @@
 
 // C += A B^T with B in checkpoint layout: one sgemm, row-major, B transposed,
 // beta = 1 so linalg's accumulate semantics hold; lda/ldb/ldc are the leading strides.
-// CHECK-LABEL: func.func private @cblas_sgemm(i32, i32, i32, i32, i32, i32, f32, !llvm.ptr, i32, !llvm.ptr, i32, f32, !llvm.ptr, i32)
+// One row (a decode step) is sgemv instead: c (176) += B (176 x 64, untransposed) a.
+// CHECK-DAG: func.func private @cblas_sgemm(i32, i32, i32, i32, i32, i32, f32, !llvm.ptr, i32, !llvm.ptr, i32, f32, !llvm.ptr, i32)
+// CHECK-DAG: func.func private @cblas_sgemv(i32, i32, i32, i32, f32, !llvm.ptr, i32, !llvm.ptr, i32, f32, !llvm.ptr, i32)
 // CHECK-LABEL: func.func @linear(
 // CHECK-SAME:      %[[A:.*]]: memref<?x64xf32>, %[[B:.*]]: memref<176x64xf32>, %[[C:.*]]: memref<?x176xf32>)
+// CHECK:         %[[M:.*]] = memref.dim %[[C]], %c0
 // CHECK:         memref.extract_aligned_pointer_as_index %[[A]]
-// CHECK:         llvm.inttoptr
-// CHECK-DAG:     %[[ROW_MAJOR:.*]] = arith.constant 101 : i32
-// CHECK-DAG:     %[[NO_TRANS:.*]] = arith.constant 111 : i32
-// CHECK-DAG:     %[[TRANS:.*]] = arith.constant 112 : i32
-// CHECK-DAG:     %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
-// CHECK:         call @cblas_sgemm(%[[ROW_MAJOR]], %[[NO_TRANS]], %[[TRANS]], %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]], %{{.*}}, %{{.*}})
+// CHECK:         %[[APTR:.*]] = llvm.inttoptr
+// CHECK:         %[[BPTR:.*]] = llvm.inttoptr
+// CHECK:         %[[LDB:.*]] = arith.index_cast %{{.*}} : index to i32
+// CHECK:         %[[CPTR:.*]] = llvm.inttoptr
+// CHECK:         %[[ROW:.*]] = arith.cmpi eq, %[[M]], %c1
+// CHECK:         scf.if %[[ROW]] {
+// CHECK-DAG:       %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-DAG:       %[[ROW_MAJOR:.*]] = arith.constant 101 : i32
+// CHECK-DAG:       %[[NO_TRANS:.*]] = arith.constant 111 : i32
+// CHECK-DAG:       %[[INC:.*]] = arith.constant 1 : i32
+// CHECK:           func.call @cblas_sgemv(%[[ROW_MAJOR]], %[[NO_TRANS]], %{{.*}}, %{{.*}}, %[[ONE]], %[[BPTR]], %[[LDB]], %[[APTR]], %[[INC]], %[[ONE]], %[[CPTR]], %{{.*}})
+// CHECK:         } else {
+// CHECK-DAG:       %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-DAG:       %[[ROW_MAJOR:.*]] = arith.constant 101 : i32
+// CHECK-DAG:       %[[NO_TRANS:.*]] = arith.constant 111 : i32
+// CHECK-DAG:       %[[TRANS:.*]] = arith.constant 112 : i32
+// CHECK:           func.call @cblas_sgemm(%[[ROW_MAJOR]], %[[NO_TRANS]], %[[TRANS]], %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]], %[[APTR]], %{{.*}}, %[[BPTR]], %[[LDB]], %[[ONE]], %[[CPTR]], %{{.*}})
 // CHECK-NOT:     linalg.matmul
 func.func @linear(%a: memref<?x64xf32>, %b: memref<176x64xf32>, %c: memref<?x176xf32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
