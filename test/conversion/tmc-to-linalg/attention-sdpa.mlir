@@ -36,6 +36,33 @@ func.func @sdpa(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?
 
 // -----
 
+// Sliding and chunked layers on sdpa: the same score step in every key block.
+// Each row's leading padding, where chunks start, is reduced once over the
+// whole key mask before the loop, and every block's mask reads it.
+// CHECK-LABEL: func.func @sdpa_chunked(
+// CHECK-SAME:      %{{.*}}: tensor<?x4x?x16xf32>, %{{.*}}: tensor<?x2x?x16xf32>, %{{.*}}: tensor<?x2x?x16xf32>, %[[M:.*]]: tensor<?x?xi64>)
+// CHECK:         %[[PAD:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[M]] : tensor<?x?xi64>) outs(%{{.*}} : tensor<?xindex>)
+// CHECK:         scf.for %[[START:.*]] = %{{.*}} to %{{.*}} step %c64
+// CHECK:           linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[PAD]] : tensor<?x4x?x?xf32>, tensor<?x?xi64>, tensor<?xindex>)
+// CHECK:             arith.addi %{{.*}}, %[[START]] : index
+// CHECK:             arith.floordivsi %{{.*}}, %c8
+// CHECK:             arith.floordivsi %{{.*}}, %c8
+// CHECK-LABEL: func.func @sdpa_sliding(
+// CHECK:         scf.for %[[START:.*]] = %{{.*}} to %{{.*}} step %c64
+// CHECK:             arith.cmpi sle
+func.func @sdpa_chunked(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>, %m: tensor<?x?xi64>) -> tensor<?x4x?x16xf32> {
+  %o = tmc.attention %q, %k, %v mask %m scale = 0.25 causal chunk_size = 8 backend = "sdpa"
+      : (tensor<?x4x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x?xi64>) -> tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+func.func @sdpa_sliding(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>, %m: tensor<?x?xi64>) -> tensor<?x4x?x16xf32> {
+  %o = tmc.attention %q, %k, %v mask %m scale = 0.25 causal sliding_window = 8 backend = "sdpa"
+      : (tensor<?x4x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x?xi64>) -> tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+
+// -----
+
 // A backend nobody registered cannot be lowered.
 func.func @unknown(%q: tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32> {
   // expected-error @+1 {{unknown attention backend 'flash'; registered: eager, sdpa}}
