@@ -1,19 +1,22 @@
 //===- Registration.cpp - register every tmc pass ---------------*- C++ -*-===//
 #include "passes/Registration.h"
 
+#include "passes/Pipelines.h"
+#include "passes/abi/Passes.h"
 #include "passes/attention/Passes.h"
 #include "passes/conversion/Passes.h"
 #include "passes/graph/Passes.h"
 #include "passes/instantiate/Passes.h"
-#include "passes/lowering/Passes.h"
 #include "passes/modular/Passes.h"
+#include "targets/Target.h"
 
 void tmc::registerAllPasses() {
+  registerAbiPasses();
   registerAttentionPasses();
   registerConversionPasses();
   registerGraphPasses();
   registerInstantiatePasses();
-  registerLoweringPasses();
   registerModularPasses();
-  registerCpuPipeline();
+  registerPhasePipelines();
+  registerTargetPasses();
 }

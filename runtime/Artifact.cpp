@@ -1,7 +1,7 @@
 //===- Artifact.cpp - load and run a compiled artifact ----------*- C++ -*-===//
 #include "runtime/Artifact.h"
 
-#include "tools/Version.h"
+#include "runtime/Version.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/DynamicLibrary.h"

@@ -1,5 +1,6 @@
 //===- Manifest.cpp - an artifact's manifest.json ---------------*- C++ -*-===//
 #include "runtime/Manifest.h"
+#include "runtime/Error.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -8,9 +9,7 @@ using llvm::Expected;
 using llvm::StringRef;
 using nlohmann::json;
 
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
+using tmc::rt::makeError;
 
 std::string tmc::rt::shapeToString(llvm::ArrayRef<int64_t> shape) {
   std::string text = "[";
@@ -52,6 +51,8 @@ json Manifest::toJson() const {
                       {"results", results}};
     if (entry.maxSeqLen > 0)
       entryJson["max_seq_len"] = entry.maxSeqLen;
+    if (!entry.inPlace.empty())
+      entryJson["in_place"] = entry.inPlace;
     entries.push_back(std::move(entryJson));
   }
   json paramList = json::array();
@@ -59,7 +60,7 @@ json Manifest::toJson() const {
     paramList.push_back(specToJson(spec));
   return {{"format", kFormat},        {"tmc_version", tmcVersion}, {"target", target},
           {"library", library},       {"graph", graph},            {"entry_points", entries},
-          {"params", paramList}};
+          {"params", paramList},      {"attention", attentionBackends}};
 }
 
 namespace {
@@ -155,6 +156,16 @@ Expected<Manifest> Manifest::fromJson(const json &value, StringRef source) {
     return params.takeError();
   manifest.params = std::move(*params);
 
+  if (auto it = value.find("attention"); it != value.end()) {
+    if (!it->is_object())
+      return makeError(source + ": 'attention' must map layer kinds to backends");
+    for (auto [kind, backend] : it->items()) {
+      if (!backend.is_string())
+        return makeError(source + ": attention['" + kind + "'] must be a backend name");
+      manifest.attentionBackends[kind] = backend.get<std::string>();
+    }
+  }
+
   auto entries = reader.array("entry_points");
   if (!entries)
     return entries.takeError();
@@ -187,6 +198,16 @@ Expected<Manifest> Manifest::fromJson(const json &value, StringRef source) {
       if (!it->is_number_integer() || it->get<int64_t>() < 1)
         return makeError(where + ": 'max_seq_len' must be a positive integer");
       entry.maxSeqLen = it->get<int64_t>();
+    }
+    if (auto it = entryJson.find("in_place"); it != entryJson.end()) {
+      if (!it->is_array())
+        return makeError(where + ": 'in_place' must be a list of input indices");
+      for (const json &index : *it) {
+        if (!index.is_number_integer() || index.get<int64_t>() < 0 ||
+            index.get<int64_t>() >= static_cast<int64_t>(entry.inputs.size()))
+          return makeError(where + ": 'in_place' must list indices of its inputs");
+        entry.inPlace.push_back(index.get<int64_t>());
+      }
     }
     for (const json &param : **paramNames) {
       if (!param.is_string() || !manifest.findParam(param.get<std::string>()))

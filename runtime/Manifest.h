@@ -2,7 +2,9 @@
 //
 // What `tmc compile` promises and `tmc run` checks: the tmc version and
 // target an artifact was built by and for, its entry points with argument and
-// result shapes (-1 for a dynamic dimension), and every weight it reads.
+// result shapes (-1 for a dynamic dimension) and the inputs they write, every
+// weight it reads, and the attention backend of each layer kind. The compiler
+// fills it from the ABI attributes of the final IR (targets/Manifest.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -38,10 +41,12 @@ struct EntryPoint {
   /// A decode entry's longest prompt + generation (compile --max-seq-len);
   /// 0 for other entries.
   int64_t maxSeqLen = 0;
+  /// Indices of the inputs the call writes in place (KV caches).
+  std::vector<int64_t> inPlace;
 };
 
 struct Manifest {
-  static constexpr const char *kFormat = "tmc-artifact/1";
+  static constexpr const char *kFormat = "tmc-artifact/2";
   static constexpr const char *kFileName = "manifest.json";
 
   std::string tmcVersion;
@@ -50,6 +55,8 @@ struct Manifest {
   std::string graph;   // the tmc-dialect program, for the reference executor
   std::vector<EntryPoint> entryPoints;
   std::vector<TensorSpec> params;
+  /// The attention backend of each layer kind ("full_attention" -> "sdpa").
+  std::map<std::string, std::string> attentionBackends;
 
   const EntryPoint *findEntryPoint(llvm::StringRef name) const;
   const TensorSpec *findParam(llvm::StringRef name) const;

@@ -1,14 +1,56 @@
 //===- TmcDialect.cpp - the tensor-graph dialect ----------------*- C++ -*-===//
 #include "ir/Tmc/TmcDialect.h"
+#include "ir/Tmc/TmcAttrs.h"
 #include "ir/Tmc/TmcOps.h"
 
+using namespace mlir;
 using namespace tmc;
 
 #include "ir/Tmc/TmcDialect.cpp.inc"
 
 void TmcDialect::initialize() {
+  registerAttributes();
   addOperations<
 #define GET_OP_LIST
 #include "ir/Tmc/TmcOps.cpp.inc"
       >();
+}
+
+/// The ABI attributes hold what the runtime relies on, so their shape is
+/// checked where they are written, not when the manifest is read.
+LogicalResult TmcDialect::verifyOperationAttribute(Operation *op, NamedAttribute attribute) {
+  StringRef name = attribute.getName().getValue();
+  Attribute value = attribute.getValue();
+  auto expect = [&](bool ok, StringRef what) -> LogicalResult {
+    if (ok)
+      return success();
+    return op->emitOpError("'") << name << "' must be " << what;
+  };
+  auto isArrayOf = [&](auto isElement) {
+    auto array = dyn_cast<ArrayAttr>(value);
+    return array && llvm::all_of(array, isElement);
+  };
+  if (name == ParamsAttrHelper::getNameStr())
+    return expect(isArrayOf([](Attribute a) { return isa<TensorSpecAttr>(a); }),
+                  "a list of #tmc.tensor");
+  if (name == EntryPointsAttrHelper::getNameStr())
+    return expect(isArrayOf([](Attribute a) { return isa<EntryPointAttr>(a); }),
+                  "a list of #tmc.entry_point");
+  if (name == AttentionBackendsAttrHelper::getNameStr()) {
+    auto dict = dyn_cast<DictionaryAttr>(value);
+    return expect(dict && llvm::all_of(dict, [](NamedAttribute entry) {
+                    return isa<StringAttr>(entry.getValue());
+                  }),
+                  "a dictionary from layer kinds to backend names");
+  }
+  if (name == MaxSeqLenAttrHelper::getNameStr()) {
+    auto length = dyn_cast<IntegerAttr>(value);
+    return expect(length && length.getInt() > 0, "a positive integer");
+  }
+  if (name == HeadContractionAttrHelper::getNameStr())
+    return expect(isa<HeadContractionAttr>(value), "a #tmc.head_contraction");
+  if (name == ModelTypeAttrHelper::getNameStr() ||
+      name == AttnImplementationAttrHelper::getNameStr())
+    return expect(isa<StringAttr>(value), "a string");
+  return op->emitOpError("unknown tmc attribute '") << name << "'";
 }

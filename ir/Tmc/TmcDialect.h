@@ -2,7 +2,9 @@
 #ifndef TMC_IR_TMC_TMCDIALECT_H
 #define TMC_IR_TMC_TMCDIALECT_H
 
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Dialect.h"
+#include "mlir/IR/Operation.h"
 
 #include "ir/Tmc/TmcDialect.h.inc"
 

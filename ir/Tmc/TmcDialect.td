@@ -17,10 +17,42 @@ def Tmc_Dialect : Dialect {
   let summary = "The tensor graph of an instantiated transformer model";
   let description = [{
     Produced by `tmc-instantiate` from a model's `mdl` program and its config;
-    sharded by `tmc-shard-tp`, given attention backends by
-    `tmc-select-attention`, and lowered to linalg, GPU and library calls.
+    given attention backends by `tmc-select-attention` in the `scheduled`
+    phase, and lowered by a target (`targets/<name>`) to its own dialects.
+
+    The discardable attributes below carry what the compiled artifact
+    promises its runtime (its ABI). Instantiation writes the model's facts,
+    `tmc-prepare-entry-points` the entry points, and the manifest writer reads
+    them back from the final IR, so `tmc-opt` and `tmc compile` print the same
+    module at every phase.
   }];
   let cppNamespace = "::tmc";
+  let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
+  let extraClassDeclaration = [{
+    void registerAttributes();
+  }];
+  let discardableAttrs = (ins
+    // On the module, from instantiation: config `model_type` and
+    // `_attn_implementation`.
+    "::mlir::StringAttr":$model_type,
+    "::mlir::StringAttr":$attn_implementation,
+    // On the module, from tmc-prepare-entry-points: every weight the artifact
+    // reads ([#tmc.tensor]), its entry points ([#tmc.entry_point]) and the
+    // attention backend of each layer kind.
+    "::mlir::ArrayAttr":$params,
+    "::mlir::ArrayAttr":$entry_points,
+    "::mlir::DictionaryAttr":$attention_backends,
+    // On an entry function: the decode entry's KV-cache positions.
+    "::mlir::IntegerAttr":$max_seq_len,
+    // On entry arguments: an input's name (`input_ids`) or a weight's
+    // checkpoint name; on results: the argument a cache is written into.
+    "::mlir::StringAttr":$name,
+    "::mlir::StringAttr":$param,
+    "::mlir::IntegerAttr":$in_place,
+    // On a linalg op the attention lowering built: a #tmc.head_contraction.
+    "::mlir::Attribute":$head_contraction
+  );
 }
 
 class Tmc_Op<string mnemonic, list<Trait> traits = []>

@@ -2,6 +2,7 @@
 #ifndef TMC_IR_TMC_TMCOPS_H
 #define TMC_IR_TMC_TMCOPS_H
 
+#include "ir/Tmc/TmcAttrs.h"
 #include "ir/Tmc/TmcDialect.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"

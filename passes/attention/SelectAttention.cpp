@@ -10,7 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/attention/Passes.h"
-#include "passes/conversion/TmcToLinalg/AttentionBackends.h"
+#include "passes/attention/AttentionBackends.h"
 
 #include "llvm/ADT/StringExtras.h"
 
@@ -25,16 +25,7 @@ using namespace mlir;
 
 namespace {
 
-constexpr llvm::StringLiteral kLayerKinds[] = {"full_attention", "sliding_attention",
-                                               "chunked_attention"};
-
-llvm::StringRef layerKindOf(tmc::AttentionOp op) {
-  if (op.getSlidingWindow())
-    return "sliding_attention";
-  if (op.getChunkSize())
-    return "chunked_attention";
-  return "full_attention";
-}
+using tmc::kAttentionLayerKinds;
 
 struct SelectAttention : public tmc::impl::SelectAttentionBase<SelectAttention> {
   using Base::Base;
@@ -55,26 +46,26 @@ struct SelectAttention : public tmc::impl::SelectAttentionBase<SelectAttention> 
         all = kind.str();
         continue;
       }
-      if (!llvm::is_contained(kLayerKinds, kind) || name.empty())
+      if (!llvm::is_contained(kAttentionLayerKinds, kind) || name.empty())
         return module.emitError("attention implementation '")
                << implementation << "': '" << item << "' is not NAME or KIND=NAME with KIND one of "
-               << llvm::join(llvm::ArrayRef(kLayerKinds), ", ");
+               << llvm::join(llvm::ArrayRef(kAttentionLayerKinds), ", ");
       byKind[kind] = name.str();
     }
-    for (llvm::StringRef kind : kLayerKinds)
+    for (llvm::StringRef kind : kAttentionLayerKinds)
       byKind.try_emplace(kind, all);
     return success();
   }
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto fromConfig = module->getAttrOfType<StringAttr>("tmc.attn_implementation");
+    auto fromConfig = tmc::tmcDialect(&getContext())->getAttnImplementationAttrHelper().getAttr(module);
     llvm::StringMap<std::string> byKind;
     if (failed(parseImplementation(module, fromConfig ? fromConfig.getValue() : "eager", byKind)))
       return signalPassFailure();
 
     WalkResult result = module.walk([&](tmc::AttentionOp op) {
-      llvm::StringRef kind = layerKindOf(op);
+      llvm::StringRef kind = tmc::attentionLayerKind(op);
       const std::string &name = byKind[kind];
       const tmc::AttentionBackend *backend = tmc::lookupAttentionBackend(name);
       if (!backend) {

@@ -14,7 +14,6 @@
 namespace tmc::driver {
 
 extern llvm::cl::SubCommand compileCommand;
-extern llvm::cl::SubCommand runCommand;
 extern llvm::cl::SubCommand initWeightsCommand;
 extern llvm::cl::SubCommand expandCommand;
 extern llvm::cl::SubCommand checkModularCommand;

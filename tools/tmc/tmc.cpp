@@ -6,7 +6,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tools/Version.h"
+#include "passes/Pipelines.h"
+#include "runtime/Runner.h"
+#include "runtime/Version.h"
+#include "targets/Target.h"
 #include "tools/tmc/Commands.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -23,34 +26,31 @@ namespace {
 
 constexpr int kExitUsage = 2;
 
-/// One `tmc <name>` command. `run` is null until the issue that owns the
-/// command lands; such a command reports that and exits 1.
+/// One `tmc <name>` command.
 struct Command {
   const char *name;
   const char *synopsis;
   const char *summary;
   int (*run)();
-  const char *ownerIssue;
 };
 
 const Command kCommands[] = {
     {"expand", "<model-name|modular_x.py>... [--all] [-o modeling_x.py] [--models-dir DIR]",
      "expand modular files (parents first) into self-contained modeling files",
-     tmc::driver::runExpand, nullptr},
+     tmc::driver::runExpand},
     {"check-modular", "[MODELS_DIR] [--stats]",
      "check every generated modeling file equals its regenerated self",
-     tmc::driver::runCheckModular, nullptr},
+     tmc::driver::runCheckModular},
     {"init-weights", "<graph.mlir> --seed N -o model.safetensors",
      "write a deterministic random checkpoint for a module's weights",
-     tmc::driver::runInitWeights, nullptr},
+     tmc::driver::runInitWeights},
     {"compile",
      "<model-name|checkpoint-dir|graph.mlir> [--config C.json] [--dtype float32|bfloat16]\n"
      "      [--attn-implementation eager|sdpa] [--max-seq-len N] [--dump-ir-dir DIR] -o ARTIFACT_DIR",
-     "compile a model (or a tmc graph) ahead of time for a target", tmc::driver::runCompile,
-     nullptr},
+     "compile a model (or a tmc graph) ahead of time for a target", tmc::driver::runCompile},
     {"run", "ARTIFACT_DIR --weights W --input-ids 1,2,3 [--attention-mask M] [--output logits.npy]\n"
             "      [--max-new-tokens N [--temperature T --top-k K --top-p P --seed S] [--stats]]",
-     "run a compiled artifact on a checkpoint", tmc::driver::runRun, nullptr},
+     "run a compiled artifact on a checkpoint", tmc::driver::runRun},
 };
 
 const Command *findCommand(llvm::StringRef name) {
@@ -87,10 +87,12 @@ void printHelp(llvm::raw_ostream &os) {
   for (const Command &command : kCommands) {
     os << "  " << command.name << " " << command.synopsis << "\n      "
        << command.summary;
-    if (!command.run)
-      os << " [not yet available: " << command.ownerIssue << "]";
     os << "\n";
   }
+  os << "\nTARGETS (--target):\n";
+  for (const auto &target : tmc::registeredTargets())
+    os << "  " << target->name() << "  " << target->description() << "\n";
+  os << "\nPHASES (--compile-to): " << tmc::phaseNames() << "\n";
   os << "\nOPTIONS:\n  --help       this text; 'tmc <command> --help' for a command's "
         "options\n  --version    print the tmc and MLIR versions\n";
 }
@@ -121,25 +123,8 @@ int main(int argc, char **argv) {
   const Command *command = findCommand(first);
   if (!command)
     return tmc::driver::usageError("unknown command '" + first + "'");
-  if (!command->run) {
-    llvm::errs() << "tmc " << command->name << ": not available in this build yet; it "
-                 << "arrives with issue " << command->ownerIssue << "\n";
-    return 1;
-  }
 
-  // cl expands every argument that starts with '@' as a response file; tmc's
-  // `--input-ids @ids.npy` means "read this file" instead, so such a value is
-  // glued to its flag (`--input-ids=@ids.npy`), which cl leaves alone.
-  std::vector<std::string> glued;
-  for (int i = 0; i < argc; ++i) {
-    llvm::StringRef arg = argv[i];
-    if (arg.starts_with("-") && !arg.contains('=') && i + 1 < argc && argv[i + 1][0] == '@') {
-      glued.push_back((arg + "=" + argv[i + 1]).str());
-      ++i;
-      continue;
-    }
-    glued.push_back(arg.str());
-  }
+  std::vector<std::string> glued = tmc::rt::glueFileArguments(argc, argv);
   std::vector<const char *> args;
   for (const std::string &arg : glued)
     args.push_back(arg.c_str());

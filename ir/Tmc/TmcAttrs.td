@@ -1,0 +1,75 @@
+//===- TmcAttrs.td - tmc attributes ------------------------*- tablegen -*-===//
+//
+// The artifact ABI as IR: what an entry point takes and returns, written on
+// the module by tmc-prepare-entry-points and turned into manifest.json after
+// the target's pipeline. Also the marks lowering leaves for later passes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TMC_IR_TMC_ATTRS_TD
+#define TMC_IR_TMC_ATTRS_TD
+
+include "ir/Tmc/TmcDialect.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+
+class Tmc_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Tmc_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+def Tmc_TensorSpecAttr : Tmc_Attr<"TensorSpec", "tensor"> {
+  let summary = "A named tensor that crosses the artifact boundary";
+  let description = [{
+    An entry point's input or result, or a weight: its name (an input name,
+    `result0`, or the checkpoint name) and its type, `?` for dynamic sizes.
+
+    ```mlir
+    #tmc.tensor<"input_ids" : tensor<?x?xi64>>
+    ```
+  }];
+  let parameters = (ins StringRefParameter<"the name">:$name,
+                        "::mlir::RankedTensorType":$type);
+  let assemblyFormat = "`<` $name `:` $type `>`";
+}
+
+def Tmc_EntryPointAttr : Tmc_Attr<"EntryPoint", "entry_point"> {
+  let summary = "One entry point of the artifact";
+  let description = [{
+    A public function as the runtime calls it: `inputs` ([#tmc.tensor]) come
+    first, then the weights named in `params` (checkpoint names, in argument
+    order); `results` ([#tmc.tensor]) are returned. `in_place` lists the
+    inputs the call writes (KV caches), and `max_seq_len` is a decode entry's
+    cache length (0 otherwise).
+
+    ```mlir
+    #tmc.entry_point<name = "forward", inputs = [#tmc.tensor<"input_ids" : tensor<?x?xi64>>],
+                     params = ["model.embed_tokens.weight"],
+                     results = [#tmc.tensor<"result0" : tensor<?x?x256xf32>>]>
+    ```
+  }];
+  let parameters = (ins
+    StringRefParameter<"the function's name">:$name,
+    "::mlir::ArrayAttr":$inputs,
+    "::mlir::ArrayAttr":$params,
+    "::mlir::ArrayAttr":$results,
+    "::mlir::DenseI64ArrayAttr":$in_place,
+    DefaultValuedParameter<"int64_t", "0">:$max_seq_len
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+}
+
+def Tmc_HeadContractionAttr : Tmc_Attr<"HeadContraction", "head_contraction"> {
+  let summary = "Marks an attention contraction as one GEMM per (batch, head)";
+  let description = [{
+    Set by the attention lowering on the rank-4 `linalg.generic`s it builds
+    for q . k (`transpose_b = true`: C[b,h,i,j] += A[b,h,i,k] B[b,h/g,j,k]) and
+    p . v (`transpose_b = false`: C[b,h,i,j] += A[b,h,i,k] B[b,h/g,k,j]), with
+    g = `group` query heads per kv head. A target may hand each (b, h) matrix
+    product to a GEMM library; without it the generic is ordinary loops.
+  }];
+  let parameters = (ins "bool":$transpose_b, "int64_t":$group);
+  let assemblyFormat = "`<` struct(params) `>`";
+}
+
+#endif // TMC_IR_TMC_ATTRS_TD

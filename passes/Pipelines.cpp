@@ -1,0 +1,69 @@
+//===- Pipelines.cpp - the target-independent phases ------------*- C++ -*-===//
+#include "passes/Pipelines.h"
+
+#include "passes/attention/Passes.h"
+#include "passes/instantiate/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace {
+struct PhaseInfo {
+  tmc::Phase phase;
+  llvm::StringLiteral name;
+};
+constexpr PhaseInfo kPhases[] = {
+    {tmc::Phase::Modeling, "modeling"}, {tmc::Phase::Mdl, "mdl"},
+    {tmc::Phase::Graph, "graph"},       {tmc::Phase::Scheduled, "scheduled"},
+    {tmc::Phase::Target, "target"},     {tmc::Phase::Llvm, "llvm"},
+    {tmc::Phase::Artifact, "artifact"},
+};
+} // namespace
+
+llvm::StringRef tmc::phaseName(Phase phase) {
+  for (const PhaseInfo &info : kPhases)
+    if (info.phase == phase)
+      return info.name;
+  llvm_unreachable("every phase has a name");
+}
+
+std::optional<tmc::Phase> tmc::parsePhase(llvm::StringRef name) {
+  for (const PhaseInfo &info : kPhases)
+    if (info.name == name)
+      return info.phase;
+  return std::nullopt;
+}
+
+std::string tmc::phaseNames() {
+  std::string names;
+  for (const PhaseInfo &info : kPhases)
+    names += (names.empty() ? "" : ", ") + info.name.str();
+  return names;
+}
+
+void tmc::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &options) {
+  InstantiateOptions instantiate;
+  instantiate.configPath = options.config;
+  instantiate.dtype = options.dtype;
+  instantiate.maxSeqLen = options.maxSeqLen;
+  pm.addPass(createInstantiate(instantiate));
+  pm.addPass(createCanonicalizerPass());
+}
+
+void tmc::buildSchedulePipeline(OpPassManager &pm, const SchedulePipelineOptions &options) {
+  SelectAttentionOptions attention;
+  attention.implementation = options.attnImplementation;
+  pm.addPass(createSelectAttention(attention));
+}
+
+void tmc::registerPhasePipelines() {
+  PassPipelineRegistration<GraphPipelineOptions>(
+      "tmc-graph-pipeline", "mdl -> graph: instantiate the model file for a config",
+      buildGraphPipeline);
+  PassPipelineRegistration<SchedulePipelineOptions>(
+      "tmc-schedule-pipeline",
+      "graph -> scheduled: the target-independent graph passes (attention selection)",
+      buildSchedulePipeline);
+}

@@ -1,0 +1,65 @@
+//===- Pipelines.h - the compiler's phases ----------------------*- C++ -*-===//
+//
+// tmc compiles in named phases, as IREE's `--compile-to`:
+//   modeling   the expanded modeling file (Python)
+//   mdl        the model file as the mdl dialect
+//   graph      the instantiated tmc graph         (tmc-graph-pipeline)
+//   scheduled  after target-independent passes    (tmc-schedule-pipeline)
+//   target     the target's own dialects          (the target's first pipeline)
+//   llvm       the LLVM dialect                   (the target's second pipeline)
+//   artifact   the artifact directory
+// Each arrow between two IR phases is one pipeline registered in tmc-opt, so
+// `tmc-opt <phase>.mlir --<pipeline>` reproduces what `tmc compile` does next.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TMC_PASSES_PIPELINES_H
+#define TMC_PASSES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+#include <optional>
+
+namespace tmc {
+
+enum class Phase { Modeling, Mdl, Graph, Scheduled, Target, Llvm, Artifact };
+
+/// "modeling", "mdl", ..., "artifact".
+llvm::StringRef phaseName(Phase phase);
+/// The phase named `name`, if any.
+std::optional<Phase> parsePhase(llvm::StringRef name);
+/// "modeling, mdl, graph, scheduled, target, llvm, artifact".
+std::string phaseNames();
+
+/// `mdl` -> `graph`: instantiation for a config, then canonicalization.
+struct GraphPipelineOptions : mlir::PassPipelineOptions<GraphPipelineOptions> {
+  Option<std::string> config{*this, "config",
+                             llvm::cl::desc("config.json to instantiate (default: the "
+                                            "config class's defaults)")};
+  Option<std::string> dtype{*this, "dtype",
+                            llvm::cl::desc("Weight dtype: float32 or bfloat16 (default: "
+                                           "config torch_dtype, else float32)")};
+  Option<int64_t> maxSeqLen{*this, "max-seq-len",
+                            llvm::cl::desc("KV-cache positions of @decode (0: no decode)"),
+                            llvm::cl::init(0)};
+};
+void buildGraphPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
+
+/// `graph` -> `scheduled`: the target-independent graph passes (attention
+/// selection now; tensor-parallel sharding and kernel selection later).
+struct SchedulePipelineOptions : mlir::PassPipelineOptions<SchedulePipelineOptions> {
+  Option<std::string> attnImplementation{
+      *this, "attn-implementation",
+      llvm::cl::desc("Attention backend of every layer (eager, sdpa), or per layer kind "
+                     "(sdpa,sliding_attention=eager); empty: the module's "
+                     "tmc.attn_implementation, else eager")};
+};
+void buildSchedulePipeline(mlir::OpPassManager &pm, const SchedulePipelineOptions &options);
+
+/// Registers tmc-graph-pipeline and tmc-schedule-pipeline.
+void registerPhasePipelines();
+
+} // namespace tmc
+
+#endif // TMC_PASSES_PIPELINES_H

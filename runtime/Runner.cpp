@@ -1,0 +1,403 @@
+//===- Runner.cpp - tmc-run and tmc run -------------------------*- C++ -*-===//
+//
+// `tmc-run ARTIFACT --weights W --input-ids 1,2,3 [--output logits.npy]`:
+// loads the artifact and the checkpoint, checks they match, runs the entry
+// point on the token ids (rows separated by ';' make a batch), prints the
+// logits' shape and each row's next-token argmax, and optionally saves the
+// logits; with --max-new-tokens it generates. `tmc run` is the same code.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/Runner.h"
+
+#include "runtime/Artifact.h"
+#include "runtime/Error.h"
+#include "runtime/Generate.h"
+#include "runtime/torch/ReferenceBackend.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+namespace cl = llvm::cl;
+using namespace tmc::rt;
+
+namespace {
+cl::SubCommand &runCommand = tmc::rt::runnerSubCommand();
+
+cl::opt<std::string> artifactDir(cl::Positional, cl::sub(runCommand),
+                                 cl::desc("<artifact-dir>"));
+cl::opt<std::string> weightsPath("weights", cl::sub(runCommand),
+                                 cl::desc("Checkpoint: a .safetensors file or a directory "
+                                          "(model.safetensors or a sharded index)"));
+cl::opt<std::string> inputIds("input-ids", cl::sub(runCommand),
+                              cl::desc("Token ids, comma separated; ';' separates batch rows "
+                                       "(\"1,2,3;4,5\": shorter rows are left-padded when the "
+                                       "model takes an attention_mask); @FILE reads them from "
+                                       "FILE, @FILE.npy from a 2-D int64 array"));
+cl::opt<std::string> attentionMask(
+    "attention-mask", cl::sub(runCommand),
+    cl::desc("1 for tokens, 0 for padding, shaped like --input-ids (\"1,1,0;1,1,1\", @file, "
+             "@file.npy); default: from the padding of ragged --input-ids rows"));
+cl::opt<int64_t> padId("pad-id", cl::init(0), cl::sub(runCommand),
+                       cl::desc("Token id that left-pads shorter --input-ids rows (default 0)"));
+cl::opt<std::string> entryName("entry", cl::init("forward"), cl::sub(runCommand),
+                               cl::desc("Entry point to run"));
+cl::opt<std::string> backend("backend", cl::init("compiled"), cl::sub(runCommand),
+                             cl::desc("compiled (the artifact's code) or torch (its graph, "
+                                      "run by the LibTorch reference executor)"));
+cl::opt<unsigned> repeat("repeat", cl::init(1), cl::sub(runCommand),
+                         cl::desc("Run the entry point this many times (for timing)"));
+cl::opt<bool> stats("stats", cl::sub(runCommand),
+                    cl::desc("Print the median run time and tokens/s on stderr"));
+cl::opt<std::string> outputPath("output", cl::sub(runCommand),
+                                cl::desc("Write the first result (logits) as a .npy file; with "
+                                         "--max-new-tokens the logits each token was picked "
+                                         "from (batch, new, vocab)"),
+                                cl::value_desc("logits.npy"));
+
+cl::opt<int64_t> maxNewTokens(
+    "max-new-tokens", cl::init(0), cl::sub(runCommand),
+    cl::desc("Generate this many tokens with the KV cache (the artifact's decode entry) and "
+             "print each row's new ids; greedy unless a sampling flag is given"),
+    cl::value_desc("N"));
+cl::opt<double> temperature("temperature", cl::init(1.0), cl::sub(runCommand),
+                            cl::desc("Sample with this temperature (0: greedy)"));
+cl::opt<int64_t> topK("top-k", cl::init(0), cl::sub(runCommand),
+                      cl::desc("Sample among the K most likely tokens (0: all)"));
+cl::opt<double> topP("top-p", cl::init(1.0), cl::sub(runCommand),
+                     cl::desc("Sample among the most likely tokens holding probability P"));
+cl::opt<uint64_t> seed("seed", cl::init(0), cl::sub(runCommand),
+                       cl::desc("Seed of the sampler (std::mt19937_64)"));
+cl::list<int64_t> eosIds("eos-id", cl::sub(runCommand), cl::CommaSeparated,
+                         cl::desc("Token ids that end a row (default: eos_token_id of the "
+                                  "checkpoint's generation_config.json, else config.json)"));
+
+using tmc::rt::makeError;
+
+/// Token rows "1,2,3;4,5" (or @file with that text, or @file.npy). Rows of
+/// different lengths are left-padded with `padId` when `mask` is wanted, as
+/// transformers pads for generation; `mask` gets 1 for tokens, 0 for padding.
+llvm::Error parseInputIds(llvm::StringRef flag, llvm::StringRef text, bool ragged, int64_t padId,
+                          HostTensor &ids, std::optional<HostTensor> *mask) {
+  std::string contents = text.str();
+  if (text.starts_with("@")) {
+    llvm::StringRef file = text.drop_front();
+    if (file.ends_with(".npy")) {
+      auto tensor = readNpy(file);
+      if (!tensor)
+        return makeError(flag + ": " + llvm::toString(tensor.takeError()));
+      if (tensor->dtype() != DType::I64 || tensor->shape().size() != 2)
+        return makeError(flag + ": " + file + " must hold a 2-D int64 array (batch, seq)");
+      ids = std::move(*tensor);
+      return llvm::Error::success();
+    }
+    auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/true);
+    if (!buffer)
+      return makeError(flag + ": cannot read " + file + ": " + buffer.getError().message());
+    contents = (*buffer)->getBuffer().trim().str();
+  }
+  llvm::SmallVector<llvm::StringRef> rows;
+  llvm::StringRef(contents).split(rows, ';');
+  std::vector<std::vector<int64_t>> values;
+  size_t width = 0;
+  for (auto [r, row] : llvm::enumerate(rows)) {
+    llvm::SmallVector<llvm::StringRef> fields;
+    row.split(fields, ',');
+    values.emplace_back();
+    for (llvm::StringRef field : fields) {
+      int64_t id;
+      if (field.trim().getAsInteger(10, id) || id < 0)
+        return makeError(flag + ": '" + field.trim() +
+                         "' is not a token id (a non-negative integer)");
+      values.back().push_back(id);
+    }
+    if (r > 0 && values.back().size() != width && !ragged)
+      return makeError(flag + ": row " + llvm::Twine(r + 1) + " has " +
+                       llvm::Twine(values.back().size()) + " ids but row 1 has " +
+                       llvm::Twine(width) + "; rows must have equal length (this entry point "
+                       "takes no attention_mask to pad them with)");
+    width = std::max(width, values.back().size());
+  }
+  std::vector<int64_t> shape{static_cast<int64_t>(rows.size()), static_cast<int64_t>(width)};
+  ids = HostTensor(DType::I64, shape);
+  HostTensor padding(DType::I64, shape);
+  bool padded = false;
+  for (auto [r, row] : llvm::enumerate(values)) {
+    size_t pad = width - row.size();
+    padded |= pad > 0;
+    for (size_t c = 0; c < width; ++c) {
+      ids.as<int64_t>()[r * width + c] = c < pad ? padId : row[c - pad];
+      padding.as<int64_t>()[r * width + c] = c < pad ? 0 : 1;
+    }
+  }
+  if (mask && padded)
+    *mask = std::move(padding);
+  return llvm::Error::success();
+}
+
+/// bf16 results as f32 (exact): NumPy has no bf16.
+HostTensor widenBF16(const HostTensor &tensor) {
+  if (tensor.dtype() != DType::BF16)
+    return tensor;
+  HostTensor wide(DType::F32, tensor.shape().vec());
+  const uint16_t *in = tensor.as<uint16_t>();
+  for (int64_t i = 0, e = tensor.numElements(); i < e; ++i) {
+    uint32_t bits = uint32_t(in[i]) << 16;
+    std::memcpy(wide.as<float>() + i, &bits, sizeof(bits));
+  }
+  return wide;
+}
+
+/// Each batch row's argmax over the last position's logits.
+void printSummary(const HostTensor &logits) {
+  llvm::ArrayRef<int64_t> shape = logits.shape();
+  llvm::outs() << "logits: " << dtypeName(logits.dtype()) << " " << shapeToString(shape)
+               << "\n";
+  if (shape.size() != 3 || (logits.dtype() != DType::F32 && logits.dtype() != DType::BF16))
+    return;
+  HostTensor wide = widenBF16(logits);
+  int64_t batch = shape[0], seq = shape[1], vocab = shape[2];
+  llvm::outs() << "next token:";
+  for (int64_t b = 0; b < batch; ++b) {
+    const float *row = wide.as<float>() + (b * seq + seq - 1) * vocab;
+    llvm::outs() << " " << std::max_element(row, row + vocab) - row;
+  }
+  llvm::outs() << "\n";
+}
+
+/// eos and pad ids as transformers' generate() reads them: generation_config.json,
+/// then config.json, of a checkpoint directory.
+void readSpecialIds(llvm::StringRef weights, std::vector<int64_t> &eos,
+                    std::optional<int64_t> &pad) {
+  if (!llvm::sys::fs::is_directory(weights))
+    return;
+  for (const char *file : {"generation_config.json", "config.json"}) {
+    auto buffer = llvm::MemoryBuffer::getFile((weights + "/" + file).str());
+    if (!buffer)
+      continue;
+    auto json = nlohmann::json::parse((*buffer)->getBuffer().begin(),
+                                      (*buffer)->getBuffer().end(), nullptr, false);
+    if (json.is_discarded() || !json.is_object())
+      continue;
+    if (eos.empty() && json.contains("eos_token_id")) {
+      const auto &e = json["eos_token_id"];
+      if (e.is_number_integer())
+        eos.push_back(e.get<int64_t>());
+      else if (e.is_array())
+        for (const auto &x : e)
+          if (x.is_number_integer())
+            eos.push_back(x.get<int64_t>());
+    }
+    if (!pad && json.contains("pad_token_id") && json["pad_token_id"].is_number_integer())
+      pad = json["pad_token_id"].get<int64_t>();
+  }
+}
+
+/// --input-ids and their mask: --attention-mask, else the padding of ragged
+/// rows (left-padded with `pad` when `ragged`), else all ones.
+llvm::Error readTokens(bool ragged, int64_t pad, HostTensor &ids, HostTensor &mask) {
+  std::optional<HostTensor> padding;
+  if (llvm::Error error =
+          parseInputIds("--input-ids", inputIds, ragged, pad, ids, ragged ? &padding : nullptr))
+    return error;
+  if (!attentionMask.empty()) {
+    if (llvm::Error error =
+            parseInputIds("--attention-mask", attentionMask, false, 0, mask, nullptr))
+      return error;
+    if (mask.shape() != ids.shape())
+      return makeError("--attention-mask is " + shapeToString(mask.shape()) +
+                       " but --input-ids is " + shapeToString(ids.shape()));
+  } else if (padding) {
+    mask = std::move(*padding);
+  } else {
+    mask = HostTensor(DType::I64, ids.shape().vec());
+    std::fill(mask.as<int64_t>(), mask.as<int64_t>() + mask.numElements(), 1);
+  }
+  return llvm::Error::success();
+}
+
+/// Runs `entryPoint` on the --backend: the artifact's code or the LibTorch
+/// executor (a plugin that links MLIR and LibTorch, loaded only for this).
+llvm::Expected<EntryRunner> entryRunner(Artifact &artifact, const Checkpoint &checkpoint,
+                                        const std::string &entryPoint) {
+  if (backend == "compiled")
+    return EntryRunner([&artifact, entryPoint](llvm::ArrayRef<HostTensor> inputs) {
+      return artifact.run(entryPoint, inputs);
+    });
+  if (backend == "torch") {
+    auto reference = loadReferenceBackend();
+    if (!reference)
+      return reference.takeError();
+    return EntryRunner([&artifact, &checkpoint, entryPoint,
+                        run = *reference](llvm::ArrayRef<HostTensor> inputs) {
+      return run(artifact, checkpoint, entryPoint, inputs);
+    });
+  }
+  return makeError("--backend=" + backend + " is not one of: compiled, torch");
+}
+
+llvm::Error runGenerate(Artifact &artifact, const Checkpoint &checkpoint) {
+  std::string entryPoint = entryName.getNumOccurrences() ? entryName.getValue() : "decode";
+  const tmc::rt::EntryPoint *entry = artifact.manifest().findEntryPoint(entryPoint);
+  if (!entry)
+    return makeError(artifactDir + ": no entry point '" + entryPoint +
+                     "' (compile the model with --max-seq-len N for generation)");
+  GenerationOptions options;
+  options.maxNewTokens = maxNewTokens;
+  options.sample = temperature.getNumOccurrences() || topK.getNumOccurrences() ||
+                   topP.getNumOccurrences();
+  if (options.sample && temperature.getNumOccurrences() && temperature == 0)
+    options.sample = false;
+  options.temperature = temperature;
+  options.topK = topK;
+  options.topP = topP;
+  options.seed = seed;
+  std::optional<int64_t> pad;
+  if (padId.getNumOccurrences())
+    pad = padId.getValue();
+  options.eosIds.assign(eosIds.begin(), eosIds.end());
+  readSpecialIds(weightsPath, options.eosIds, pad);
+  options.padId = pad.value_or(0);
+
+  HostTensor ids(DType::I64, {0, 0}), mask(DType::I64, {0, 0});
+  if (llvm::Error error = readTokens(/*ragged=*/true, options.padId, ids, mask))
+    return error;
+  auto runner = entryRunner(artifact, checkpoint, entryPoint);
+  if (!runner)
+    return runner.takeError();
+  GenerationStats genStats;
+  genStats.keepLogits = !outputPath.empty();
+  auto generated = generate(*entry, *runner, ids, mask, options, &genStats);
+  if (!generated)
+    return generated.takeError();
+  for (const std::vector<int64_t> &row : *generated) {
+    llvm::interleave(row, llvm::outs(), ",");
+    llvm::outs() << "\n";
+  }
+  if (!outputPath.empty()) {
+    // [batch, steps, vocab]: the logits each new token was picked from.
+    int64_t batch = ids.shape()[0], vocab = genStats.vocab;
+    int64_t steps = vocab ? genStats.logits.size() / (batch * vocab) : 0;
+    HostTensor out(DType::F32, {batch, steps, vocab});
+    for (int64_t t = 0; t < steps; ++t)
+      for (int64_t b = 0; b < batch; ++b)
+        std::copy_n(&genStats.logits[(t * batch + b) * vocab], vocab,
+                    out.as<float>() + (b * steps + t) * vocab);
+    if (llvm::Error error = writeNpy(outputPath, out))
+      return error;
+  }
+  if (stats) {
+    std::vector<double> steps = genStats.stepMs;
+    std::sort(steps.begin(), steps.end());
+    double total = genStats.prefillMs;
+    for (double ms : steps)
+      total += ms;
+    int64_t batch = ids.shape()[0], produced = 0;
+    for (const auto &row : *generated)
+      produced += row.size();
+    llvm::errs() << llvm::formatv(
+        "generate: {0} backend, batch {1}, prefill {2} tokens in {3:f2} ms ({4:f1} tokens/s), "
+        "{5} decode steps, median {6:f3} ms/step, {7:f1} tokens/s overall\n",
+        backend.getValue(), batch, genStats.promptTokens, genStats.prefillMs,
+        genStats.promptTokens / genStats.prefillMs * 1e3, steps.size(),
+        steps.empty() ? 0.0 : steps[steps.size() / 2], produced / total * 1e3);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error run() {
+  auto artifact = Artifact::open(artifactDir);
+  if (!artifact)
+    return artifact.takeError();
+  auto checkpoint = Checkpoint::open(weightsPath);
+  if (!checkpoint)
+    return checkpoint.takeError();
+  if (llvm::Error error = artifact->bindWeights(*checkpoint))
+    return error;
+  if (maxNewTokens.getNumOccurrences())
+    return runGenerate(*artifact, *checkpoint);
+  const tmc::rt::EntryPoint *entry = artifact->manifest().findEntryPoint(entryName);
+  if (!entry)
+    return makeError(artifactDir + ": no entry point '" + entryName + "'");
+  bool takesMask = llvm::any_of(entry->inputs, [](const tmc::rt::TensorSpec &spec) {
+    return spec.name == "attention_mask";
+  });
+  if (!attentionMask.empty() && !takesMask)
+    return makeError("--attention-mask: entry point '" + entryName + "' takes no mask");
+  HostTensor ids(DType::I64, {0, 0}), mask(DType::I64, {0, 0});
+  if (llvm::Error error = readTokens(/*ragged=*/takesMask, padId, ids, mask))
+    return error;
+  std::vector<HostTensor> inputs;
+  for (const tmc::rt::TensorSpec &spec : entry->inputs)
+    inputs.push_back(spec.name == "attention_mask" ? mask : ids);
+  auto runner = entryRunner(*artifact, *checkpoint, entryName);
+  if (!runner)
+    return runner.takeError();
+  auto runOnce = [&] { return (*runner)(inputs); };
+  if (repeat == 0)
+    return makeError("--repeat must be at least 1");
+  llvm::Expected<std::vector<HostTensor>> results = std::vector<HostTensor>();
+  std::vector<double> milliseconds;
+  for (unsigned i = 0; i < repeat; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    results = runOnce();
+    if (!results)
+      return results.takeError();
+    milliseconds.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+  if (stats) {
+    std::sort(milliseconds.begin(), milliseconds.end());
+    double median = milliseconds[milliseconds.size() / 2];
+    llvm::errs() << llvm::formatv("run: {0} backend, median {1:f2} ms over {2} runs, "
+                                  "{3} tokens, {4:f1} tokens/s\n",
+                                  backend.getValue(), median, repeat.getValue(),
+                                  ids.numElements(), ids.numElements() / median * 1e3);
+  }
+  if (!results)
+    return results.takeError();
+  if (results->empty())
+    return llvm::Error::success();
+  printSummary(results->front());
+  if (!outputPath.empty())
+    return writeNpy(outputPath, widenBF16(results->front()));
+  return llvm::Error::success();
+}
+} // namespace
+
+std::vector<std::string> tmc::rt::glueFileArguments(int argc, char **argv) {
+  std::vector<std::string> glued;
+  for (int i = 0; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    if (arg.starts_with("-") && !arg.contains('=') && i + 1 < argc && argv[i + 1][0] == '@') {
+      glued.push_back((arg + "=" + argv[i + 1]).str());
+      ++i;
+      continue;
+    }
+    glued.push_back(arg.str());
+  }
+  return glued;
+}
+
+std::string tmc::rt::missingRunFlag() {
+  if (artifactDir.empty())
+    return "needs an artifact directory (ARTIFACT_DIR --weights W --input-ids ...)";
+  if (weightsPath.empty())
+    return "needs --weights <checkpoint>";
+  if (inputIds.empty())
+    return "needs --input-ids (e.g. --input-ids 1,2,3)";
+  return "";
+}
+
+llvm::Error tmc::rt::runArtifact() { return run(); }

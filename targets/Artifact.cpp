@@ -1,0 +1,168 @@
+//===- Artifact.cpp - writing an artifact directory -------------*- C++ -*-===//
+#include "targets/Artifact.h"
+
+#include "ir/Tmc/TmcAttrs.h"
+#include "runtime/Error.h"
+#include "runtime/Version.h"
+
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using tmc::rt::makeError;
+
+llvm::Expected<tmc::rt::DType> tmc::dtypeOf(Type type) {
+  if (type.isF32())
+    return rt::DType::F32;
+  if (type.isBF16())
+    return rt::DType::BF16;
+  if (type.isF16())
+    return rt::DType::F16;
+  if (type.isF64())
+    return rt::DType::F64;
+  if (type.isInteger(64))
+    return rt::DType::I64;
+  if (type.isInteger(32))
+    return rt::DType::I32;
+  if (type.isInteger(1))
+    return rt::DType::Bool;
+  std::string text;
+  llvm::raw_string_ostream(text) << type;
+  return makeError("element type " + text + " cannot cross the artifact boundary");
+}
+
+static llvm::Expected<tmc::rt::TensorSpec> specOf(Attribute attr, llvm::StringRef where) {
+  auto spec = dyn_cast<tmc::TensorSpecAttr>(attr);
+  if (!spec)
+    return makeError(where + ": expected a #tmc.tensor");
+  auto dtype = tmc::dtypeOf(spec.getType().getElementType());
+  if (!dtype)
+    return makeError(where + " '" + spec.getName() + "': " + llvm::toString(dtype.takeError()));
+  std::vector<int64_t> shape;
+  for (int64_t dim : spec.getType().getShape())
+    shape.push_back(ShapedType::isDynamic(dim) ? tmc::rt::kDynamic : dim);
+  return tmc::rt::TensorSpec{spec.getName().str(), *dtype, std::move(shape)};
+}
+
+llvm::Expected<tmc::rt::Manifest> tmc::manifestFromModule(ModuleOp module,
+                                                          llvm::StringRef target) {
+  TmcDialect *tmc = tmcDialect(module.getContext());
+  ArrayAttr params = tmc->getParamsAttrHelper().getAttr(module);
+  ArrayAttr entries = tmc->getEntryPointsAttrHelper().getAttr(module);
+  if (!params || !entries)
+    return makeError("the module has no tmc.entry_points: its pipeline did not run "
+                     "tmc-prepare-entry-points");
+  rt::Manifest manifest;
+  manifest.tmcVersion = TMC_VERSION;
+  manifest.target = target.str();
+  for (Attribute param : params) {
+    auto spec = specOf(param, "tmc.params");
+    if (!spec)
+      return spec.takeError();
+    manifest.params.push_back(std::move(*spec));
+  }
+  for (Attribute attr : entries) {
+    auto entryAttr = dyn_cast<EntryPointAttr>(attr);
+    if (!entryAttr)
+      return makeError("tmc.entry_points: expected a #tmc.entry_point");
+    rt::EntryPoint entry;
+    entry.name = entryAttr.getName().str();
+    entry.symbol = "tmc_entry_" + entry.name;
+    entry.maxSeqLen = entryAttr.getMaxSeqLen();
+    llvm::append_range(entry.inPlace, entryAttr.getInPlace().asArrayRef());
+    std::string where = "@" + entry.name;
+    for (Attribute input : entryAttr.getInputs()) {
+      auto spec = specOf(input, where + " input");
+      if (!spec)
+        return spec.takeError();
+      entry.inputs.push_back(std::move(*spec));
+    }
+    for (Attribute result : entryAttr.getResults()) {
+      auto spec = specOf(result, where + " result");
+      if (!spec)
+        return spec.takeError();
+      entry.results.push_back(std::move(*spec));
+    }
+    for (Attribute param : entryAttr.getParams()) {
+      auto name = dyn_cast<StringAttr>(param);
+      if (!name || !manifest.findParam(name.getValue()))
+        return makeError(where + ": params must name weights listed in tmc.params");
+      entry.params.push_back(name.str());
+    }
+    manifest.entryPoints.push_back(std::move(entry));
+  }
+  if (manifest.entryPoints.empty())
+    return makeError("the module has no public function to export as an entry point");
+  if (DictionaryAttr backends = tmc->getAttentionBackendsAttrHelper().getAttr(module))
+    for (NamedAttribute kind : backends)
+      manifest.attentionBackends[kind.getName().str()] =
+          cast<StringAttr>(kind.getValue()).str();
+  return manifest;
+}
+
+static std::string joinPath(llvm::StringRef dir, llvm::StringRef name) {
+  llvm::SmallString<256> path(dir);
+  llvm::sys::path::append(path, name);
+  return path.str().str();
+}
+
+static llvm::Error writeFile(llvm::StringRef path,
+                             llvm::function_ref<void(llvm::raw_ostream &)> write) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec)
+    return makeError(path + ": cannot write: " + ec.message());
+  write(os);
+  os.close();
+  if (os.has_error())
+    return makeError(path + ": cannot write: " + os.error().message());
+  return llvm::Error::success();
+}
+
+llvm::Error tmc::writeArtifact(const Target &target, ModuleOp module, llvm::StringRef graphText,
+                               llvm::StringRef outputDir, llvm::StringRef dumpDir) {
+  auto manifest = manifestFromModule(module, target.name());
+  if (!manifest)
+    return manifest.takeError();
+  manifest->graph = "graph.mlir";
+
+  // Everything goes into a fresh temporary directory beside the output.
+  llvm::SmallString<256> outputPath(outputDir);
+  llvm::sys::fs::make_absolute(outputPath);
+  if (std::error_code ec =
+          llvm::sys::fs::create_directories(llvm::sys::path::parent_path(outputPath)))
+    return makeError(outputPath + ": cannot create its parent directory: " + ec.message());
+  llvm::SmallString<256> tempDir;
+  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory(outputPath + ".tmp", tempDir))
+    return makeError(outputPath + ": cannot create a temporary directory: " + ec.message());
+  auto cleanup = llvm::make_scope_exit([&] { llvm::sys::fs::remove_directories(tempDir); });
+
+  auto library = target.writeCode(module, tempDir, dumpDir);
+  if (!library)
+    return library.takeError();
+  manifest->library = *library;
+  if (llvm::Error error = writeFile(joinPath(tempDir, manifest->graph),
+                                    [&](llvm::raw_ostream &os) { os << graphText; }))
+    return error;
+  if (llvm::Error error = writeFile(joinPath(tempDir, "final.mlir"),
+                                    [&](llvm::raw_ostream &os) { module->print(os); }))
+    return error;
+  if (llvm::Error error =
+          writeFile(joinPath(tempDir, rt::Manifest::kFileName),
+                    [&](llvm::raw_ostream &os) { os << manifest->toJson().dump(2) << "\n"; }))
+    return error;
+
+  // Replace any previous artifact only now that the new one is complete.
+  if (llvm::sys::fs::exists(outputPath)) {
+    if (!llvm::sys::fs::exists(joinPath(outputPath, rt::Manifest::kFileName)))
+      return makeError(outputPath + " exists and is not a tmc artifact; refusing to replace it");
+    if (std::error_code ec = llvm::sys::fs::remove_directories(outputPath))
+      return makeError(outputPath + ": cannot replace the old artifact: " + ec.message());
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(tempDir, outputPath))
+    return makeError(outputPath + ": cannot move the artifact into place: " + ec.message());
+  cleanup.release();
+  return llvm::Error::success();
+}

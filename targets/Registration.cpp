@@ -1,0 +1,7 @@
+//===- Registration.cpp - every target tmc is built with --------*- C++ -*-===//
+#include "targets/Target.h"
+#include "targets/cpu/CpuTarget.h"
+
+void tmc::registerAllTargets() {
+  registerTarget(cpu::createCpuTarget());
+}

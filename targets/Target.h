@@ -1,0 +1,80 @@
+//===- Target.h - what a compilation target provides ------------*- C++ -*-===//
+//
+// A target turns the `scheduled` graph into code for one kind of machine. It
+// has a name (`--target cpu`), the two pipelines that take the graph through
+// its `target` phase (its own dialects) to the `llvm` phase, and the step that
+// writes its compiled code into an artifact directory. Everything else (the
+// phases before `scheduled`, the manifest, the directory's atomic creation)
+// is shared. A new target is one folder under targets/ and one line in
+// targets/Registration.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TMC_TARGETS_TARGET_H
+#define TMC_TARGETS_TARGET_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+
+namespace tmc {
+
+/// The compile flags a target may read; each target documents which.
+struct TargetOptions {
+  /// CPU: "blas" (OpenBLAS) or "loops" (generated code) for matmuls.
+  std::string gemm = "blas";
+};
+
+class Target {
+public:
+  virtual ~Target() = default;
+
+  /// The `--target` name.
+  virtual llvm::StringRef name() const = 0;
+  /// One line for `--help` and error messages.
+  virtual llvm::StringRef description() const = 0;
+  /// Rejects options this target cannot honour, naming the flag.
+  virtual llvm::Error checkOptions(const TargetOptions &options) const = 0;
+
+  /// `scheduled` -> `target`, the pipeline tmc-opt offers as
+  /// `pipelineNames().first`.
+  virtual void buildTargetPipeline(mlir::OpPassManager &pm,
+                                   const TargetOptions &options) const = 0;
+  /// `target` -> `llvm`, offered as `pipelineNames().second`.
+  virtual void buildLLVMPipeline(mlir::OpPassManager &pm,
+                                 const TargetOptions &options) const = 0;
+  /// The tmc-opt names of the two pipelines, e.g. tmc-lower-to-cpu.
+  virtual std::pair<llvm::StringRef, llvm::StringRef> pipelineNames() const = 0;
+
+  /// Writes the compiled code of `module` (the `llvm` phase) into
+  /// `directory` and returns the file the runtime loads, relative to it.
+  /// `dumpPath`, when non-empty, receives the final LLVM IR.
+  virtual llvm::Expected<std::string> writeCode(mlir::ModuleOp module,
+                                                llvm::StringRef directory,
+                                                llvm::StringRef dumpPath) const = 0;
+
+  /// Registers the target's passes and its two pipelines (tmc-opt).
+  virtual void registerPasses() const = 0;
+};
+
+/// Adds `target` to the registry (targets/Registration.cpp calls it).
+void registerTarget(std::unique_ptr<Target> target);
+/// Every registered target, in registration order; registers them first.
+llvm::ArrayRef<std::unique_ptr<Target>> registeredTargets();
+/// The target named `name`, or an error listing the registered ones.
+llvm::Expected<const Target *> lookupTarget(llvm::StringRef name);
+/// "cpu" or "cpu, cuda": for help texts.
+std::string targetNames();
+
+/// One line per target: registers each (Registration.cpp).
+void registerAllTargets();
+/// Registers every target's passes and pipelines with MLIR (tmc-opt).
+void registerTargetPasses();
+
+} // namespace tmc
+
+#endif // TMC_TARGETS_TARGET_H

@@ -1,0 +1,148 @@
+//===- CpuTarget.cpp - the CPU target ---------------------------*- C++ -*-===//
+//
+// From the scheduled tmc graph to a shared library for the host, as two
+// straight lists of passes: `tmc-lower-to-cpu` (to linalg on tensors: the
+// `target` phase) and `tmc-cpu-to-llvm` (to the LLVM dialect: the `llvm`
+// phase). Each step says why it runs; `tmc-opt --mlir-print-ir-after-all`
+// shows the IR after every one of them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/cpu/CpuTarget.h"
+
+#include "passes/abi/Passes.h"
+#include "passes/conversion/Passes.h"
+#include "runtime/Error.h"
+#include "targets/cpu/ObjectEmitter.h"
+#include "targets/cpu/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+using namespace tmc;
+
+void tmc::cpu::buildLowerToCpuPipeline(OpPassManager &pm) {
+  // Weights become arguments and the ABI is written on the module.
+  pm.addPass(createPrepareEntryPoints());
+  // Each attention layer with its backend's CPU lowering, then every other
+  // tmc op, become linalg/tensor/arith/math on tensors.
+  pm.addPass(createCpuLowerAttention());
+  pm.addPass(createConvertTmcToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions &options) {
+  // Tensors become buffers; function boundaries use contiguous (identity)
+  // layouts, which is what the runtime hands in.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  // sdpa's key-block loop carries fresh running statistics each iteration.
+  bufferize.allowReturnAllocsFromLoops = true;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // KV caches are written into their arguments: the functions stop
+  // returning them, so nothing clones them per call.
+  pm.addPass(createDropInPlaceResults());
+  // Free every intermediate buffer; returned buffers belong to the caller.
+  bufferization::buildBufferDeallocationPipeline(pm);
+  // Matmuls go to OpenBLAS unless generated loops were asked for.
+  if (options.gemm == "blas")
+    pm.addPass(createLinalgToBlas());
+  // Remaining linalg ops (and strided copies) become loops; views become
+  // explicit address arithmetic.
+  pm.addNestedPass<func::FuncOp>(createCopiesToLinalg());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // erf and tanh have no LLVM intrinsic and become libm calls; the rest maps
+  // onto LLVM intrinsics.
+  // Math on bf16 (exp in silu, softmax) runs in f32, as LLVM has no bf16 libm.
+  pm.addNestedPass<func::FuncOp>(math::createMathExtendToSupportedTypes());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  // bf16 <-> f32 conversions become integer arithmetic: no compiler-rt call
+  // (__truncsfbf2) the artifact would have to link.
+  // bf16 arithmetic (a bf16 linear's loops) runs in f32, rounding each result,
+  // as x86 has no bf16 ALU and LLVM would call compiler-rt for every op.
+  arith::ArithEmulateUnsupportedFloatsOptions emulate;
+  emulate.sourceTypeStrs = {"bf16"};
+  emulate.targetTypeStr = "f32";
+  pm.addNestedPass<func::FuncOp>(arith::createArithEmulateUnsupportedFloats(emulate));
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addNestedPass<func::FuncOp>(arith::createArithExpandOpsPass(expand));
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  // One `tmc_entry_<name>(void **)` per entry point for the runtime.
+  pm.addPass(createEmitPackedEntryPoints());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+
+namespace {
+class CpuTarget : public Target {
+public:
+  llvm::StringRef name() const override { return "cpu"; }
+  llvm::StringRef description() const override {
+    return "the host CPU: LLVM code for this machine's features, OpenBLAS for f32 GEMMs";
+  }
+  llvm::Error checkOptions(const TargetOptions &options) const override {
+    if (options.gemm != "blas" && options.gemm != "loops")
+      return rt::makeError("--gemm=" + options.gemm + " is not one of: blas, loops");
+    return llvm::Error::success();
+  }
+  void buildTargetPipeline(OpPassManager &pm, const TargetOptions &) const override {
+    cpu::buildLowerToCpuPipeline(pm);
+  }
+  void buildLLVMPipeline(OpPassManager &pm, const TargetOptions &options) const override {
+    cpu::CpuToLLVMOptions llvmOptions;
+    llvmOptions.gemm = options.gemm;
+    cpu::buildCpuToLLVMPipeline(pm, llvmOptions);
+  }
+  std::pair<llvm::StringRef, llvm::StringRef> pipelineNames() const override {
+    return {"tmc-lower-to-cpu", "tmc-cpu-to-llvm"};
+  }
+  llvm::Expected<std::string> writeCode(ModuleOp module, llvm::StringRef directory,
+                                        llvm::StringRef dumpDir) const override {
+    llvm::SmallString<256> library(directory), llvmIR(dumpDir);
+    llvm::sys::path::append(library, "model.so");
+    if (!dumpDir.empty())
+      llvm::sys::path::append(llvmIR, "model.ll");
+    if (llvm::Error error = cpu::emitSharedLibrary(module, library, llvmIR))
+      return std::move(error);
+    return std::string("model.so");
+  }
+  void registerPasses() const override {
+    cpu::registerCpuPasses();
+    PassPipelineRegistration<>(
+        "tmc-lower-to-cpu",
+        "scheduled -> target: entry points, attention and every tmc op to linalg on tensors",
+        cpu::buildLowerToCpuPipeline);
+    PassPipelineRegistration<cpu::CpuToLLVMOptions>(
+        "tmc-cpu-to-llvm",
+        "target -> llvm: bufferization, BLAS calls, loops, the LLVM dialect, entry points",
+        cpu::buildCpuToLLVMPipeline);
+  }
+};
+} // namespace
+
+std::unique_ptr<Target> tmc::cpu::createCpuTarget() { return std::make_unique<CpuTarget>(); }

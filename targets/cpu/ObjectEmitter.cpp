@@ -1,0 +1,111 @@
+//===- ObjectEmitter.cpp - LLVM dialect to a shared library -----*- C++ -*-===//
+//
+// The last compile step: LLVM's own optimizer and code generator for the host,
+// then the system C compiler as linker so the shared object records its
+// OpenBLAS and libm dependencies.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/cpu/ObjectEmitter.h"
+
+#include "runtime/Error.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+
+using tmc::rt::makeError;
+
+static std::unique_ptr<llvm::TargetMachine> hostTargetMachine(std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string features;
+  for (const auto &feature : llvm::sys::getHostCPUFeatures())
+    features += (features.empty() ? "" : ",") + std::string(feature.second ? "+" : "-") +
+                feature.first().str();
+  return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
+      triple, llvm::sys::getHostCPUName(), features, llvm::TargetOptions(),
+      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+}
+
+llvm::Error tmc::cpu::emitSharedLibrary(ModuleOp module, llvm::StringRef libraryPath,
+                                           llvm::StringRef llvmIRPath) {
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(module, llvmContext);
+  if (!llvmModule)
+    return makeError("translation to LLVM IR failed");
+
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine = hostTargetMachine(error);
+  if (!machine)
+    return makeError("no code generator for the host: " + error);
+  llvmModule->setDataLayout(machine->createDataLayout());
+  llvmModule->setTargetTriple(machine->getTargetTriple());
+  if (llvm::Error error = makeOptimizingTransformer(3, 0, machine.get())(llvmModule.get()))
+    return error;
+  if (!llvmIRPath.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(llvmIRPath, ec);
+    if (ec)
+      return makeError(llvmIRPath + ": " + ec.message());
+    llvmModule->print(os, nullptr);
+  }
+
+  llvm::SmallString<128> objectPath;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("tmc-model", "o", objectPath))
+    return makeError("cannot create a temporary object file: " + ec.message());
+  llvm::FileRemover removeObject(objectPath);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(objectPath, ec);
+    if (ec)
+      return makeError(objectPath + ": " + ec.message());
+    llvm::legacy::PassManager codegen;
+    if (machine->addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+      return makeError("the host code generator cannot emit object files");
+    codegen.run(*llvmModule);
+  }
+
+  auto compiler = llvm::sys::findProgramByName("cc");
+  if (!compiler)
+    return makeError("no C compiler ('cc') on PATH to link the model library; run "
+                     "scripts/setup");
+  llvm::SmallString<128> logPath;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("tmc-link", "log", logPath))
+    return makeError("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeLog(logPath);
+  llvm::StringRef args[] = {*compiler, "-shared", "-o", libraryPath, objectPath,
+                            "-lopenblas", "-lm"};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(), logPath.str()};
+  std::string execError;
+  int status = llvm::sys::ExecuteAndWait(*compiler, args, std::nullopt, redirects, 0, 0,
+                                         &execError);
+  if (status != 0) {
+    auto log = llvm::MemoryBuffer::getFile(logPath);
+    return makeError("linking the model library failed" +
+                     (execError.empty() ? "" : ": " + execError) +
+                     (log ? "\n" + (*log)->getBuffer().str() : ""));
+  }
+  return llvm::Error::success();
+}

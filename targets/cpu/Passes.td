@@ -1,0 +1,61 @@
+//===- Passes.td - the CPU target's own passes -------------*- tablegen -*-===//
+//
+// What the CPU target adds to upstream's lowering: its attention backends,
+// GEMM library calls and loops for strided copies.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TMC_TARGETS_CPU_PASSES_TD
+#define TMC_TARGETS_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def CpuLowerAttention : Pass<"tmc-cpu-lower-attention", "mlir::ModuleOp"> {
+  let summary = "Lowers each tmc.attention with its backend's CPU lowering";
+  let description = [{
+    Replaces every `tmc.attention` by linalg/tensor/scf ops on tensors, with
+    the lowering the CPU target provides for the op's `backend` (eager when
+    unset): `eager` (attention/EagerAttention.cpp) or `sdpa`
+    (attention/SdpaAttention.cpp). The per-head contractions are marked
+    `tmc.head_contraction`. A backend the registry knows but the CPU cannot
+    lower is an error naming the layer.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def LinalgToBlas : Pass<"tmc-linalg-to-blas", "mlir::ModuleOp"> {
+  let summary = "Replaces f32 matmuls on memrefs with cblas_sgemm calls";
+  let description = [{
+    `linalg.matmul` (plain or transposed-B) and `linalg.batch_matmul` on f32
+    memrefs whose innermost stride is 1 become calls to `cblas_sgemm` (one per
+    batch) with `beta = 1`, which keeps linalg's accumulate-into-output
+    semantics; a product of one row calls `cblas_sgemv`. The per-head
+    contractions the attention lowering marked `tmc.head_contraction`
+    (scores `q k^T` and the weighted sum `p v`, whose key/value head is
+    `h floordiv group` under GQA) become one call per (batch, head) the same
+    way. Other matmuls stay for the loop lowering.
+  }];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect",
+    "::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
+def CopiesToLinalg : Pass<"tmc-copies-to-linalg", "mlir::func::FuncOp"> {
+  let summary = "Rewrites memref.copy into linalg.copy, so copies become loops";
+  let description = [{
+    Bufferization copies strided views (a slice of a fused projection, such
+    as Phi-3's `gate_up_proj` halves) with `memref.copy`, which the LLVM
+    lowering turns into a call to `memrefCopy` from MLIR's C runner
+    library for any non-contiguous layout. Artifacts do not link that
+    library; as `linalg.copy` the copy becomes plain loops instead.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+#endif // TMC_TARGETS_CPU_PASSES_TD

@@ -1,0 +1,224 @@
+//===- AttentionShape.cpp - the score step both backends share --*- C++ -*-===//
+//
+// q . k over head_dim, scale, softcap, then -inf where the causal,
+// sliding-window, chunk or padding mask hides a key; and the weighted sum of
+// values. GQA is an affine `h floordiv group` in the key/value maps, so kv
+// heads are never copied.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/cpu/attention/AttentionShape.h"
+
+#include "passes/conversion/TmcToLinalg/Utils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+namespace tmc::cpu {
+
+static AffineExpr dim(MLIRContext *ctx, unsigned i) { return getAffineDimExpr(i, ctx); }
+
+/// result[d0..d3] = sum over d4 of lhs[lhsMap] * rhs[rhsMap], in a 5-D loop nest.
+/// It is marked #tmc.head_contraction, so a target may call a GEMM per head.
+static Value contractOverLast(OpBuilder &b, Location loc, RankedTensorType resultType,
+                              ArrayRef<OpFoldResult> sizes, Value lhs, Value rhs,
+                              AffineMap lhsMap, AffineMap rhsMap, bool transposeB,
+                              int64_t group) {
+  Type elementType = resultType.getElementType();
+  Value init = filledTensor(b, loc, sizes, elementType, b.getFloatAttr(elementType, 0.0));
+  auto par = utils::IteratorType::parallel, red = utils::IteratorType::reduction;
+  auto contraction = linalg::GenericOp::create(
+             b, loc, TypeRange{resultType}, ValueRange{lhs, rhs}, ValueRange{init},
+             {lhsMap, rhsMap, AffineMap::getMultiDimIdentityMap(5, b.getContext()).getMajorSubMap(4)},
+             {par, par, par, par, red},
+             [](OpBuilder &nested, Location l, ValueRange args) {
+               Value product = arith::MulFOp::create(nested, l, args[0], args[1]);
+               Value sum = arith::AddFOp::create(nested, l, args[2], product);
+               linalg::YieldOp::create(nested, l, sum);
+             });
+  tmcDialect(b.getContext())
+      ->getHeadContractionAttrHelper()
+      .setAttr(contraction, HeadContractionAttr::get(b.getContext(), transposeB, group));
+  return contraction.getResult(0);
+}
+
+AttentionShape::AttentionShape(OpBuilder &b, AttentionOp op)
+    : op(op), loc(op.getLoc()), ctx(b.getContext()),
+      elementType(op.getType().getElementType()) {
+  auto queryType = cast<RankedTensorType>(op.getQuery().getType());
+  auto keyType = cast<RankedTensorType>(op.getKey().getType());
+  group = queryType.getDimSize(1) / keyType.getDimSize(1);
+  batch = tensor::getMixedSize(b, loc, op.getQuery(), 0);
+  heads = tensor::getMixedSize(b, loc, op.getQuery(), 1);
+  seqQ = tensor::getMixedSize(b, loc, op.getQuery(), 2);
+  seqKv = tensor::getMixedSize(b, loc, op.getKey(), 2);
+  valueDim = tensor::getMixedSize(b, loc, op.getValue(), 3);
+  // Queries are the last seq_q positions: query i sees keys up to i + past.
+  past = arith::SubIOp::create(b, loc, getValueOrCreateConstantIndexOp(b, loc, seqKv),
+                               getValueOrCreateConstantIndexOp(b, loc, seqQ));
+  if (op.getChunkSize() && op.getKeyMask())
+    leftPadding = leadingMaskedKeys(b);
+}
+
+Value AttentionShape::leadingMaskedKeys(OpBuilder &b) {
+  Value mask = op.getKeyMask();
+  Type indexType = b.getIndexType();
+  auto type = RankedTensorType::get({cast<RankedTensorType>(mask.getType()).getDimSize(0)},
+                                    indexType);
+  Value none = getValueOrCreateConstantIndexOp(b, loc, seqKv);
+  Value init = linalg::FillOp::create(b, loc, none, emptyTensor(b, loc, {batch}, indexType))
+                   .getResult(0);
+  auto par = utils::IteratorType::parallel, red = utils::IteratorType::reduction;
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{mask}, ValueRange{init},
+             {AffineMap::getMultiDimIdentityMap(2, ctx),
+              AffineMap::get(2, 0, {dim(ctx, 0)}, ctx)},
+             {par, red},
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               Value zero = arith::ConstantOp::create(nb, l, nb.getZeroAttr(args[0].getType()));
+               Value attended =
+                   arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne, args[0], zero);
+               Value j = linalg::IndexOp::create(nb, l, 1);
+               Value candidate = arith::SelectOp::create(nb, l, attended, j, args[1]);
+               linalg::YieldOp::create(nb, l,
+                                       Value(arith::MinSIOp::create(nb, l, candidate, args[1])));
+             })
+      .getResult(0);
+}
+
+Value AttentionShape::maskedScores(OpBuilder &b, Value key, Value keyMask, Value keyOffset,
+                   OpFoldResult keys) {
+  auto queryType = cast<RankedTensorType>(op.getQuery().getType());
+  auto keyType = cast<RankedTensorType>(key.getType());
+  auto scoresType = RankedTensorType::get({queryType.getDimSize(0), queryType.getDimSize(1),
+                                           queryType.getDimSize(2), keyType.getDimSize(2)},
+                                          elementType);
+  SmallVector<OpFoldResult> sizes{batch, heads, seqQ, keys};
+  // Loop nest (b, h, i, j, k): the contraction runs over k.
+  Value scores = contractOverLast(
+      b, loc, scoresType, sizes, op.getQuery(), key,
+      AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2), dim(ctx, 4)}, ctx),
+      AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 3), dim(ctx, 4)},
+                     ctx),
+      /*transposeB=*/true, group);
+
+  SmallVector<Value> inputs{scores};
+  SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(4, ctx)};
+  if (keyMask) {
+    inputs.push_back(keyMask);
+    maps.push_back(AffineMap::get(4, 0, {dim(ctx, 0), dim(ctx, 3)}, ctx));
+  }
+  if (leftPadding) {
+    inputs.push_back(leftPadding);
+    maps.push_back(AffineMap::get(4, 0, {dim(ctx, 0)}, ctx));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
+  std::optional<int64_t> chunk = op.getChunkSize();
+  bool hasPadding = bool(leftPadding);
+  double scale = op.getScale().convertToDouble();
+  std::optional<double> softcap;
+  if (op.getSoftcap())
+    softcap = op.getSoftcap()->convertToDouble();
+  std::optional<int64_t> window = op.getSlidingWindow();
+  bool causal = op.getCausal();
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{scoresType}, inputs,
+             ValueRange{emptyTensor(b, loc, sizes, elementType)}, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Type t = args[0].getType();
+               Value s = arith::MulFOp::create(nb, l, args[0], floatConstant(nb, l, t, scale));
+               if (softcap) {
+                 Value cap = floatConstant(nb, l, t, *softcap);
+                 Value tanh =
+                     math::TanhOp::create(nb, l, arith::DivFOp::create(nb, l, s, cap));
+                 s = arith::MulFOp::create(nb, l, tanh, cap);
+               }
+               Value i = linalg::IndexOp::create(nb, l, 2);
+               Value j = arith::AddIOp::create(nb, l, linalg::IndexOp::create(nb, l, 3),
+                                               keyOffset);
+               Value last = arith::AddIOp::create(nb, l, i, past); // last key i sees
+               Value hidden = arith::ConstantIntOp::create(nb, l, 0, 1);
+               if (causal)
+                 hidden = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sgt, j, last);
+               if (window) {
+                 Value first = arith::SubIOp::create(
+                     nb, l, last, arith::ConstantIndexOp::create(nb, l, *window));
+                 hidden = arith::OrIOp::create(
+                     nb, l, hidden,
+                     arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle, j, first));
+               }
+               if (chunk) {
+                 // Chunks count from the row's first attended key.
+                 Value pad = hasPadding ? args[inputs.size() - 1]
+                                        : arith::ConstantIndexOp::create(nb, l, 0).getResult();
+                 Value size = arith::ConstantIndexOp::create(nb, l, *chunk);
+                 auto chunkOf = [&](Value position) -> Value {
+                   return arith::FloorDivSIOp::create(
+                       nb, l, arith::SubIOp::create(nb, l, position, pad), size);
+                 };
+                 Value keyChunk = chunkOf(j);
+                 Value queryChunk = chunkOf(last);
+                 hidden = arith::OrIOp::create(
+                     nb, l, hidden,
+                     arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne, keyChunk,
+                                           queryChunk));
+               }
+               if (keyMask) {
+                 Value zero =
+                     arith::ConstantOp::create(nb, l, nb.getZeroAttr(args[1].getType()));
+                 hidden = arith::OrIOp::create(
+                     nb, l, hidden,
+                     arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, args[1], zero));
+               }
+               Value result =
+                   arith::SelectOp::create(nb, l, hidden, floatConstant(nb, l, t, kNegInf), s);
+               linalg::YieldOp::create(nb, l, result);
+             })
+      .getResult(0);
+}
+
+Value AttentionShape::weightedValues(OpBuilder &b, Value probs, Value value) {
+  SmallVector<OpFoldResult> sizes{batch, heads, seqQ, valueDim};
+  // Loop nest (b, h, i, e, j): the contraction runs over j.
+  return contractOverLast(
+      b, loc, op.getType(), sizes, probs, value,
+      AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2), dim(ctx, 4)}, ctx),
+      AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 4), dim(ctx, 3)},
+                     ctx),
+      /*transposeB=*/false, group);
+}
+
+Value AttentionShape::expShifted(OpBuilder &b, Location l, Value s, Value max) {
+  Type t = s.getType();
+  Value allHidden =
+      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, max, floatConstant(b, l, t, kNegInf));
+  Value e = math::ExpOp::create(b, l, arith::SubFOp::create(b, l, s, max));
+  return arith::SelectOp::create(b, l, allHidden, floatConstant(b, l, t, 0.0), e);
+}
+
+Value AttentionShape::safeDivide(OpBuilder &b, Location l, Value x, Value sum) {
+  Value zero = floatConstant(b, l, x.getType(), 0.0);
+  Value empty = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, sum, zero);
+  return arith::SelectOp::create(b, l, empty, zero, arith::DivFOp::create(b, l, x, sum));
+}
+
+Value maxOf(OpBuilder &b, Location l, ValueRange args) {
+  return arith::MaximumFOp::create(b, l, args[0], args[1]);
+}
+
+Value sumOf(OpBuilder &b, Location l, ValueRange args) {
+  return arith::AddFOp::create(b, l, args[0], args[1]);
+}
+
+llvm::SmallBitVector lastOf4() {
+  llvm::SmallBitVector keys(4);
+  keys.set(3);
+  return keys;
+}
+
+} // namespace tmc::cpu

@@ -1,0 +1,70 @@
+//===- AttentionShape.h - what both attention lowerings share ---*- C++ -*-===//
+//
+// The CPU target lowers each attention backend in its own file
+// (EagerAttention.cpp, SdpaAttention.cpp) to linalg on tensors; both build
+// their scores and weighted sums with this helper.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TMC_TARGETS_CPU_ATTENTION_ATTENTIONSHAPE_H
+#define TMC_TARGETS_CPU_ATTENTION_ATTENTIONSHAPE_H
+
+#include "ir/Tmc/TmcOps.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Builders.h"
+
+#include "llvm/ADT/SmallBitVector.h"
+
+#include <limits>
+
+namespace tmc::cpu {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+/// The sizes of one tmc.attention, read once, and its score and value steps.
+struct AttentionShape {
+  AttentionShape(mlir::OpBuilder &b, AttentionOp op);
+
+  /// [batch] index tensor: each row's keys before its first attended one,
+  /// where chunks start (min over j of `mask[b, j] != 0 ? j : seq_kv`).
+  mlir::Value leadingMaskedKeys(mlir::OpBuilder &b);
+
+  /// [batch, heads, seq_q, keys] scores of `key` (a block starting at
+  /// `keyOffset`), scaled, softcapped, and -inf where a mask hides the key.
+  mlir::Value maskedScores(mlir::OpBuilder &b, mlir::Value key, mlir::Value keyMask,
+                           mlir::Value keyOffset, mlir::OpFoldResult keys);
+
+  /// out[b, h, i, e] (+)= sum_j probs[b, h, i, j] * value[b, h / group, j, e].
+  mlir::Value weightedValues(mlir::OpBuilder &b, mlir::Value probs, mlir::Value value);
+
+  /// exp(s - max), or 0 where the max is -inf (every key hidden so far).
+  static mlir::Value expShifted(mlir::OpBuilder &b, mlir::Location l, mlir::Value s,
+                                mlir::Value max);
+
+  /// x / sum, or 0 where the sum is 0 (a query that sees no key).
+  static mlir::Value safeDivide(mlir::OpBuilder &b, mlir::Location l, mlir::Value x,
+                                mlir::Value sum);
+
+  AttentionOp op;
+  mlir::Location loc;
+  mlir::MLIRContext *ctx;
+  mlir::Type elementType;
+  int64_t group;
+  mlir::OpFoldResult batch, heads, seqQ, seqKv, valueDim;
+  mlir::Value past;
+  mlir::Value leftPadding; // chunked attention with a key mask only
+};
+
+/// Reduction bodies and the keys dimension of a rank-4 score tensor.
+mlir::Value maxOf(mlir::OpBuilder &b, mlir::Location l, mlir::ValueRange args);
+mlir::Value sumOf(mlir::OpBuilder &b, mlir::Location l, mlir::ValueRange args);
+llvm::SmallBitVector lastOf4();
+
+/// The lowerings, one file each: replace `op` by linalg/tensor/scf ops.
+mlir::Value lowerEagerAttention(mlir::OpBuilder &b, AttentionOp op);
+mlir::Value lowerSdpaAttention(mlir::OpBuilder &b, AttentionOp op);
+
+} // namespace tmc::cpu
+
+#endif // TMC_TARGETS_CPU_ATTENTION_ATTENTIONSHAPE_H
