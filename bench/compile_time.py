@@ -16,9 +16,10 @@ Table 2 (--split, on by default): where the time goes, per stage, re-run
 outside tmc on the IR that `tmc compile --dump-ir-dir` writes, with the MLIR
 and LLVM tools of the same LLVM (CPU seconds, median of --repeat):
   startup      `tmc --version` (loading tmc and its shared libraries)
-  frontend     `tmc-opt 01-mdl.mlir --tmc-instantiate --canonicalize` (the
-               Python parse is in tmc compile only; it is the same for every config)
-  mlir         `tmc-opt graph.mlir --tmc-lower-to-cpu` (tmc's CPU pipeline)
+  frontend     `tmc-opt 1-mdl/00-mdl.mlir --tmc-graph-pipeline` (the Python
+               parse is in tmc compile only; it is the same for every config)
+  mlir         `tmc-opt graph.mlir --tmc-schedule-pipeline --tmc-lower-to-cpu
+               --tmc-cpu-to-llvm` (the scheduled, target and llvm phases)
   llvm-opt     `mlir-translate --mlir-to-llvmir` + `opt -O3` on the pipeline's
                last MLIR (tmc runs the same O3 in-process)
   codegen      `llc -O3 -mcpu=native -relocation-model=pic` on the optimized IR
@@ -132,23 +133,25 @@ def defined_functions(ll_path):
         return re.findall(r"^define [^@]*@([\w.$]+)\(", f.read(), re.M)
 
 
-def split(work, layers, config, repeat):
+def split(work, layers, config, repeat, max_seq_len):
     """CPU seconds per stage (dict) and codegen seconds per function (list)."""
     dump = os.path.join(work, f"ir-{layers}")
     art = os.path.join(work, f"art-dump-{layers}")
-    timed([tool("tmc"), "compile", "llama", "--config", config, "-o", art, "--dump-ir-dir", dump],
-          cwd=ROOT)
-    dumps = sorted(f for f in os.listdir(dump) if re.match(r"\d+-.*\.mlir$", f))
-    mdl = os.path.join(dump, next(f for f in dumps if f.endswith("-mdl.mlir")))
-    last = os.path.join(dump, dumps[-1])
+    timed([tool("tmc"), "compile", "llama", "--config", config, "--max-seq-len", str(max_seq_len),
+           "-o", art, "--dump-ir-dir", dump], cwd=ROOT)
+    phase_dir = lambda name: os.path.join(dump, next(d for d in os.listdir(dump)
+                                                     if d.endswith("-" + name)))
+    mdl = os.path.join(phase_dir("mdl"), "00-mdl.mlir")
+    llvm_dir = phase_dir("llvm")
+    last = os.path.join(llvm_dir, sorted(os.listdir(llvm_dir))[-1])
     pre = os.path.join(work, f"pre-{layers}.ll")
     post = os.path.join(work, f"post-{layers}.ll")
     obj = os.path.join(work, f"model-{layers}.o")
     # mlir-translate leaves the target out; tmc sets the host's (as in its llvm-ir.ll),
     # and without it opt neither vectorizes nor unrolls as tmc does.
-    with open(os.path.join(dump, "llvm-ir.ll")) as f:
+    with open(os.path.join(phase_dir("artifact"), "model.ll")) as f:
         target = "".join(line for line in f if line.startswith("target "))
-    translated = subprocess.run([tool("mlir-translate"), "--mlir-to-llvmir", last],
+    translated = subprocess.run([tool("tmc-translate"), "--tmc-to-llvmir", last],
                                 capture_output=True, text=True, check=True).stdout
     with open(pre, "w") as f:
         f.write(target + translated)
@@ -156,11 +159,13 @@ def split(work, layers, config, repeat):
 
     stages = {}
     stages["startup"] = median_of(repeat, [tool("tmc"), "--version"])[1]
-    stages["frontend"] = median_of(repeat, [tool("tmc-opt"), mdl, f"--tmc-instantiate=config={config}",
-                                            "--canonicalize", "-o", os.devnull])[1]
+    stages["frontend"] = median_of(repeat, [tool("tmc-opt"), mdl,
+                                            f"--tmc-graph-pipeline=config={config} max-seq-len={max_seq_len}",
+                                            "-o", os.devnull])[1]
     stages["mlir"] = median_of(repeat, [tool("tmc-opt"), os.path.join(art, "graph.mlir"),
-                                        "--tmc-lower-to-cpu", "-o", os.devnull])[1]
-    translate = median_of(repeat, [tool("mlir-translate"), "--mlir-to-llvmir", last,
+                                        "--tmc-schedule-pipeline", "--tmc-lower-to-cpu",
+                                        "--tmc-cpu-to-llvm", "-o", os.devnull])[1]
+    translate = median_of(repeat, [tool("tmc-translate"), "--tmc-to-llvmir", last,
                                    "-o", os.devnull])[1]
     stages["llvm-opt"] = translate + median_of(repeat, [tool("opt"), "-O3", "-mcpu=native", "-S",
                                                         pre, "-o", post])[1]
@@ -191,6 +196,8 @@ def main():
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--no-split", action="store_true", help="skip the per-stage table")
     p.add_argument("--keep", help="keep configs, artifacts and IR in this directory")
+    p.add_argument("--max-seq-len", type=int, default=256,
+                   help="KV cache of the decode entry (tmc's default 256; 0: forward only)")
     a = p.parse_args()
     layer_counts = [int(n) for n in a.layers.split(",")]
 
@@ -202,11 +209,12 @@ def main():
         for n in layer_counts:
             art = os.path.join(work, f"art-{n}")
             rows[n] = median_of(a.repeat, [tool("tmc"), "compile", "llama", "--config", configs[n],
-                                           "-o", art], cwd=ROOT)
+                                           "--max-seq-len", str(a.max_seq_len), "-o", art], cwd=ROOT)
         base = rows[layer_counts[0]]
         print(f"tmc compile llama, Llama-3-8B architecture (hidden 4096, 32/8 heads, "
-              f"intermediate 14336, vocab 128256), fp32, CPU target; median of {a.repeat}; "
-              f"CPU = user + sys seconds")
+              f"intermediate 14336, vocab 128256), fp32, CPU target, --max-seq-len {a.max_seq_len}; "
+              f"median of {a.repeat}; CPU = user + sys seconds; load average "
+              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(f"{'layers':>6} {'wall s':>8} {'CPU s':>8} {'wall ratio':>11} {'CPU ratio':>10}")
         for n in layer_counts:
             wall, cpu = rows[n]
@@ -214,7 +222,7 @@ def main():
 
         if a.no_split:
             return
-        results = {n: split(work, n, configs[n], a.repeat) for n in layer_counts}
+        results = {n: split(work, n, configs[n], a.repeat, a.max_seq_len) for n in layer_counts}
         names = ["startup", "frontend", "mlir", "llvm-opt", "codegen", "link"]
         print(f"\nPer stage, CPU seconds (separate tools on tmc's dumped IR, median of {a.repeat})")
         print(f"{'stage':10}" + "".join(f"{str(n) + ' layers':>11}" for n in layer_counts))

@@ -5,7 +5,6 @@
 #include "passes/abi/Passes.h"
 #include "passes/attention/Passes.h"
 #include "passes/conversion/Passes.h"
-#include "passes/graph/Passes.h"
 #include "passes/instantiate/Passes.h"
 #include "passes/modular/Passes.h"
 #include "targets/Target.h"
@@ -14,7 +13,6 @@ void tmc::registerAllPasses() {
   registerAbiPasses();
   registerAttentionPasses();
   registerConversionPasses();
-  registerGraphPasses();
   registerInstantiatePasses();
   registerModularPasses();
   registerPhasePipelines();

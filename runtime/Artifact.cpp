@@ -1,6 +1,6 @@
 //===- Artifact.cpp - load and run a compiled artifact ----------*- C++ -*-===//
 #include "runtime/Artifact.h"
-
+#include "runtime/Error.h"
 #include "runtime/Version.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -12,10 +12,6 @@
 using namespace tmc::rt;
 using llvm::Expected;
 using llvm::StringRef;
-
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 Expected<Artifact> Artifact::open(StringRef directory) {
   llvm::SmallString<256> manifestPath(directory);

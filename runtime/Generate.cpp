@@ -1,6 +1,7 @@
 //===- Generate.cpp - greedy and sampled generation with a KV cache ------===//
 
 #include "runtime/Generate.h"
+#include "runtime/Error.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
@@ -12,12 +13,11 @@
 #include <numeric>
 #include <random>
 
+using tmc::rt::makeError;
+
 namespace tmc::rt {
 
 namespace {
-llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 float loadFloat(const HostTensor &t, int64_t i) {
   if (t.dtype() == DType::BF16) {

@@ -1,6 +1,6 @@
 //===- Artifact.cpp - writing an artifact directory -------------*- C++ -*-===//
 #include "targets/Artifact.h"
-
+#include "ir/Tmc/DTypes.h"
 #include "ir/Tmc/TmcAttrs.h"
 #include "runtime/Error.h"
 #include "runtime/Version.h"
@@ -12,26 +12,6 @@
 
 using namespace mlir;
 using tmc::rt::makeError;
-
-llvm::Expected<tmc::rt::DType> tmc::dtypeOf(Type type) {
-  if (type.isF32())
-    return rt::DType::F32;
-  if (type.isBF16())
-    return rt::DType::BF16;
-  if (type.isF16())
-    return rt::DType::F16;
-  if (type.isF64())
-    return rt::DType::F64;
-  if (type.isInteger(64))
-    return rt::DType::I64;
-  if (type.isInteger(32))
-    return rt::DType::I32;
-  if (type.isInteger(1))
-    return rt::DType::Bool;
-  std::string text;
-  llvm::raw_string_ostream(text) << type;
-  return makeError("element type " + text + " cannot cross the artifact boundary");
-}
 
 static llvm::Expected<tmc::rt::TensorSpec> specOf(Attribute attr, llvm::StringRef where) {
   auto spec = dyn_cast<tmc::TensorSpecAttr>(attr);

@@ -20,10 +20,6 @@ namespace tmc {
 /// `target`. An error when the module was not prepared.
 llvm::Expected<rt::Manifest> manifestFromModule(mlir::ModuleOp module, llvm::StringRef target);
 
-/// The manifest's dtype of a tensor element type; an error for one that
-/// cannot cross the artifact boundary.
-llvm::Expected<rt::DType> dtypeOf(mlir::Type type);
-
 /// Writes `outputDir` from `module` (the `llvm` phase) with `target`;
 /// `graphText` is the `graph` phase, kept for `--backend torch`. `dumpDir`,
 /// when non-empty, receives the target's final code dump.

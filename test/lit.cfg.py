@@ -30,3 +30,5 @@ if config.enable_torch:
     config.available_features.add("torch")
 # The source tree, for tests that run scripts over files in it (models/<name>/...).
 config.substitutions.append(("%tmc_src", config.tmc_src_root))
+# The built executables, for tests that inspect them (ldd tmc-run).
+config.substitutions.append(("%tmc_tools", config.tmc_tools_dir))

@@ -5,10 +5,22 @@
 // argument of `_mlir_ciface_<name>` (memref descriptors are passed by
 // pointer, so such an argument is the pointer itself; a scalar is loaded).
 //
+// The chain tmc_entry_<name> -> _mlir_ciface_<name> -> <name> is inlined here,
+// in MLIR, into one function. `<name>` takes every memref descriptor expanded
+// (~7 scalars per weight: ~2,500 arguments for the decode entry of a 32-layer
+// Llama) and the C wrapper takes one pointer per argument (~360): LLVM's
+// CalledValuePropagation, instruction selection and scheduling are quadratic
+// in such signatures and call blocks, so compile time grew with layers while
+// the layer functions, compiled once, did not (docs/BENCHMARKS.md).
+//
 //===----------------------------------------------------------------------===//
 
 #include "ir/Tmc/TmcAttrs.h"
 #include "passes/abi/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/Transforms/InlinerInterfaceImpl.h"
+#include "mlir/Transforms/Inliner.h"
+#include "mlir/Transforms/InliningUtils.h"
 
 namespace tmc {
 #define GEN_PASS_DEF_EMITPACKEDENTRYPOINTS
@@ -19,28 +31,40 @@ using namespace mlir;
 
 namespace {
 constexpr StringLiteral kCInterfacePrefix = "_mlir_ciface_";
+constexpr StringLiteral kEntryPrefix = "tmc_entry_";
 
 struct EmitPackedEntryPoints
     : public tmc::impl::EmitPackedEntryPointsBase<EmitPackedEntryPoints> {
+  void getDependentDialects(DialectRegistry &registry) const override {
+    Base::getDependentDialects(registry);
+    LLVM::registerInlinerInterface(registry);
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<LLVM::LLVMFuncOp> interfaces;
     for (auto func : module.getOps<LLVM::LLVMFuncOp>())
       if (func.getName().starts_with(kCInterfacePrefix) && !func.isExternal())
         interfaces.push_back(func);
-    for (LLVM::LLVMFuncOp func : interfaces) {
-      emitEntry(func);
-      // The C wrapper calls the entry with every memref descriptor expanded
-      // (~7 scalars per weight: ~1,900 arguments for a 32-layer Llama). LLVM's
-      // instruction selection and scheduling are quadratic in such a block,
-      // so compile time grew with layers; inlined, the call disappears.
+    for (LLVM::LLVMFuncOp wrapper : interfaces) {
       auto inner = module.lookupSymbol<LLVM::LLVMFuncOp>(
-          func.getName().drop_front(kCInterfacePrefix.size()));
-      if (inner && !inner.isExternal()) {
-        inner.setLinkage(LLVM::Linkage::Internal);
-        inner.setAlwaysInline(true);
-      }
+          wrapper.getName().drop_front(kCInterfacePrefix.size()));
+      if (inner && !inner.isExternal() && failed(inlineCallsOf(inner, wrapper)))
+        return signalPassFailure();
+      LLVM::LLVMFuncOp entry = emitEntry(wrapper);
+      if (failed(inlineCallsOf(wrapper, entry)))
+        return signalPassFailure();
+      if (inner && inner.symbolKnownUseEmpty(module))
+        inner.erase();
+      if (wrapper.symbolKnownUseEmpty(module))
+        wrapper.erase();
     }
+    // Only the packed entries are the artifact's ABI. Internal layer
+    // functions let LLVM drop the descriptor fields they never read (dead
+    // argument elimination), which shortens every layer call.
+    for (auto func : module.getOps<LLVM::LLVMFuncOp>())
+      if (!func.isExternal() && !func.getName().starts_with(kEntryPrefix))
+        func.setLinkage(LLVM::Linkage::Internal);
     // Input and weight names are in the module's tmc.entry_points; LLVM IR
     // has no use for them.
     tmc::TmcDialect *tmc = tmc::tmcDialect(&getContext());
@@ -51,13 +75,32 @@ struct EmitPackedEntryPoints
       }
   }
 
-  void emitEntry(LLVM::LLVMFuncOp target) {
+  /// Inlines every call of `callee` inside `caller`.
+  LogicalResult inlineCallsOf(LLVM::LLVMFuncOp callee, LLVM::LLVMFuncOp caller) {
+    SmallVector<LLVM::CallOp> calls;
+    caller.walk([&](LLVM::CallOp call) {
+      if (call.getCallee() == callee.getName())
+        calls.push_back(call);
+    });
+    InlinerInterface interface(&getContext());
+    InlinerConfig config;
+    for (LLVM::CallOp call : calls) {
+      if (failed(inlineCall(interface, config.getCloneCallback(), call, callee,
+                            &callee.getBody())))
+        return call.emitOpError("cannot inline '")
+               << callee.getName() << "' into the entry point '" << caller.getName() << "'";
+      call.erase();
+    }
+    return success();
+  }
+
+  LLVM::LLVMFuncOp emitEntry(LLVM::LLVMFuncOp target) {
     MLIRContext *ctx = &getContext();
     OpBuilder b = OpBuilder::atBlockEnd(getOperation().getBody());
     Location loc = target.getLoc();
     auto ptr = LLVM::LLVMPointerType::get(ctx);
     std::string name =
-        ("tmc_entry_" + target.getName().drop_front(kCInterfacePrefix.size())).str();
+        (kEntryPrefix + target.getName().drop_front(kCInterfacePrefix.size())).str();
     auto entry = LLVM::LLVMFuncOp::create(
         b, loc, name, LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr}));
     Block *body = entry.addEntryBlock(b);
@@ -74,6 +117,7 @@ struct EmitPackedEntryPoints
     }
     LLVM::CallOp::create(b, loc, target, operands);
     LLVM::ReturnOp::create(b, loc, ValueRange{});
+    return entry;
   }
 };
 } // namespace

@@ -53,7 +53,10 @@ def EmitPackedEntryPoints : Pass<"tmc-emit-packed-entry-points", "mlir::ModuleOp
     `_mlir_ciface_<name>` it emits `tmc_entry_<name>(ptr args)` where
     `args[i]` points at argument `i` of the C interface (a memref descriptor,
     or the result descriptors first when the function returns values). The
-    runtime calls every entry point through this one signature.
+    runtime calls every entry point through this one signature. The C
+    interface and the function it wraps (which takes every descriptor
+    expanded) are inlined into the entry and removed, and every other
+    defined function becomes internal: only the packed entries are exported.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

@@ -8,11 +8,19 @@
 
 #include "frontend/Python.h"
 #include "ir/Mdl/MdlDialect.h"
+#include "ir/Tmc/TmcDialect.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
+
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 
 using namespace mlir;
 
@@ -36,6 +44,23 @@ int main(int argc, char **argv) {
         return tmc::printPython(module, os);
       },
       registerMdl);
-  return failed(
-      mlirTranslateMain(argc, argv, "tmc translation tool: Python <-> mdl\n"));
+  // The `llvm` phase keeps the artifact's ABI as tmc attributes, which
+  // upstream mlir-translate cannot parse.
+  TranslateFromMLIRRegistration tmcToLLVMIR(
+      "tmc-to-llvmir", "translate the llvm phase of tmc compile to LLVM IR",
+      [](Operation *op, llvm::raw_ostream &os) -> LogicalResult {
+        llvm::LLVMContext context;
+        std::unique_ptr<llvm::Module> module = translateModuleToLLVMIR(op, context);
+        if (!module)
+          return op->emitError("translation to LLVM IR failed");
+        module->print(os, nullptr);
+        return success();
+      },
+      [](DialectRegistry &registry) {
+        registry.insert<tmc::TmcDialect, LLVM::LLVMDialect>();
+        registerBuiltinDialectTranslation(registry);
+        registerLLVMDialectTranslation(registry);
+      });
+  return failed(mlirTranslateMain(
+      argc, argv, "tmc translation tool: Python <-> mdl, the llvm phase -> LLVM IR\n"));
 }

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/tmc/Commands.h"
+#include "runtime/Error.h"
 #include "tools/tmc/ExpandModel.h"
 #include "tools/tmc/LineDiff.h"
 #include "tools/tmc/ModelGraph.h"
@@ -29,6 +30,7 @@
 
 namespace cl = llvm::cl;
 using namespace mlir;
+using tmc::rt::makeError;
 
 namespace tmc::driver {
 cl::SubCommand checkModularCommand(
@@ -43,10 +45,6 @@ cl::opt<std::string> modelsDirArg(cl::Positional, cl::sub(checkModularCommand),
                                            "models of tmc's source tree)"));
 cl::opt<bool> stats("stats", cl::sub(checkModularCommand),
                     cl::desc("Print modular vs generated lines per model"));
-
-llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 /// One model folder and what the check found.
 struct Model {

@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/tmc/Commands.h"
+#include "runtime/Error.h"
 #include "tools/tmc/ExpandModel.h"
 #include "tools/tmc/ModelGraph.h"
 #include "tools/tmc/ModelSource.h"
@@ -32,6 +33,7 @@
 
 namespace cl = llvm::cl;
 using namespace mlir;
+using tmc::rt::makeError;
 
 namespace tmc::driver {
 cl::SubCommand expandCommand("expand",
@@ -56,10 +58,6 @@ cl::opt<std::string> modelsDirOpt("models-dir", cl::sub(expandCommand),
                                            "model name, the folder "
                                            "above the modular file for a path)"),
                                   cl::value_desc("DIR"));
-
-llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 /// The file as it is on disk, or none.
 std::optional<std::string> readFile(llvm::StringRef path) {

@@ -1,10 +1,10 @@
 //===- ExpandModel.cpp - one modular file to modeling text ------*- C++ -*-===//
 
 #include "tools/tmc/ExpandModel.h"
-
 #include "frontend/Python.h"
 #include "ir/Mdl/MdlDialect.h"
 #include "passes/modular/Passes.h"
+#include "runtime/Error.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
@@ -17,6 +17,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
+using tmc::rt::makeError;
 
 namespace tmc::driver {
 
@@ -68,10 +69,6 @@ FailureOr<std::string> expandModularFile(MLIRContext &context, StringRef modular
   if (failed(printPython(*module, os)))
     return failure();
   return text;
-}
-
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
 llvm::Error writeAtomically(StringRef path, StringRef text) {

@@ -10,7 +10,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "ir/Registration.h"
+#include "ir/Tmc/DTypes.h"
 #include "ir/Tmc/TmcOps.h"
+#include "runtime/Error.h"
 #include "runtime/Safetensors.h"
 #include "tools/tmc/Commands.h"
 
@@ -30,6 +32,7 @@
 
 namespace cl = llvm::cl;
 using namespace mlir;
+using tmc::rt::makeError;
 using tmc::rt::DType;
 
 namespace tmc::driver {
@@ -50,10 +53,6 @@ cl::opt<double> stddev("std", cl::init(0.02), cl::sub(initWeightsCommand),
                        cl::desc("Standard deviation of the weights (HF initializer_range)"));
 cl::opt<double> normStddev("std-norm", cl::init(0.1), cl::sub(initWeightsCommand),
                            cl::desc("Standard deviation of norm scales around 1"));
-
-llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 /// Box-Muller on a 64-bit Mersenne Twister: the same values on every platform
 /// with the same libm, unlike std::normal_distribution.
@@ -127,9 +126,11 @@ llvm::Error initWeights() {
       return values.takeError();
     storage.push_back(std::move(*values));
     RankedTensorType type = param.getTensorType();
-    tensors.push_back({param.getSymName().str(),
-                       type.getElementType().isBF16() ? DType::BF16 : DType::F32,
-                       std::vector<int64_t>(type.getShape()), storage.back()});
+    auto dtype = tmc::dtypeOf(type.getElementType());
+    if (!dtype)
+      return dtype.takeError();
+    tensors.push_back({param.getSymName().str(), *dtype, std::vector<int64_t>(type.getShape()),
+                       storage.back()});
   }
   if (tensors.empty())
     return makeError(graphPath + " declares no tmc.param weights");

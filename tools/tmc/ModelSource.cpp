@@ -1,6 +1,7 @@
 //===- ModelSource.cpp - what `tmc compile` is given ------------*- C++ -*-===//
 
 #include "tools/tmc/ModelSource.h"
+#include "runtime/Error.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -11,12 +12,10 @@
 
 #include <algorithm>
 
+using tmc::rt::makeError;
+
 namespace tmc::driver {
 namespace {
-
-llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 std::string join(llvm::StringRef a, llvm::StringRef b) {
   llvm::SmallString<256> path(a);

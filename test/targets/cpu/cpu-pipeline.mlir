@@ -7,12 +7,11 @@
 // CHECK:       llvm.func @malloc(i64) -> !llvm.ptr
 // BLAS:        llvm.func @cblas_sgemm(
 // LOOPS-NOT:   cblas_sgemm
-// CHECK-LABEL: llvm.func internal @logits(
+// CHECK-NOT:   _mlir_ciface_logits
+// CHECK-LABEL: llvm.func @tmc_entry_logits(%{{.*}}: !llvm.ptr)
 // BLAS:          llvm.call @cblas_sgemm
 // LOOPS:         llvm.fmul
 // LOOPS:         llvm.fadd
-// CHECK-LABEL: llvm.func @_mlir_ciface_logits(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
-// CHECK-LABEL: llvm.func @tmc_entry_logits(%{{.*}}: !llvm.ptr)
 // CHECK-NOT:   tmc.
 tmc.param @"model.norm.weight" : tensor<16xf32>
 tmc.param @"lm_head.weight" : tensor<32x16xf32>
