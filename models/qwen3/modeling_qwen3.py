@@ -122,8 +122,9 @@ def keep_forward(cls):
 def use_kernel_forward(name):
     """Marks a module whose forward a registered kernel `name` may replace.
 
-    `@use_kernel_forward("RMSNorm")` on a class; tmc-select-kernels reads the
-    marker. Under PyTorch it changes nothing: the module's own forward runs.
+    `@use_kernel_forward("RMSNorm")` on a class; kernel selection (planned with
+    the CUDA target's kernel registry) will read the marker, and until then tmc
+    compiles the module's own forward. Under PyTorch it changes nothing.
     """
     return keep_forward
 
