@@ -2,10 +2,12 @@
 //
 // tmc-instantiate executes the expanded model file the way Python would, on
 // values that are either known at compile time (config fields, sizes, modules)
-// or tensors of the graph. Executing a module's forward emits one tmc op per
-// tensor operation (Torch.cpp); functions marked @compiles_to become one op
-// each (Intrinsics.cpp); a call of a module held in an nn.ModuleList becomes a
-// func.call of one function per distinct layer kind (Graph.cpp).
+// or tensors of the graph. Statements (Statements.cpp), expressions
+// (Expressions.cpp), calls and attributes (Calls.cpp) and Python builtins
+// (Builtins.cpp) follow Python. Executing a module's forward emits one tmc op
+// per tensor operation (Torch.cpp); functions marked @compiles_to become one
+// op each (Intrinsics.cpp); a call of a module held in an nn.ModuleList
+// becomes a func.call of one function per distinct layer kind (Graph.cpp).
 //
 // Errors in the model file or its config are thrown as `Failure` from deep
 // inside evaluation and reported once, at the pass boundary, with the model
