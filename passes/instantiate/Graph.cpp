@@ -69,12 +69,6 @@ Operation *Graph::emit(Location loc, llvm::StringRef name, ValueRange operands,
   return builder.create(state);
 }
 
-TensorObj *Graph::emitTensor(Location loc, llvm::StringRef name, ValueRange operands,
-                             llvm::ArrayRef<Dim> dims, Type elementType,
-                             llvm::ArrayRef<NamedAttribute> attrs) {
-  return make(emit(loc, name, operands, typeOf(dims, elementType), attrs)->getResult(0), dims);
-}
-
 void Graph::declareParam(ParamObj *param, Location loc) {
   if (declared.count(param))
     return;
