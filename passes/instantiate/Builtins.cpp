@@ -3,7 +3,7 @@
 // The builtin functions a model file may call (range, len, zip, isinstance,
 // getattr, ...) and the methods of builtin values (dict.get, list.append,
 // str.startswith, ...). torch calls and tensor methods are the op table's
-// (Torch.cpp).
+// (TorchTable.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -161,7 +161,7 @@ PyValue Interpreter::callBuiltinMethod(const PyValue &self, llvm::StringRef name
   if (self.kind == Kind::Dict) {
     auto *d = self.as<DictObj>();
     if (name == "get") {
-      Bound bound(args, {"key", "default=None"}, "dict.get()", loc);
+      Bound bound(*this, "key, default=None", args, "dict.get()", loc);
       for (auto &e : d->entries)
         if (equal(e.first, bound["key"]))
           return e.second;
@@ -176,7 +176,7 @@ PyValue Interpreter::callBuiltinMethod(const PyValue &self, llvm::StringRef name
       return makeList(items);
     }
     if (name == "pop") {
-      Bound bound(args, {"key", "default=None"}, "dict.pop()", loc);
+      Bound bound(*this, "key, default=None", args, "dict.pop()", loc);
       for (auto it = d->entries.begin(); it != d->entries.end(); ++it)
         if (equal(it->first, bound["key"])) {
           PyValue v = it->second;
@@ -200,7 +200,7 @@ PyValue Interpreter::callBuiltinMethod(const PyValue &self, llvm::StringRef name
       return PyValue::string(s);
     }
     if (name == "startswith" || name == "endswith") {
-      Bound bound(args, {"prefix"}, "str." + name.str() + "()", loc);
+      Bound bound(*this, "prefix", args, "str." + name.str() + "()", loc);
       llvm::StringRef s(self.str);
       const std::string &p = bound["prefix"].str;
       return PyValue::boolean(name == "startswith" ? s.starts_with(p) : s.ends_with(p));

@@ -35,38 +35,75 @@ static PyValue parseDefault(llvm::StringRef text) {
   return PyValue::string(text.trim('"').str());
 }
 
-Bound::Bound(const CallArgs &args, llvm::ArrayRef<llvm::StringRef> params, const llvm::Twine &what,
-             Location loc) {
-  std::vector<std::string> names;
-  for (llvm::StringRef spec : params) {
-    auto [name, def] = spec.split('=');
-    names.push_back(name.str());
-    if (spec.contains('='))
-      values[name] = parseDefault(def);
+Signature::Signature(llvm::StringRef text) {
+  llvm::SmallVector<llvm::StringRef> parts;
+  text.split(parts, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  bool keywordOnly = false;
+  for (llvm::StringRef part : parts) {
+    part = part.trim();
+    if (part.consume_front("**")) {
+      varKeyword = part.str();
+      continue;
+    }
+    if (part.consume_front("*")) {
+      varPositional = part.str();
+      keywordOnly = true;
+      continue;
+    }
+    auto [name, def] = part.split('=');
+    Param param{name.trim().str(), std::nullopt};
+    if (part.contains('='))
+      param.defaultValue = parseDefault(def.trim());
+    params.push_back(std::move(param));
+    if (!keywordOnly)
+      ++numPositional;
   }
-  if (args.positional.size() > names.size())
+}
+
+Bound::Bound(Interpreter &interp, const Signature &signature, const CallArgs &args,
+             const llvm::Twine &what, Location loc) {
+  size_t numArgs = args.positional.size();
+  if (numArgs > signature.numPositional && signature.varPositional.empty())
     fail(loc, llvm::formatv("{0} takes at most {1} positional arguments, {2} given", what,
-                            names.size(), args.positional.size()));
-  for (auto [i, v] : llvm::enumerate(args.positional)) {
-    values[names[i]] = v;
-    given.insert(names[i]);
-  }
+                            signature.numPositional, numArgs));
+  size_t numBound = std::min(numArgs, signature.numPositional);
+  for (size_t i = 0; i < numBound; ++i)
+    values[signature.params[i].name] = args.positional[i];
+  if (!signature.varPositional.empty())
+    values[signature.varPositional] = interp.makeTuple(
+        std::vector<PyValue>(args.positional.begin() + numBound, args.positional.end()));
+
+  DictObj *extra = signature.varKeyword.empty() ? nullptr : interp.create<DictObj>();
   for (auto &[key, v] : args.keywords) {
-    if (!llvm::is_contained(names, key))
+    bool named = llvm::any_of(signature.params,
+                              [&](const Signature::Param &p) { return p.name == key; });
+    if (!named && extra) {
+      extra->entries.push_back({PyValue::string(key), v});
+      continue;
+    }
+    if (!named) {
+      std::vector<llvm::StringRef> names;
+      for (const Signature::Param &p : signature.params)
+        names.push_back(p.name);
       fail(loc, what + " has no parameter '" + key + "' (it takes: " +
-                    llvm::join(names.begin(), names.end(), ", ") + ")");
-    if (given.contains(key))
+                    llvm::join(names, ", ") + ")");
+    }
+    if (!values.try_emplace(key, v).second)
       fail(loc, what + " got two values for '" + key + "'");
-    values[key] = v;
-    given.insert(key);
   }
-  for (const std::string &name : names)
-    if (!values.count(name))
-      fail(loc, what + " is missing its argument '" + name + "'");
+  if (extra)
+    values[signature.varKeyword] = PyValue::object(Kind::Dict, extra);
+
+  for (const Signature::Param &p : signature.params) {
+    if (values.count(p.name))
+      continue;
+    if (!p.defaultValue)
+      fail(loc, what + " is missing its argument '" + p.name + "'");
+    values[p.name] = *p.defaultValue;
+  }
 }
 
 const PyValue &Bound::operator[](llvm::StringRef name) const { return values.find(name)->second; }
-bool Bound::passed(llvm::StringRef name) const { return given.contains(name); }
 
 
 //===----------------------------------------------------------------------===//

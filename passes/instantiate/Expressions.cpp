@@ -3,7 +3,7 @@
 // Expressions evaluated to Python values: names (locals, then globals, then
 // builtins), literals, calls, subscripts, and arithmetic, comparisons and
 // boolean operators with Python's rules (floor division, chained comparisons,
-// short-circuiting). Operators with a tensor operand go to the op table
+// short-circuiting). Operators and subscripts on tensors build tmc ops
 // (Torch.cpp).
 //
 //===----------------------------------------------------------------------===//

@@ -68,9 +68,6 @@ public:
 
   /// A traced tensor for `value` with dimensions `dims`.
   TensorObj *make(mlir::Value value, llvm::ArrayRef<Dim> dims);
-  /// Creates `tmc.<name>` at the current module path.
-  mlir::Operation *emit(mlir::Location loc, llvm::StringRef name, mlir::ValueRange operands,
-                        mlir::TypeRange results, llvm::ArrayRef<mlir::NamedAttribute> attrs = {});
   /// Creates `OpTy` at the current module path with its ODS builder; `args`
   /// are the builder's arguments up to the path. Callers evaluate graph.use()
   /// into locals first when an op has several operands: C++ leaves argument

@@ -232,7 +232,7 @@ PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const Ca
 
 PyValue Interpreter::callRotaryEmbedding(InstanceObj *inst, const CallArgs &args, Location loc) {
   CallStackEntry entry(*this, loc);
-  Bound bound(args, {"x", "position_ids"}, inst->cls->name().str() + ".forward", loc);
+  Bound bound(*this, "x, position_ids", args, inst->cls->name() + ".forward", loc);
   PyValue self = PyValue::object(Kind::Instance, inst);
   TensorObj *positions = tensorOf(bound["position_ids"], loc, "position_ids");
   if (positions->dims.size() != 2 || !isa<IntegerType>(positions->elementType))
