@@ -71,14 +71,14 @@ PyValue passInput(TorchCall &call) { return call["input"]; }
 //===----------------------------------------------------------------------===//
 
 namespace {
-
 struct TableEntry {
   const TorchOp *op;
   Signature signature;
 };
+} // namespace
 
 /// Every name of the table, with its entry's signature parsed.
-const llvm::StringMap<TableEntry> &opsByName() {
+static const llvm::StringMap<TableEntry> &opsByName() {
   static const llvm::StringMap<TableEntry> byName = [] {
     llvm::StringMap<TableEntry> map;
     for (llvm::ArrayRef<TorchOp> table : {tensorOpTable(), nnOpTable()})
@@ -94,13 +94,13 @@ const llvm::StringMap<TableEntry> &opsByName() {
   return byName;
 }
 
-const TableEntry *findOp(llvm::StringRef name) {
+static const TableEntry *findOp(llvm::StringRef name) {
   auto it = opsByName().find(name);
   return it == opsByName().end() ? nullptr : &it->second;
 }
 
-PyValue callOp(Interpreter &interp, const TableEntry &entry, llvm::StringRef name,
-               const CallArgs &args, Location loc) {
+static PyValue callOp(Interpreter &interp, const TableEntry &entry, llvm::StringRef name,
+                      const CallArgs &args, Location loc) {
   Bound bound(interp, entry.signature, args, name + "()", loc);
   TensorOps ops{interp.getGraph(), loc};
   TorchCall call{interp, ops, bound, name, loc};
@@ -108,13 +108,11 @@ PyValue callOp(Interpreter &interp, const TableEntry &entry, llvm::StringRef nam
 }
 
 /// `receiver.method(args)` as `method(receiver, args)`.
-CallArgs withReceiver(const PyValue &receiver, const CallArgs &args) {
+static CallArgs withReceiver(const PyValue &receiver, const CallArgs &args) {
   CallArgs all = args;
   all.positional.insert(all.positional.begin(), receiver);
   return all;
 }
-
-} // namespace
 
 std::optional<PyValue> Interpreter::callTorch(llvm::StringRef fullName, const CallArgs &args,
                                               Location loc) {
@@ -127,9 +125,10 @@ std::optional<PyValue> Interpreter::callTorch(llvm::StringRef fullName, const Ca
     return std::nullopt;
   if (const TableEntry *entry = findOp(name))
     return callOp(*this, *entry, name, args, loc);
-  static const char *const maskBuilders[] = {"torch.finfo", "torch.no_grad", "torch.stack",
-                                             "torch.where"};
-  if (llvm::is_contained(maskBuilders, name))
+  // What building a mask calls; a mask builder compiles to one op instead.
+  static const char *const maskHelpers[] = {"torch.finfo", "torch.no_grad", "torch.stack",
+                                            "torch.where"};
+  if (llvm::is_contained(maskHelpers, name))
     fail(loc, name + " is not supported in traced code; if it builds a mask, mark the function "
                      "@compiles_to(\"causal_mask\")");
   fail(loc, "'" + name + "' is not in tmc's op table (docs/LANGUAGE.md lists what is)");
@@ -149,12 +148,13 @@ std::optional<PyValue> Interpreter::callTensorMethod(const PyValue &self, llvm::
 
 PyValue Interpreter::callBuiltinModule(InstanceObj *inst, const CallArgs &args, Location loc) {
   std::string module = "nn." + inst->builtin;
-  const TableEntry *entry = findOp(module + ".forward");
+  std::string forward = module + ".forward";
+  const TableEntry *entry = findOp(forward);
   if (!entry)
     fail(loc, module + " is not callable");
   std::string savedPath = graph.getPath();
   graph.setPath(inst->path());
-  PyValue result = callOp(*this, *entry, module + ".forward",
+  PyValue result = callOp(*this, *entry, forward,
                           withReceiver(PyValue::object(Kind::Instance, inst), args), loc);
   graph.setPath(savedPath);
   return result;

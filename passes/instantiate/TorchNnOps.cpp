@@ -11,7 +11,6 @@
 using namespace mlir;
 
 namespace tmc::instantiate {
-namespace {
 
 InstanceObj *newModule(TorchCall &call, llvm::StringRef kind) {
   auto *inst = call.interp.create<InstanceObj>();
@@ -19,11 +18,11 @@ InstanceObj *newModule(TorchCall &call, llvm::StringRef kind) {
   return inst;
 }
 
-PyValue moduleValue(InstanceObj *inst) { return PyValue::object(Kind::Instance, inst); }
+static PyValue moduleValue(InstanceObj *inst) { return PyValue::object(Kind::Instance, inst); }
 
 /// A weight of `owner`, in the compile dtype.
-void addWeight(TorchCall &call, InstanceObj *owner, llvm::StringRef attr,
-               SmallVector<int64_t> shape) {
+static void addWeight(TorchCall &call, InstanceObj *owner, llvm::StringRef attr,
+                      SmallVector<int64_t> shape) {
   for (int64_t n : shape)
     if (n <= 0)
       fail(call.loc, call.name + "(): weight '" + attr + "' would have a non-positive size " +
@@ -34,11 +33,11 @@ void addWeight(TorchCall &call, InstanceObj *owner, llvm::StringRef attr,
   call.interp.setAttr(moduleValue(owner), attr, PyValue::object(Kind::Param, p), call.loc);
 }
 
-void setInt(TorchCall &call, InstanceObj *inst, llvm::StringRef attr, int64_t value) {
+static void setInt(TorchCall &call, InstanceObj *inst, llvm::StringRef attr, int64_t value) {
   inst->attrs[call.interp.intern(attr)] = PyValue::integer(value);
 }
 
-PyValue makeLinear(TorchCall &call) {
+static PyValue makeLinear(TorchCall &call) {
   InstanceObj *inst = newModule(call, "Linear");
   int64_t in = call.integer("in_features");
   int64_t out = call.integer("out_features");
@@ -52,7 +51,7 @@ PyValue makeLinear(TorchCall &call) {
   return moduleValue(inst);
 }
 
-PyValue callLinear(TorchCall &call) {
+static PyValue callLinear(TorchCall &call) {
   InstanceObj *inst = call["self"].as<InstanceObj>();
   const PyValue &bias = inst->attrs.lookup("bias");
   // Bias, weight, input: the order of the layer-function arguments they
@@ -62,7 +61,7 @@ PyValue callLinear(TorchCall &call) {
   return call.result(call.ops.linear(call.tensor("input"), weight, biasTensor));
 }
 
-PyValue makeEmbedding(TorchCall &call) {
+static PyValue makeEmbedding(TorchCall &call) {
   InstanceObj *inst = newModule(call, "Embedding");
   int64_t num = call.integer("num_embeddings");
   int64_t dim = call.integer("embedding_dim");
@@ -73,13 +72,13 @@ PyValue makeEmbedding(TorchCall &call) {
   return moduleValue(inst);
 }
 
-PyValue callEmbedding(TorchCall &call) {
+static PyValue callEmbedding(TorchCall &call) {
   InstanceObj *inst = call["self"].as<InstanceObj>();
   TensorObj *weight = call.interp.tensorOf(inst->attrs.lookup("weight"), call.loc, "weight");
   return call.result(call.ops.embedding(call.tensor("input"), weight));
 }
 
-PyValue makeModuleList(TorchCall &call) {
+static PyValue makeModuleList(TorchCall &call) {
   InstanceObj *inst = newModule(call, "ModuleList");
   if (!call["modules"].isNone())
     for (const PyValue &v : call.interp.iterate(call["modules"], call.loc)) {
@@ -94,11 +93,11 @@ PyValue makeModuleList(TorchCall &call) {
 }
 
 /// nn.Dropout, nn.Identity: no weights, and calling one returns its input.
-PyValue makePassThrough(TorchCall &call) {
+static PyValue makePassThrough(TorchCall &call) {
   return moduleValue(newModule(call, call.name.drop_front(llvm::StringRef("nn.").size())));
 }
 
-PyValue makeParameter(TorchCall &call) {
+static PyValue makeParameter(TorchCall &call) {
   if (call["data"].kind != Kind::Shape)
     fail(call.loc, "nn.Parameter takes torch.ones(...) or torch.zeros(...) in a model file");
   auto *p = call.interp.create<ParamObj>();
@@ -107,7 +106,7 @@ PyValue makeParameter(TorchCall &call) {
   return PyValue::object(Kind::Param, p);
 }
 
-const TorchOp kNnOps[] = {
+static const TorchOp kNnOps[] = {
     {{"nn.Linear"}, "in_features, out_features, bias=True, device=None, dtype=None", makeLinear},
     {{"nn.Linear.forward"}, "self, input", callLinear},
     {{"nn.Embedding"}, "num_embeddings, embedding_dim, padding_idx=None", makeEmbedding},
@@ -119,7 +118,6 @@ const TorchOp kNnOps[] = {
     {{"nn.Parameter"}, "data, requires_grad=True", makeParameter},
 };
 
-} // namespace
 
 llvm::ArrayRef<TorchOp> nnOpTable() { return kNnOps; }
 

@@ -14,23 +14,22 @@
 using namespace mlir;
 
 namespace tmc::instantiate {
-namespace {
 
 /// The sizes of `*shape`-style arguments: `view(b, s, -1)` or `view((b, s, -1))`.
-std::vector<PyValue> sizeArguments(TorchCall &call, llvm::StringRef param) {
+static std::vector<PyValue> sizeArguments(TorchCall &call, llvm::StringRef param) {
   std::vector<PyValue> items = call[param].as<SequenceObj>()->items;
   if (items.size() == 1 && (items[0].kind == Kind::Tuple || items[0].kind == Kind::List))
     return items[0].as<SequenceObj>()->items;
   return items;
 }
 
-Dim dimOf(TorchCall &call, const PyValue &v) {
+static Dim dimOf(TorchCall &call, const PyValue &v) {
   if (v.kind == Kind::SymInt)
     return Dim::symbol(v.i);
   return Dim::fixed(call.interp.toInt(v, call.loc, "a size"));
 }
 
-PyValue tensorTuple(TorchCall &call, llvm::ArrayRef<TensorObj *> parts) {
+static PyValue tensorTuple(TorchCall &call, llvm::ArrayRef<TensorObj *> parts) {
   std::vector<PyValue> items;
   for (TensorObj *t : parts)
     items.push_back(call.result(t));
@@ -42,7 +41,7 @@ PyValue tensorTuple(TorchCall &call, llvm::ArrayRef<TensorObj *> parts) {
 //===----------------------------------------------------------------------===//
 
 /// At construction, only as the shape of an nn.Parameter.
-PyValue shapeOnly(TorchCall &call) {
+static PyValue shapeOnly(TorchCall &call) {
   auto *s = call.interp.create<ShapeObj>();
   for (const PyValue &v : sizeArguments(call, "size")) {
     Dim d = dimOf(call, v);
@@ -54,7 +53,7 @@ PyValue shapeOnly(TorchCall &call) {
   return PyValue::object(Kind::Shape, s);
 }
 
-PyValue scalarTensor(TorchCall &call) {
+static PyValue scalarTensor(TorchCall &call) {
   Type elt = call["dtype"].isNone() ? Type(Float32Type::get(call.ops.graph.getContext()))
                                     : call.dtype(call["dtype"]);
   double v = call.interp.toFloat(call["data"], call.loc, call.name + "()'s data");
@@ -62,7 +61,7 @@ PyValue scalarTensor(TorchCall &call) {
 }
 
 /// `arange(end)` or `arange(start, end)`, as Python's range.
-PyValue arange(TorchCall &call) {
+static PyValue arange(TorchCall &call) {
   bool endOnly = call["end"].isNone();
   int64_t start = endOnly ? 0 : call.integer("start");
   const PyValue &end = endOnly ? call["start"] : call["end"];
@@ -92,11 +91,11 @@ PyValue arange(TorchCall &call) {
 // Arithmetic and products
 //===----------------------------------------------------------------------===//
 
-template <typename OpTy> PyValue unary(TorchCall &call) {
+template <typename OpTy> static PyValue unary(TorchCall &call) {
   return call.result(call.ops.unary<OpTy>(call.tensor("input")));
 }
 
-PyValue gelu(TorchCall &call) {
+static PyValue gelu(TorchCall &call) {
   const PyValue &approx = call["approximate"];
   if (approx.kind != Kind::Str || (approx.str != "none" && approx.str != "tanh"))
     fail(call.loc, "F.gelu's approximate must be 'none' or 'tanh'");
@@ -105,18 +104,18 @@ PyValue gelu(TorchCall &call) {
                                           : call.ops.unary<GeluOp>(x));
 }
 
-PyValue power(TorchCall &call) {
+static PyValue power(TorchCall &call) {
   return call.interp.tensorBinary("**", call["input"], call["exponent"], call.loc);
 }
 
-PyValue matmul(TorchCall &call) {
+static PyValue matmul(TorchCall &call) {
   // `other` is read first: a weight read in a layer function becomes its
   // argument, in the order the layer functions have always had.
   TensorObj *other = call.tensor("other");
   return call.result(call.ops.matmul(call.tensor("input"), other));
 }
 
-PyValue linear(TorchCall &call) {
+static PyValue linear(TorchCall &call) {
   // Bias, weight, input: the order of the layer-function arguments they
   // become (see matmul).
   TensorObj *bias = call.optionalTensor("bias");
@@ -124,19 +123,19 @@ PyValue linear(TorchCall &call) {
   return call.result(call.ops.linear(call.tensor("input"), weight, bias));
 }
 
-PyValue embedding(TorchCall &call) {
+static PyValue embedding(TorchCall &call) {
   TensorObj *weight = call.tensor("weight"); // first: see matmul
   return call.result(call.ops.embedding(call.tensor("input"), weight));
 }
 
-PyValue softmax(TorchCall &call) {
+static PyValue softmax(TorchCall &call) {
   TensorObj *x = call.tensor("input");
   if (!call["dtype"].isNone())
     x = call.ops.cast(x, call.dtype(call["dtype"]));
   return call.result(call.ops.softmax(x, call.integer("dim")));
 }
 
-template <typename OpTy> PyValue reduce(TorchCall &call) {
+template <typename OpTy> static PyValue reduce(TorchCall &call) {
   TensorObj *x = call.tensor("input");
   return call.result(call.ops.reduce<OpTy>(x, call.integers("dim"),
                                            call.interp.truthy(call["keepdim"], call.loc)));
@@ -146,15 +145,15 @@ template <typename OpTy> PyValue reduce(TorchCall &call) {
 // Element types and copies
 //===----------------------------------------------------------------------===//
 
-PyValue identity(TorchCall &call) { return call.result(call.tensor("self")); }
+static PyValue identity(TorchCall &call) { return call.result(call.tensor("self")); }
 
-PyValue toFloat32(TorchCall &call) {
+static PyValue toFloat32(TorchCall &call) {
   TensorObj *x = call.tensor("self");
   return call.result(call.ops.cast(x, Float32Type::get(call.ops.graph.getContext())));
 }
 
 /// `.to(dtype)`, `.to(device)`, `.to(device, dtype=...)`, `.to(other)`.
-PyValue castTo(TorchCall &call) {
+static PyValue castTo(TorchCall &call) {
   TensorObj *x = call.tensor("self");
   PyValue dtype = call["dtype"];
   if (dtype.isNone())
@@ -168,14 +167,14 @@ PyValue castTo(TorchCall &call) {
   return call.result(call.ops.cast(x, call.dtype(dtype)));
 }
 
-PyValue castToDtype(TorchCall &call) {
+static PyValue castToDtype(TorchCall &call) {
   TensorObj *x = call.tensor("self");
   if (call["dtype"].isNone())
     return call.result(x);
   return call.result(call.ops.cast(x, call.dtype(call["dtype"])));
 }
 
-PyValue typeAs(TorchCall &call) {
+static PyValue typeAs(TorchCall &call) {
   TensorObj *x = call.tensor("self");
   Type elt = call.interp.tensorOf(call["other"], call.loc, "type_as's argument")->elementType;
   return call.result(call.ops.cast(x, elt));
@@ -185,7 +184,7 @@ PyValue typeAs(TorchCall &call) {
 // Shapes
 //===----------------------------------------------------------------------===//
 
-PyValue view(TorchCall &call) {
+static PyValue view(TorchCall &call) {
   TensorObj *x = call.tensor("self");
   SmallVector<Dim> dims;
   std::optional<size_t> inferAt;
@@ -202,7 +201,7 @@ PyValue view(TorchCall &call) {
   return call.result(call.ops.reshape(x, dims, inferAt.has_value(), inferAt.value_or(0)));
 }
 
-PyValue permute(TorchCall &call) {
+static PyValue permute(TorchCall &call) {
   TensorObj *x = call.tensor("self");
   SmallVector<int64_t> perm;
   for (const PyValue &v : sizeArguments(call, "dims"))
@@ -212,17 +211,17 @@ PyValue permute(TorchCall &call) {
   return call.result(call.ops.permute(x, perm));
 }
 
-PyValue transpose(TorchCall &call) {
+static PyValue transpose(TorchCall &call) {
   TensorObj *x = call.tensor("input");
   return call.result(call.ops.transpose(x, call.integer("dim0"), call.integer("dim1")));
 }
 
-PyValue unsqueeze(TorchCall &call) {
+static PyValue unsqueeze(TorchCall &call) {
   TensorObj *x = call.tensor("self");
   return call.result(call.ops.unsqueeze(x, call.integer("dim")));
 }
 
-PyValue squeeze(TorchCall &call) {
+static PyValue squeeze(TorchCall &call) {
   TensorObj *x = call.tensor("self");
   int64_t dim = normalizeDim(call.integer("dim"), x->dims.size(), call.loc);
   if (x->dims[dim] != Dim::fixed(1))
@@ -232,7 +231,7 @@ PyValue squeeze(TorchCall &call) {
   return call.result(call.ops.reshape(x, dims, false, 0));
 }
 
-PyValue flatten(TorchCall &call) {
+static PyValue flatten(TorchCall &call) {
   TensorObj *x = call.tensor("self");
   int64_t s = normalizeDim(call.integer("start_dim"), x->dims.size(), call.loc);
   int64_t e = normalizeDim(call.integer("end_dim"), x->dims.size(), call.loc);
@@ -248,7 +247,7 @@ PyValue flatten(TorchCall &call) {
   return call.result(call.ops.reshape(x, dims, false, 0));
 }
 
-PyValue size(TorchCall &call) {
+static PyValue size(TorchCall &call) {
   TensorObj *x = call.tensor("self");
   PyValue shape = call.interp.getAttr(call["self"], "shape", call.loc);
   if (call["dim"].isNone())
@@ -257,16 +256,16 @@ PyValue size(TorchCall &call) {
   return shape.as<SequenceObj>()->items[dim];
 }
 
-PyValue rank(TorchCall &call) { return PyValue::integer(call.tensor("self")->dims.size()); }
+static PyValue rank(TorchCall &call) { return PyValue::integer(call.tensor("self")->dims.size()); }
 
-PyValue cat(TorchCall &call) {
+static PyValue cat(TorchCall &call) {
   std::vector<TensorObj *> parts;
   for (const PyValue &v : call.interp.iterate(call["tensors"], call.loc))
     parts.push_back(call.interp.tensorOf(v, call.loc, call.name + "'s input"));
   return call.result(call.ops.concat(parts, call.integer("dim")));
 }
 
-PyValue chunk(TorchCall &call) {
+static PyValue chunk(TorchCall &call) {
   TensorObj *x = call.tensor("self");
   int64_t chunks = call.integer("chunks");
   int64_t dim = normalizeDim(call.integer("dim"), x->dims.size(), call.loc);
@@ -277,7 +276,7 @@ PyValue chunk(TorchCall &call) {
   return tensorTuple(call, call.ops.split(x, sizes, dim));
 }
 
-PyValue split(TorchCall &call) {
+static PyValue split(TorchCall &call) {
   TensorObj *x = call.tensor("self");
   int64_t dim = normalizeDim(call.integer("dim"), x->dims.size(), call.loc);
   SmallVector<int64_t> sizes;
@@ -293,7 +292,7 @@ PyValue split(TorchCall &call) {
   return tensorTuple(call, call.ops.split(x, sizes, dim));
 }
 
-const TorchOp kTensorOps[] = {
+static const TorchOp kTensorOps[] = {
     // Making tensors.
     {{"torch.ones", "torch.zeros", "torch.empty"}, "*size, dtype=None, device=None", shapeOnly},
     {{"torch.tensor"}, "data, *, dtype=None, device=None", scalarTensor},
@@ -343,7 +342,6 @@ const TorchOp kTensorOps[] = {
     {{"Tensor.split"}, "self, split_size_or_sections, dim=0", split},
 };
 
-} // namespace
 
 llvm::ArrayRef<TorchOp> tensorOpTable() { return kTensorOps; }
 
