@@ -58,23 +58,6 @@ TensorObj *Graph::make(Value value, llvm::ArrayRef<Dim> dims) {
   return t;
 }
 
-Operation *Graph::emit(Location loc, llvm::StringRef name, ValueRange operands,
-                       TypeRange results, llvm::ArrayRef<NamedAttribute> attrs) {
-  OperationState state(loc, ("tmc." + name).str());
-  state.addOperands(operands);
-  state.addTypes(results);
-  state.addAttributes(attrs);
-  if (StringAttr p = path())
-    state.addAttribute("path", p);
-  return builder.create(state);
-}
-
-TensorObj *Graph::emitTensor(Location loc, llvm::StringRef name, ValueRange operands,
-                             llvm::ArrayRef<Dim> dims, Type elementType,
-                             llvm::ArrayRef<NamedAttribute> attrs) {
-  return make(emit(loc, name, operands, typeOf(dims, elementType), attrs)->getResult(0), dims);
-}
-
 void Graph::declareParam(ParamObj *param, Location loc) {
   if (declared.count(param))
     return;

@@ -68,13 +68,21 @@ public:
 
   /// A traced tensor for `value` with dimensions `dims`.
   TensorObj *make(mlir::Value value, llvm::ArrayRef<Dim> dims);
-  /// Creates `tmc.<name>` at the current module path.
-  mlir::Operation *emit(mlir::Location loc, llvm::StringRef name, mlir::ValueRange operands,
-                        mlir::TypeRange results, llvm::ArrayRef<mlir::NamedAttribute> attrs = {});
-  /// emit() of an op with one tensor result of `dims`.
-  TensorObj *emitTensor(mlir::Location loc, llvm::StringRef name, mlir::ValueRange operands,
-                        llvm::ArrayRef<Dim> dims, mlir::Type elementType,
-                        llvm::ArrayRef<mlir::NamedAttribute> attrs = {});
+  /// Creates `OpTy` at the current module path with its ODS builder; `args`
+  /// are the builder's arguments up to the path. Callers evaluate graph.use()
+  /// into locals first when an op has several operands: C++ leaves argument
+  /// order open, and use() may capture a layer-function argument.
+  template <typename OpTy, typename... Args>
+  OpTy create(mlir::Location loc, Args &&...args) {
+    return OpTy::create(builder, loc, std::forward<Args>(args)..., path());
+  }
+  /// create() of an op with one tensor result of `dims`.
+  template <typename OpTy, typename... Args>
+  TensorObj *createTensor(mlir::Location loc, llvm::ArrayRef<Dim> dims, mlir::Type elementType,
+                          Args &&...args) {
+    OpTy op = create<OpTy>(loc, typeOf(dims, elementType), std::forward<Args>(args)...);
+    return make(op.getResult(), dims);
+  }
   /// In the function being built, dynamic dimension `sym` is `value`.
   void defineSymbol(int sym, mlir::Value value) { current().symbols[sym] = value; }
   mlir::RankedTensorType typeOf(llvm::ArrayRef<Dim> dims, mlir::Type elementType);

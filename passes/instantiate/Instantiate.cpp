@@ -186,17 +186,7 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
       fail(forward.getLoc(), root->name() + ".forward must take input_ids");
     int batch = graph.newSymbol(), seq = graph.newSymbol();
     SmallVector<SmallVector<Dim>> dims(inputs.size(), {Dim::symbol(batch), Dim::symbol(seq)});
-    SmallVector<Type> types(inputs.size(), IntegerType::get(ctx, 64));
-    std::vector<TensorObj *> args = graph.beginEntry("forward", inputs, dims, types,
-                                                     forward.getLoc());
-    CallArgs callArgs;
-    for (auto [name, t] : llvm::zip(inputs, args))
-      callArgs.keywords.push_back({name, interp.makeTensor(t)});
-    PyValue result = interp.call(interp.getAttr(model, "forward", forward.getLoc()), callArgs,
-                               forward.getLoc());
-    if (result.kind == Kind::Tuple && !result.as<SequenceObj>()->items.empty())
-      result = result.as<SequenceObj>()->items[0];
-    TensorObj *logits = interp.tensorOf(result, forward.getLoc(), (root->name() + ".forward's result").str());
+    TensorObj *logits = traceEntry("forward", graph, interp, model, forward, root, inputs, dims);
     graph.endEntry({logits}, forward.getLoc());
 
     if (maxSeqLen > 0)
@@ -236,18 +226,7 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
     SmallVector<SmallVector<Dim>> dims{{Dim::symbol(batch), Dim::symbol(fresh)},
                                        {Dim::symbol(batch), Dim::symbol(kv)},
                                        {Dim::symbol(batch), Dim::symbol(fresh)}};
-    SmallVector<Type> types(3, IntegerType::get(ctx, 64));
-    std::vector<TensorObj *> args = graph.beginEntry("decode", inputs, dims, types,
-                                                     forward.getLoc());
-    CallArgs callArgs;
-    for (auto [name, t] : llvm::zip(inputs, args))
-      callArgs.keywords.push_back({name, interp.makeTensor(t)});
-    PyValue result = interp.call(interp.getAttr(model, "forward", forward.getLoc()), callArgs,
-                                 forward.getLoc());
-    if (result.kind == Kind::Tuple && !result.as<SequenceObj>()->items.empty())
-      result = result.as<SequenceObj>()->items[0];
-    TensorObj *logits =
-        interp.tensorOf(result, forward.getLoc(), (root->name() + ".forward's result").str());
+    TensorObj *logits = traceEntry("decode", graph, interp, model, forward, root, inputs, dims);
     if (graph.numCacheSlots() == 0)
       fail(forward.getLoc(), root->name() + ".forward calls no @compiles_to(\"attention\") "
                                             "function: nothing to cache");
@@ -316,6 +295,23 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
     }
     for (const PyValue &item : inst->items)
       declareParams(graph, item.as<InstanceObj>(), loc);
+  }
+
+  /// Starts entry function `name`, whose int64 `inputs` have `dims`, and
+  /// traces the model's forward on them; the logits (its first result).
+  TensorObj *traceEntry(llvm::StringRef name, Graph &graph, Interpreter &interp, PyValue model,
+                        tmc::mdl::DefOp forward, ClassInfo *root,
+                        llvm::ArrayRef<std::string> inputs, llvm::ArrayRef<SmallVector<Dim>> dims) {
+    SmallVector<Type> types(inputs.size(), IntegerType::get(graph.getContext(), 64));
+    std::vector<TensorObj *> args = graph.beginEntry(name, inputs, dims, types, forward.getLoc());
+    CallArgs callArgs;
+    for (auto [input, t] : llvm::zip(inputs, args))
+      callArgs.keywords.push_back({input, interp.makeTensor(t)});
+    PyValue result = interp.call(interp.getAttr(model, "forward", forward.getLoc()), callArgs,
+                                 forward.getLoc());
+    if (result.kind == Kind::Tuple && !result.as<SequenceObj>()->items.empty())
+      result = result.as<SequenceObj>()->items[0];
+    return interp.tensorOf(result, forward.getLoc(), (root->name() + ".forward's result").str());
   }
 };
 

@@ -2,10 +2,13 @@
 //
 // tmc-instantiate executes the expanded model file the way Python would, on
 // values that are either known at compile time (config fields, sizes, modules)
-// or tensors of the graph. Executing a module's forward emits one tmc op per
-// tensor operation (Torch.cpp); functions marked @compiles_to become one op
-// each (Intrinsics.cpp); a call of a module held in an nn.ModuleList becomes a
-// func.call of one function per distinct layer kind (Graph.cpp).
+// or tensors of the graph. Statements (Statements.cpp), expressions
+// (Expressions.cpp), calls and attributes (Calls.cpp) and Python builtins
+// (Builtins.cpp) follow Python. Executing a module's forward emits one tmc op
+// per tensor operation (the op table, TorchTable.h); functions marked
+// @compiles_to become one op each (Intrinsics.cpp); a call of a module held
+// in an nn.ModuleList becomes a func.call of one function per distinct layer
+// kind (Graph.cpp).
 //
 // Errors in the model file or its config are thrown as `Failure` from deep
 // inside evaluation and reported once, at the pass boundary, with the model
@@ -22,7 +25,6 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Allocator.h"
 #include "llvm/Support/StringSaver.h"
 
@@ -36,19 +38,38 @@ struct CallArgs {
   std::vector<std::pair<std::string, PyValue>> keywords;
 };
 
-/// Binds call arguments to named parameters (`"x"`, `"dim=-1"` style
-/// specs), as Python binds a builtin's arguments.
+class Interpreter;
+
+/// A parameter list as the Python API spells it: "input, dim=-1, dtype=None",
+/// "self, *shape", "data, *, dtype=None", "*args, **kwargs". Parameters after
+/// `*` or `*name` are keyword-only; defaults are None, True, False, numbers
+/// or double-quoted strings.
+struct Signature {
+  explicit Signature(llvm::StringRef text);
+
+  struct Param {
+    std::string name;
+    std::optional<PyValue> defaultValue;
+  };
+  std::vector<Param> params;  // the named ones, in order
+  size_t numPositional = 0;   // leading params a positional argument may fill
+  std::string varPositional;  // `*name` collects the rest as a tuple; "" if none
+  std::string varKeyword;     // `**name` collects unknown keywords as a dict; "" if none
+};
+
+/// Call arguments bound to a signature, as Python binds a function's.
 class Bound {
 public:
-  Bound(const CallArgs &args, llvm::ArrayRef<llvm::StringRef> params, const llvm::Twine &what,
-        mlir::Location loc);
+  Bound(Interpreter &interp, const Signature &signature, const CallArgs &args,
+        const llvm::Twine &what, mlir::Location loc);
+  Bound(Interpreter &interp, llvm::StringRef signature, const CallArgs &args,
+        const llvm::Twine &what, mlir::Location loc)
+      : Bound(interp, Signature(signature), args, what, loc) {}
   /// The argument, or the parameter's default when not passed.
   const PyValue &operator[](llvm::StringRef name) const;
-  bool passed(llvm::StringRef name) const;
 
 private:
   llvm::StringMap<PyValue> values;
-  llvm::StringSet<> given;
 };
 
 class Interpreter {
@@ -92,6 +113,12 @@ public:
   /// The tensor a value stands for (a tensor, or a weight read in the
   /// current function); fails with `what` otherwise.
   TensorObj *tensorOf(const PyValue &v, mlir::Location loc, const llvm::Twine &what);
+  /// The items of a sequence, dict (its keys) or ModuleList.
+  std::vector<PyValue> iterate(const PyValue &v, mlir::Location loc);
+  /// `base.name = value`; a module or weight assigned first is named after `name`.
+  void setAttr(const PyValue &base, llvm::StringRef name, const PyValue &value, mlir::Location loc);
+  /// A Python operator with a tensor operand; "neg" is unary minus.
+  PyValue tensorBinary(llvm::StringRef op, const PyValue &a, const PyValue &b, mlir::Location loc);
 
 private:
   struct Frame {
@@ -117,27 +144,25 @@ private:
   PyValue evalCall(mdl::CallOp call, Frame &frame);
   PyValue lookup(llvm::StringRef name, Frame &frame, mlir::Location loc);
   void assign(mlir::Value target, const PyValue &value, Frame &frame, mlir::Location loc);
-  void setAttr(const PyValue &base, llvm::StringRef name, const PyValue &value, mlir::Location loc);
   PyValue subscript(const PyValue &base, const PyValue &index, mlir::Location loc);
   PyValue binary(llvm::StringRef op, const PyValue &a, const PyValue &b, mlir::Location loc);
   PyValue unary(llvm::StringRef op, const PyValue &a, mlir::Location loc);
   bool compare(llvm::StringRef op, const PyValue &a, const PyValue &b, mlir::Location loc);
-  std::vector<PyValue> iterate(const PyValue &v, mlir::Location loc);
   void evaluateClassAttrs(ClassInfo *cls);
   PyValue callBuiltin(llvm::StringRef name, const CallArgs &args, mlir::Location loc);
   PyValue callBuiltinMethod(const PyValue &self, llvm::StringRef name, const CallArgs &args,
                           mlir::Location loc);
 
-  // Torch.cpp: the PyTorch op table.
+  // Torch.cpp: calls through the PyTorch op table (TorchTable.h).
+  /// A torch.*, torch.nn.functional.* or torch.nn.* call; nothing for other
+  /// names.
   std::optional<PyValue> callTorch(llvm::StringRef name, const CallArgs &args, mlir::Location loc);
+  /// A tensor method; nothing when the table has none of that name.
   std::optional<PyValue> callTensorMethod(const PyValue &self, llvm::StringRef name,
-                                        const CallArgs &args, mlir::Location loc);
-  PyValue tensorSubscript(TensorObj *t, const PyValue &index, mlir::Location loc);
-  PyValue tensorBinary(llvm::StringRef op, const PyValue &a, const PyValue &b, mlir::Location loc);
-  PyValue builtinModule(llvm::StringRef kind, const CallArgs &args, mlir::Location loc);
+                                          const CallArgs &args, mlir::Location loc);
+  /// Calling an nn.Linear, nn.Embedding, ... instance.
   PyValue callBuiltinModule(InstanceObj *inst, const CallArgs &args, mlir::Location loc);
-  mlir::Type dtypeOf(const PyValue &v, mlir::Location loc);
-  llvm::SmallVector<Dim> sizesOf(llvm::ArrayRef<PyValue> values, mlir::Location loc);
+  PyValue tensorSubscript(TensorObj *t, const PyValue &index, mlir::Location loc);
 
   // Intrinsics.cpp: @compiles_to.
   PyValue callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const CallArgs &args,

@@ -59,9 +59,6 @@ CachedKeys throughCache(Graph &graph, TensorObj *k, TensorObj *v, TensorObj *key
                              Dim::fixed(ring ? *window : decode.maxSeqLen), k->dims[3]};
   int keysSym = ring ? graph.newSymbol() : decode.kvSym; // ring: window + new
   SmallVector<Dim> keyDims{k->dims[0], k->dims[1], Dim::symbol(keysSym), k->dims[3]};
-  SmallVector<NamedAttribute> writeAttrs;
-  if (ring)
-    writeAttrs.push_back(b.getNamedAttr("ring", b.getUnitAttr()));
   TensorObj *attended[2];
   for (unsigned which = 0; which < 2; ++which) {
     TensorObj *update = which ? v : k;
@@ -73,28 +70,27 @@ CachedKeys throughCache(Graph &graph, TensorObj *k, TensorObj *v, TensorObj *key
       cache = graph.addEntryArgument(name, cacheDims, type, loc);
       graph.makeCacheSlot(slot, cache);
     }
+    mlir::Value cacheValue = graph.use(cache);
     TensorObj *windowRead =
-        ring ? graph.emitTensor(loc, "kv_cache_window", {graph.use(cache), position}, cacheDims,
-                                type)
+        ring ? graph.createTensor<KvCacheWindowOp>(loc, cacheDims, type, cacheValue, position)
              : nullptr;
-    TensorObj *written =
-        graph.emitTensor(loc, "kv_cache_write", {graph.use(cache), graph.use(update), position},
-                         cacheDims, type, writeAttrs);
+    mlir::Value updateValue = graph.use(update);
+    TensorObj *written = graph.createTensor<KvCacheWriteOp>(
+        loc, cacheDims, type, cacheValue, updateValue, position, ring);
     graph.setCacheValue(slot, written);
     if (!ring) {
       attended[which] =
-          graph.emitTensor(loc, "kv_cache_read", {graph.use(written), kv}, keyDims, type);
+          graph.createTensor<KvCacheReadOp>(loc, keyDims, type, graph.use(written), kv);
       continue;
     }
-    attended[which] =
-        graph.emitTensor(loc, "concat", {graph.use(windowRead), graph.use(update)}, keyDims, type,
-                         b.getNamedAttr("dim", b.getI64IntegerAttr(2)));
+    mlir::Value parts[] = {graph.use(windowRead), graph.use(update)};
+    attended[which] = graph.createTensor<ConcatOp>(loc, keyDims, type, parts, /*dim=*/2);
     graph.defineSymbol(keysSym, tensor::DimOp::create(b, loc, graph.use(attended[which]), 2));
   }
   if (ring)
-    keyMask = graph.emitTensor(loc, "kv_cache_window_mask", {graph.use(keyMask), position},
-                               {keyMask->dims[0], Dim::symbol(keysSym)}, keyMask->elementType,
-                               b.getNamedAttr("window", b.getI64IntegerAttr(*window)));
+    keyMask = graph.createTensor<KvCacheWindowMaskOp>(
+        loc, {keyMask->dims[0], Dim::symbol(keysSym)}, keyMask->elementType, graph.use(keyMask),
+        position, *window);
   return {attended[0], attended[1], keyMask};
 }
 
@@ -185,24 +181,18 @@ PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const Ca
       v = cached.value;
       keyMask = cached.keyMask;
     }
-    SmallVector<mlir::Value> operands{graph.use(q), graph.use(k), graph.use(v)};
-    if (keyMask)
-      operands.push_back(graph.use(keyMask));
-    SmallVector<NamedAttribute> attrs{b.getNamedAttr("scale", b.getF64FloatAttr(scale))};
-    if (mask)
-      attrs.push_back(b.getNamedAttr("causal", b.getUnitAttr()));
-    if (window)
-      attrs.push_back(b.getNamedAttr("sliding_window", b.getI64IntegerAttr(*window)));
-    if (chunk)
-      attrs.push_back(b.getNamedAttr("chunk_size", b.getI64IntegerAttr(*chunk)));
-    if (!softcap.isNone())
-      attrs.push_back(
-          b.getNamedAttr("softcap", b.getF64FloatAttr(toFloat(softcap, loc, "softcap"))));
-    TensorObj *out = graph.emitTensor(loc, "attention", operands, q->dims, q->elementType, attrs);
+    mlir::Value query = graph.use(q), key = graph.use(k), value = graph.use(v);
+    mlir::Value keyMaskValue = keyMask ? graph.use(keyMask) : mlir::Value();
+    FloatAttr softcapAttr =
+        softcap.isNone() ? FloatAttr() : b.getF64FloatAttr(toFloat(softcap, loc, "softcap"));
+    TensorObj *out = graph.createTensor<AttentionOp>(
+        loc, q->dims, q->elementType, query, key, value, keyMaskValue, b.getF64FloatAttr(scale),
+        mask ? b.getUnitAttr() : UnitAttr(), window ? b.getI64IntegerAttr(*window) : IntegerAttr(),
+        chunk ? b.getI64IntegerAttr(*chunk) : IntegerAttr(), softcapAttr, /*backend=*/StringAttr());
     // The attention functions return (batch, seq, heads, head_dim).
-    TensorObj *result = graph.emitTensor(
-        loc, "transpose", graph.use(out), {q->dims[0], q->dims[2], q->dims[1], q->dims[3]},
-        q->elementType, b.getNamedAttr("permutation", b.getDenseI64ArrayAttr({0, 2, 1, 3})));
+    TensorObj *result = graph.createTensor<TransposeOp>(
+        loc, {q->dims[0], q->dims[2], q->dims[1], q->dims[3]}, q->elementType, graph.use(out),
+        ArrayRef<int64_t>{0, 2, 1, 3});
     return makeTuple({makeTensor(result), PyValue::none()});
   }
 
@@ -227,17 +217,11 @@ PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const Ca
       if (rope->dim > x->dims[3].size || rope->dim % 2)
         fail(loc, llvm::formatv("the rotary dimension {0} must be even and at most head_dim {1}",
                                 rope->dim, x->dims[3].size));
-      SmallVector<NamedAttribute> attrs{
-          b.getNamedAttr("theta", b.getF64FloatAttr(rope->theta)),
-          b.getNamedAttr("rotary_dim", b.getI64IntegerAttr(rope->dim))};
-      if (rope->scalingFactor != 1.0)
-        attrs.push_back(
-            b.getNamedAttr("scaling_factor", b.getF64FloatAttr(rope->scalingFactor)));
-      if (name == "rope_interleaved")
-        attrs.push_back(b.getNamedAttr("interleaved", b.getUnitAttr()));
-      tensors.push_back(makeTensor(graph.emitTensor(
-          loc, "rope", {graph.use(x), graph.use(rope->positions)}, x->dims, x->elementType,
-          attrs)));
+      mlir::Value input = graph.use(x), positions = graph.use(rope->positions);
+      tensors.push_back(makeTensor(graph.createTensor<RopeOp>(
+          loc, x->dims, x->elementType, input, positions, b.getF64FloatAttr(rope->theta),
+          b.getI64IntegerAttr(rope->dim), b.getF64FloatAttr(rope->scalingFactor),
+          name == "rope_interleaved" ? b.getUnitAttr() : UnitAttr())));
     }
     return makeTuple(tensors);
   }
@@ -248,7 +232,7 @@ PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const Ca
 
 PyValue Interpreter::callRotaryEmbedding(InstanceObj *inst, const CallArgs &args, Location loc) {
   CallStackEntry entry(*this, loc);
-  Bound bound(args, {"x", "position_ids"}, inst->cls->name().str() + ".forward", loc);
+  Bound bound(*this, "x, position_ids", args, inst->cls->name() + ".forward", loc);
   PyValue self = PyValue::object(Kind::Instance, inst);
   TensorObj *positions = tensorOf(bound["position_ids"], loc, "position_ids");
   if (positions->dims.size() != 2 || !isa<IntegerType>(positions->elementType))
@@ -260,10 +244,11 @@ PyValue Interpreter::callRotaryEmbedding(InstanceObj *inst, const CallArgs &args
   if (positions->dims[0] == Dim::fixed(1)) {
     // (1, seq): one row of positions for every sequence.
     SmallVector<Dim> dims{positions->dims[1]};
-    SmallVector<mlir::Value> operands{graph.use(positions)};
+    mlir::Value input = graph.use(positions);
+    SmallVector<mlir::Value> sizes;
     if (!dims[0].isStatic())
-      operands.push_back(graph.symValue(dims[0].sym, loc));
-    positions = graph.emitTensor(loc, "reshape", operands, dims, positions->elementType);
+      sizes.push_back(graph.symValue(dims[0].sym, loc));
+    positions = graph.createTensor<ReshapeOp>(loc, dims, positions->elementType, input, sizes);
   }
   auto *cosObj = create<RopeObj>();
   cosObj->positions = positions;
