@@ -25,7 +25,34 @@ const Mapping kMappings[] = {
     {DType::U8, [](Builder &b) -> Type { return b.getIntegerType(8, /*isSigned=*/false); }},
     {DType::Bool, [](Builder &b) -> Type { return b.getI1Type(); }},
 };
+
+/// PyTorch's names; the first of each dtype is its canonical one.
+struct TorchName {
+  llvm::StringLiteral name;
+  DType dtype;
+};
+const TorchName kTorchNames[] = {
+    {"float32", DType::F32}, {"float", DType::F32},   {"bfloat16", DType::BF16},
+    {"float16", DType::F16}, {"half", DType::F16},    {"float64", DType::F64},
+    {"double", DType::F64},  {"int64", DType::I64},   {"long", DType::I64},
+    {"int32", DType::I32},   {"int", DType::I32},     {"int16", DType::I16},
+    {"int8", DType::I8},     {"uint8", DType::U8},    {"bool", DType::Bool},
+};
 } // namespace
+
+std::optional<DType> tmc::dtypeOfTorchName(llvm::StringRef name) {
+  for (const TorchName &entry : kTorchNames)
+    if (entry.name == name)
+      return entry.dtype;
+  return std::nullopt;
+}
+
+llvm::StringRef tmc::torchNameOf(DType dtype) {
+  for (const TorchName &entry : kTorchNames)
+    if (entry.dtype == dtype)
+      return entry.name;
+  llvm_unreachable("every dtype has a PyTorch name");
+}
 
 llvm::Expected<DType> tmc::dtypeOf(Type type) {
   Builder b(type.getContext());

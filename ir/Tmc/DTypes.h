@@ -1,7 +1,8 @@
 //===- DTypes.h - tensor element types and their names ----------*- C++ -*-===//
 //
-// The one mapping between MLIR element types and the dtypes tensors have
-// outside the compiler (rt::DType: safetensors, manifests, the runtime).
+// The one mapping between MLIR element types, the dtypes tensors have outside
+// the compiler (rt::DType: safetensors, manifests, the runtime) and the names
+// model files and config.json give them (PyTorch's: `float32`, `bfloat16`).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +13,8 @@
 
 #include "mlir/IR/Types.h"
 
+#include <optional>
+
 namespace tmc {
 
 /// The dtype of an element type; an error naming a type that has none.
@@ -19,6 +22,13 @@ llvm::Expected<rt::DType> dtypeOf(mlir::Type type);
 
 /// The element type of a dtype.
 mlir::Type elementTypeOf(rt::DType dtype, mlir::MLIRContext *context);
+
+/// The dtype PyTorch names `name` (`torch.float32`, `torch.half`, ...: the
+/// part after `torch.`), if tmc knows it.
+std::optional<rt::DType> dtypeOfTorchName(llvm::StringRef name);
+
+/// PyTorch's canonical name of a dtype (`float32`, `bfloat16`, `int64`).
+llvm::StringRef torchNameOf(rt::DType dtype);
 
 } // namespace tmc
 

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/Tmc/DTypes.h"
 #include "passes/instantiate/Interpreter.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -356,9 +357,7 @@ PyValue Interpreter::getAttr(const PyValue &base, llvm::StringRef name, Location
     std::string full = base.str + "." + name.str();
     if (full == "torch.nn" || full == "torch.nn.functional")
       return PyValue::named(Kind::PyModule, full);
-    static const char *dtypes[] = {"float32", "float", "bfloat16", "float16", "half",
-                                   "float64", "double", "int64", "long", "int32", "int", "bool"};
-    if (base.str == "torch" && llvm::is_contained(dtypes, name))
+    if (base.str == "torch" && dtypeOfTorchName(name))
       return PyValue::named(Kind::DType, name.str());
     return PyValue::named(Kind::Builtin, full);
   }
@@ -385,10 +384,10 @@ PyValue Interpreter::getAttr(const PyValue &base, llvm::StringRef name, Location
     if (name == "dtype") {
       Type t = base.kind == Kind::Param ? base.as<ParamObj>()->elementType
                                         : base.as<TensorObj>()->elementType;
-      std::string n = t.isF32() ? "float32" : t.isBF16() ? "bfloat16" : t.isF16() ? "float16"
-                    : t.isF64() ? "float64" : t.isInteger(64) ? "int64" : t.isInteger(32) ? "int32"
-                                                                           : "bool";
-      return PyValue::named(Kind::DType, n);
+      llvm::Expected<rt::DType> dtype = dtypeOf(t);
+      if (!dtype)
+        fail(loc, llvm::toString(dtype.takeError()));
+      return PyValue::named(Kind::DType, torchNameOf(*dtype).str());
     }
     if (name == "device")
       return PyValue::named(Kind::Device, "cpu");

@@ -13,6 +13,11 @@ using namespace mlir;
 
 namespace tmc::instantiate {
 
+/// `tmc.name`: an entry argument's name, which the manifest gives its input.
+static StringAttr inputNameAttr(MLIRContext *ctx) {
+  return tmcDialect(ctx)->getNameAttrHelper().getName();
+}
+
 void fail(Location loc, const llvm::Twine &message) { throw Failure{loc, message.str()}; }
 
 std::string shapeString(llvm::ArrayRef<Dim> dims) {
@@ -90,7 +95,7 @@ std::vector<TensorObj *> Graph::beginEntry(llvm::StringRef name,
   current().func = func;
   std::vector<TensorObj *> args;
   for (unsigned i = 0; i < argTypes.size(); ++i) {
-    func.setArgAttr(i, "tmc.name", builder.getStringAttr(argNames[i]));
+    func.setArgAttr(i, inputNameAttr(getContext()), builder.getStringAttr(argNames[i]));
     addSymbolSources(current(), entry->getArgument(i), argDims[i]);
     args.push_back(make(entry->getArgument(i), argDims[i]));
   }
@@ -115,7 +120,7 @@ TensorObj *Graph::addEntryArgument(llvm::StringRef name, llvm::ArrayRef<Dim> dim
   unsigned index = entry.func.getNumArguments();
   if (failed(entry.func.insertArgument(
           index, typeOf(dims, elementType),
-          builder.getDictionaryAttr(builder.getNamedAttr("tmc.name", builder.getStringAttr(name))),
+          builder.getDictionaryAttr(builder.getNamedAttr(inputNameAttr(getContext()), builder.getStringAttr(name))),
           loc)))
     fail(loc, "internal error: cannot add entry argument " + name);
   Value arg = entry.func.getArgument(index);

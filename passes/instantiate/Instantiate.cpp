@@ -4,6 +4,7 @@
 #include "passes/instantiate/Passes.h"
 
 #include "ir/Mdl/MdlDialect.h"
+#include "ir/Tmc/DTypes.h"
 #include "ir/Tmc/TmcOps.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -138,14 +139,11 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
     for (const char *key : {"torch_dtype", "dtype"})
       if (dt.empty() && config.contains(key) && config[key].is_string())
         dt = config[key].get<std::string>();
-    if (dt.empty() || dt == "float32")
-      graph.setParamType(Float32Type::get(ctx));
-    else if (dt == "bfloat16")
-      graph.setParamType(BFloat16Type::get(ctx));
-    else if (dt == "float16")
-      graph.setParamType(Float16Type::get(ctx));
-    else
+    using tmc::rt::DType;
+    std::optional<DType> weightDType = dt.empty() ? DType::F32 : tmc::dtypeOfTorchName(dt);
+    if (!weightDType || !llvm::is_contained({DType::F32, DType::BF16, DType::F16}, *weightDType))
       fail(configLoc, "dtype '" + dt + "' is not supported; use float32, bfloat16 or float16");
+    graph.setParamType(tmc::elementTypeOf(*weightDType, ctx));
 
     // The model class.
     ClassInfo *root = nullptr;
@@ -194,10 +192,11 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
     else if (maxSeqLen < 0)
       fail(configLoc, "max-seq-len must be positive, got " + std::to_string(maxSeqLen));
 
+    tmc::TmcDialect *tmc = tmc::tmcDialect(ctx);
     if (std::optional<PyValue> impl = interp.findAttr(configValue, "attn_implementation"))
       if (impl->kind == Kind::Str)
-        module->setAttr("tmc.attn_implementation", StringAttr::get(ctx, impl->str));
-    module->setAttr("tmc.model_type", StringAttr::get(ctx, modelType));
+        tmc->getAttnImplementationAttrHelper().setAttr(module, StringAttr::get(ctx, impl->str));
+    tmc->getModelTypeAttrHelper().setAttr(module, StringAttr::get(ctx, modelType));
   }
 
   /// `@decode`: the forward once more, with attention against a KV cache
@@ -239,9 +238,10 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
     // Cache i is argument 3 + i (made in slot order) and result 1 + i: the
     // lowering writes it into its argument (tmc.in_place).
     auto func = cast<func::FuncOp>(graph.getModule().lookupSymbol("decode"));
-    func->setAttr("tmc.max_seq_len", IntegerAttr::get(IntegerType::get(ctx, 64), maxSeqLen));
+    tmc::TmcDialect *tmc = tmc::tmcDialect(ctx);
+    tmc->getMaxSeqLenAttrHelper().setAttr(func, IntegerAttr::get(IntegerType::get(ctx, 64), maxSeqLen));
     for (unsigned i = 0; i < slots; ++i)
-      func.setResultAttr(1 + i, "tmc.in_place",
+      func.setResultAttr(1 + i, tmc->getInPlaceAttrHelper().getName(),
                          IntegerAttr::get(IntegerType::get(ctx, 64), 3 + i));
   }
 

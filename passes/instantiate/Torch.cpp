@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/Tmc/DTypes.h"
 #include "passes/instantiate/TorchTable.h"
 
 #include "llvm/Support/ErrorHandling.h"
@@ -47,21 +48,8 @@ llvm::SmallVector<int64_t> TorchCall::integers(llvm::StringRef param) const {
 Type TorchCall::dtype(const PyValue &value) const {
   if (value.kind != Kind::DType)
     fail(loc, "expected a torch dtype, not " + interp.repr(value));
-  MLIRContext *ctx = ops.graph.getContext();
-  llvm::StringRef n = value.str;
-  if (n == "float32" || n == "float")
-    return Float32Type::get(ctx);
-  if (n == "bfloat16")
-    return BFloat16Type::get(ctx);
-  if (n == "float16" || n == "half")
-    return Float16Type::get(ctx);
-  if (n == "float64" || n == "double")
-    return Float64Type::get(ctx);
-  if (n == "int64" || n == "long")
-    return IntegerType::get(ctx, 64);
-  if (n == "int32" || n == "int")
-    return IntegerType::get(ctx, 32);
-  return IntegerType::get(ctx, 1);
+  // Kind::DType values are made from known names only (Calls.cpp).
+  return elementTypeOf(*dtypeOfTorchName(value.str), ops.graph.getContext());
 }
 
 PyValue passInput(TorchCall &call) { return call["input"]; }
