@@ -7,6 +7,7 @@
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -82,6 +83,20 @@ llvm::Expected<tmc::rt::Manifest> tmc::manifestFromModule(ModuleOp module,
   return manifest;
 }
 
+/// Whether `dir` holds a manifest.json that a tmc wrote (of any version).
+static bool isTmcArtifact(llvm::StringRef dir) {
+  llvm::SmallString<256> path(dir);
+  llvm::sys::path::append(path, tmc::rt::Manifest::kFileName);
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer)
+    return false;
+  auto json = nlohmann::json::parse((*buffer)->getBuffer().begin(), (*buffer)->getBuffer().end(),
+                                    nullptr, /*allow_exceptions=*/false);
+  auto format = json.is_object() ? json.find("format") : json.end();
+  return format != json.end() && format->is_string() &&
+         llvm::StringRef(format->get<std::string>()).starts_with("tmc-artifact/");
+}
+
 static std::string joinPath(llvm::StringRef dir, llvm::StringRef name) {
   llvm::SmallString<256> path(dir);
   llvm::sys::path::append(path, name);
@@ -134,15 +149,24 @@ llvm::Error tmc::writeArtifact(const Target &target, ModuleOp module, llvm::Stri
                     [&](llvm::raw_ostream &os) { os << manifest->toJson().dump(2) << "\n"; }))
     return error;
 
-  // Replace any previous artifact only now that the new one is complete.
+  // Replace a previous artifact only now that the new one is complete, and
+  // only one whose manifest says it is a tmc artifact: the old one is moved
+  // aside, the new one moved in, and the old one deleted last.
   if (llvm::sys::fs::exists(outputPath)) {
-    if (!llvm::sys::fs::exists(joinPath(outputPath, rt::Manifest::kFileName)))
-      return makeError(outputPath + " exists and is not a tmc artifact; refusing to replace it");
-    if (std::error_code ec = llvm::sys::fs::remove_directories(outputPath))
-      return makeError(outputPath + ": cannot replace the old artifact: " + ec.message());
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(tempDir, outputPath))
+    if (!isTmcArtifact(outputPath))
+      return makeError(outputPath + " exists and is not a tmc artifact (no manifest.json with "
+                       "\"format\": \"tmc-artifact/...\"); refusing to replace it");
+    std::string aside = (tempDir + ".old").str(); // unique: tempDir is
+    if (std::error_code ec = llvm::sys::fs::rename(outputPath, aside))
+      return makeError(outputPath + ": cannot move the old artifact aside: " + ec.message());
+    if (std::error_code ec = llvm::sys::fs::rename(tempDir, outputPath)) {
+      llvm::sys::fs::rename(aside, outputPath);
+      return makeError(outputPath + ": cannot move the artifact into place: " + ec.message());
+    }
+    llvm::sys::fs::remove_directories(aside);
+  } else if (std::error_code ec = llvm::sys::fs::rename(tempDir, outputPath)) {
     return makeError(outputPath + ": cannot move the artifact into place: " + ec.message());
+  }
   cleanup.release();
   return llvm::Error::success();
 }
