@@ -218,7 +218,7 @@ LogicalResult SoftmaxOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
-// Embedding, matmul, norms, rope
+// Embedding, matmul, rope
 //===----------------------------------------------------------------------===//
 
 LogicalResult EmbeddingOp::verify() {
@@ -254,35 +254,6 @@ LogicalResult MatmulOp::verify() {
   expected.push_back(lhs.getDimSize(rank - 2));
   expected.push_back(rhs.getDimSize(rank - 1));
   return verifyShape(*this, "result", getType(), expected);
-}
-
-/// Norms: weight (and bias) are `[hidden]`, the result has the input's type.
-static LogicalResult verifyNorm(Operation *op, Value input, ValueRange affine,
-                                Value result, double eps) {
-  auto inputType = tensorType(input);
-  if (inputType.getRank() < 1)
-    return op->emitOpError("input must have rank >= 1");
-  if (eps < 0)
-    return op->emitOpError("eps must be >= 0, got ") << eps;
-  if (input.getType() != result.getType())
-    return op->emitOpError("result type must equal the input type ") << inputType;
-  for (Value v : affine)
-    if (failed(verifyShape(op, "weight", tensorType(v), {inputType.getShape().back()})) ||
-        failed(verifySameElementType(op, {inputType, v.getType()})))
-      return failure();
-  return success();
-}
-
-LogicalResult RmsNormOp::verify() {
-  return verifyNorm(*this, getInput(), getWeight(), getResult(),
-                    getEps().convertToDouble());
-}
-
-LogicalResult LayerNormOp::verify() {
-  SmallVector<Value> affine{getWeight()};
-  if (getBias())
-    affine.push_back(getBias());
-  return verifyNorm(*this, getInput(), affine, getResult(), getEps().convertToDouble());
 }
 
 LogicalResult RopeOp::verify() {

@@ -173,47 +173,8 @@ def Tmc_MatmulOp : Tmc_Op<"matmul", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
-// Normalization and positions
+// Positions
 //===----------------------------------------------------------------------===//
-
-def Tmc_RmsNormOp : Tmc_Op<"rms_norm", [Pure]> {
-  let summary = "Root-mean-square normalization over the last dimension";
-  let description = [{
-    `x * rsqrt(mean(x^2, -1) + eps) * (offset + weight)`, computed in f32.
-    Llama uses `offset = 0`; Gemma's `(1 + w)` form uses `offset = 1`.
-
-    ```mlir
-    %y = tmc.rms_norm %x, %w eps = 1.0e-06 at "model.norm"
-        : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
-    ```
-  }];
-  let arguments = (ins Tmc_FloatTensor:$input, Tmc_FloatTensor:$weight,
-                       F64Attr:$eps, DefaultValuedAttr<F64Attr, "0.0">:$offset,
-                       Tmc_ModulePathAttr:$path);
-  let results = (outs Tmc_FloatTensor:$result);
-  let assemblyFormat = [{
-    $input `,` $weight `eps` `=` $eps (`offset` `=` $offset^)? (`at` $path^)?
-    attr-dict `:` functional-type(operands, results)
-  }];
-  let hasVerifier = 1;
-}
-
-def Tmc_LayerNormOp : Tmc_Op<"layer_norm", [Pure]> {
-  let summary = "Layer normalization over the last dimension";
-  let description = [{
-    `(x - mean) * rsqrt(var + eps) * weight + bias` over the last dimension,
-    with the biased variance, as torch.nn.functional.layer_norm.
-  }];
-  let arguments = (ins Tmc_FloatTensor:$input, Tmc_FloatTensor:$weight,
-                       Optional<Tmc_FloatTensor>:$bias, F64Attr:$eps,
-                       Tmc_ModulePathAttr:$path);
-  let results = (outs Tmc_FloatTensor:$result);
-  let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? `eps` `=` $eps (`at` $path^)? attr-dict
-    `:` functional-type(operands, results)
-  }];
-  let hasVerifier = 1;
-}
 
 def Tmc_ArangeOp : Tmc_Op<"arange", [Pure]> {
   let summary = "Positions start, start + 1, ..., start + length - 1";

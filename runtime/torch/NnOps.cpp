@@ -1,4 +1,4 @@
-//===- NnOps.cpp - linear algebra, norms, rope and attention in ATen -----===//
+//===- NnOps.cpp - linear algebra, rope and attention in ATen -------------===//
 //
 // The model-level ops of the LibTorch executor. Each follows the code of
 // Hugging Face transformers line by line (named in the comments), because the
@@ -19,25 +19,6 @@ using namespace mlir;
 
 namespace tmc::rt::detail {
 namespace {
-
-/// LlamaRMSNorm (offset 0): normalize in f32, cast back, multiply by the
-/// weight in the input dtype. GemmaRMSNorm (offset != 0): multiply by
-/// `offset + weight` in f32, then cast back.
-at::Tensor rmsNorm(RmsNormOp op, const at::Tensor &x, const at::Tensor &weight) {
-  double eps = op.getEps().convertToDouble();
-  double offset = op.getOffset().convertToDouble();
-  at::Tensor hidden = x.to(at::kFloat);
-  at::Tensor variance = hidden.pow(2).mean(-1, /*keepdim=*/true);
-  hidden = hidden * at::rsqrt(variance + eps);
-  if (offset == 0.0)
-    return weight * hidden.to(x.scalar_type());
-  return (hidden * (weight.to(at::kFloat) + offset)).to(x.scalar_type());
-}
-
-at::Tensor layerNorm(const at::Tensor &x, const at::Tensor &weight,
-                     const std::optional<at::Tensor> &bias, double eps) {
-  return at::layer_norm(x, {x.size(-1)}, weight, bias, eps);
-}
 
 /// The rotation of one half of the rotary features: Llama's `rotate_half`
 /// (`cat(-x2, x1)` with x1, x2 the two halves) or GLM's interleaved one
@@ -168,14 +149,6 @@ bool runNnOp(Operation *op, ArrayRef<at::Tensor> operands, const OpEnv &env,
           })
           .Case([&](MatmulOp) -> std::optional<at::Tensor> {
             return at::matmul(operands[0], operands[1]);
-          })
-          .Case([&](RmsNormOp norm) -> std::optional<at::Tensor> {
-            return rmsNorm(norm, operands[0], operands[1]);
-          })
-          .Case([&](LayerNormOp norm) -> std::optional<at::Tensor> {
-            return layerNorm(operands[0], operands[1],
-                             optionalOperand(norm.getBias(), operands, 2),
-                             norm.getEps().convertToDouble());
           })
           .Case([&](RopeOp rot) -> std::optional<at::Tensor> {
             return rope(rot, operands[0], operands[1]);

@@ -50,7 +50,7 @@ at::ScalarType scalarTypeOf(mlir::Type type);
 /// The value of an `index` operand (a 0-d integer tensor).
 int64_t toIndex(const at::Tensor &value);
 
-/// Linear algebra, embedding, norms, rope, attention and softmax. Returns false
+/// Linear algebra, embedding, rope, attention and softmax. Returns false
 /// when `op` is not one of them.
 bool runNnOp(mlir::Operation *op, llvm::ArrayRef<at::Tensor> operands, const OpEnv &env,
              Results &results);

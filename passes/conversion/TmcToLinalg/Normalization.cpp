@@ -1,8 +1,8 @@
-//===- Normalization.cpp - norms, softmax, reductions -----------*- C++ -*-===//
+//===- Normalization.cpp - softmax, reductions ------------------*- C++ -*-===//
 //
-// Everything that reduces: sum/mean/max, softmax, RMSNorm and LayerNorm. A
-// reduction keeps its reduced dims as size 1 so the normalizing step reads the
-// statistic through a broadcast map, then `keepdim=False` collapses them.
+// Everything that reduces: sum/mean/max and softmax. A reduction keeps its
+// reduced dims as size 1 so the normalizing step reads the statistic through a
+// broadcast map, then `keepdim=False` collapses them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -100,93 +100,11 @@ struct SoftmaxToGeneric : OpRewritePattern<SoftmaxOp> {
   }
 };
 
-/// x * rsqrt(mean(x^2) + eps) * (offset + w), as transformers' RMSNorm.
-struct RmsNormToGeneric : OpRewritePattern<RmsNormOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(RmsNormOp op, PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto type = op.getType();
-    Type elementType = type.getElementType();
-    Value input = op.getInput();
-    llvm::SmallBitVector last = dimsToBits(-1, type.getRank());
-    Value sumSquares = reduceKeepDims(
-        rewriter, loc, input, last, zero(rewriter, elementType),
-        [](OpBuilder &b, Location l, ValueRange args) -> Value {
-          return arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, args[0], args[0]),
-                                       args[1]);
-        });
-    Value count = elementCount(rewriter, loc, input, last, elementType);
-    Value eps = floatConstant(rewriter, loc, elementType, op.getEps().convertToDouble());
-    double offsetValue = op.getOffset().convertToDouble();
-    Value offset = floatConstant(rewriter, loc, elementType, offsetValue);
-    Value result = elementwise(
-        rewriter, loc, type, tensor::getMixedSizes(rewriter, loc, input),
-        {input, sumSquares, op.getWeight()},
-        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value mean = arith::DivFOp::create(b, l, args[1], count);
-          Value inv = math::RsqrtOp::create(b, l, arith::AddFOp::create(b, l, mean, eps));
-          Value normed = arith::MulFOp::create(b, l, args[0], inv);
-          Value scale = offsetValue == 0.0 ? args[2]
-                                           : arith::AddFOp::create(b, l, offset, args[2]);
-          return arith::MulFOp::create(b, l, scale, normed);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
-/// (x - mean) * rsqrt(var + eps) * w + b with the biased variance.
-struct LayerNormToGeneric : OpRewritePattern<LayerNormOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(LayerNormOp op, PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto type = op.getType();
-    Type elementType = type.getElementType();
-    Value input = op.getInput();
-    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, input);
-    llvm::SmallBitVector last = dimsToBits(-1, type.getRank());
-    Value count = elementCount(rewriter, loc, input, last, elementType);
-    Value sum = reduceKeepDims(rewriter, loc, input, last, zero(rewriter, elementType), addF);
-    auto statType = cast<RankedTensorType>(sum.getType());
-    SmallVector<OpFoldResult> statSizes = tensor::getMixedSizes(rewriter, loc, sum);
-    Value mean = elementwise(rewriter, loc, statType, statSizes, sum,
-                             [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-                               return arith::DivFOp::create(b, l, args[0], count);
-                             });
-    Value centered = elementwise(rewriter, loc, type, sizes, {input, mean},
-                                 [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                                   return arith::SubFOp::create(b, l, args[0], args[1]);
-                                 });
-    Value sumSquares = reduceKeepDims(
-        rewriter, loc, centered, last, zero(rewriter, elementType),
-        [](OpBuilder &b, Location l, ValueRange args) -> Value {
-          return arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, args[0], args[0]),
-                                       args[1]);
-        });
-    Value eps = floatConstant(rewriter, loc, elementType, op.getEps().convertToDouble());
-    SmallVector<Value> operands{centered, sumSquares, op.getWeight()};
-    if (op.getBias())
-      operands.push_back(op.getBias());
-    Value result = elementwise(
-        rewriter, loc, type, sizes, operands,
-        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value var = arith::DivFOp::create(b, l, args[1], count);
-          Value inv = math::RsqrtOp::create(b, l, arith::AddFOp::create(b, l, var, eps));
-          Value scaled =
-              arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, args[0], inv), args[2]);
-          return args.size() > 3 ? arith::AddFOp::create(b, l, scaled, args[3]) : scaled;
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
 } // namespace
 
 void populateNormalizationPatterns(RewritePatternSet &patterns) {
   patterns.add<ReductionToGeneric<SumOp>, ReductionToGeneric<MeanOp>,
-               ReductionToGeneric<MaxOp>, SoftmaxToGeneric, RmsNormToGeneric,
-               LayerNormToGeneric>(patterns.getContext());
+               ReductionToGeneric<MaxOp>, SoftmaxToGeneric>(patterns.getContext());
 }
 
 } // namespace tmc

@@ -67,6 +67,8 @@ tmc.param @"lm_head.weight" : tensor<256x64xf32>
 func.func @forward(%input_ids: tensor<?x?xi64>) -> tensor<?x?x256xf32> {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  // rms_norm_eps as the f32 scalar that the variance is added to.
+  %eps = arith.constant dense<9.99999997E-7> : tensor<f32>
   %seq = tensor.dim %input_ids, %c1 : tensor<?x?xi64>
   %positions = tmc.arange %c0, %seq at "model" : tensor<?xi64>
 
@@ -107,10 +109,18 @@ func.func @forward(%input_ids: tensor<?x?xi64>) -> tensor<?x?x256xf32> {
          tensor<176x64xf32>, tensor<176x64xf32>, tensor<64x176xf32>) -> tensor<?x?x64xf32>
 
   %norm_w = tmc.get_param @"model.norm.weight" : tensor<64xf32>
-  %normed = tmc.rms_norm %h2, %norm_w eps = 1.0e-06 at "model.norm"
-      : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+  %final_sq = tmc.pow %h2 exponent = 2.000000e+00 at "model.norm" : tensor<?x?x64xf32>
+  %final_var = tmc.mean %final_sq dims = [2] keepdim at "model.norm"
+      : tensor<?x?x64xf32> -> tensor<?x?x1xf32>
+  %final_var_eps = tmc.add %final_var, %eps at "model.norm"
+      : (tensor<?x?x1xf32>, tensor<f32>) -> tensor<?x?x1xf32>
+  %final_inv = tmc.rsqrt %final_var_eps at "model.norm" : tensor<?x?x1xf32>
+  %final_normed = tmc.mul %h2, %final_inv at "model.norm"
+      : (tensor<?x?x64xf32>, tensor<?x?x1xf32>) -> tensor<?x?x64xf32>
+  %final = tmc.mul %norm_w, %final_normed at "model.norm"
+      : (tensor<64xf32>, tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
   %lm_head = tmc.get_param @"lm_head.weight" : tensor<256x64xf32>
-  %logits = tmc.linear %normed, %lm_head at "lm_head"
+  %logits = tmc.linear %final, %lm_head at "lm_head"
       : (tensor<?x?x64xf32>, tensor<256x64xf32>) -> tensor<?x?x256xf32>
   return %logits : tensor<?x?x256xf32>
 }
@@ -125,12 +135,23 @@ func.func private @decoder_layer(%hidden: tensor<?x?x64xf32>, %positions: tensor
                                  %down_proj: tensor<64x176xf32>) -> tensor<?x?x64xf32> {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %eps = arith.constant dense<9.99999997E-7> : tensor<f32>
   %b = tensor.dim %hidden, %c0 : tensor<?x?x64xf32>
   %s = tensor.dim %hidden, %c1 : tensor<?x?x64xf32>
 
-  // Self-attention block.
-  %x = tmc.rms_norm %hidden, %input_layernorm eps = 1.0e-06 at "model.layers.*.input_layernorm"
-      : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+  // Self-attention block. LlamaRMSNorm: x * rsqrt(mean(x^2, -1, keepdim) + eps)
+  // * weight in f32 (its casts to f32 and back are no-ops in an f32 model).
+  %ln1_sq = tmc.pow %hidden exponent = 2.000000e+00 at "model.layers.*.input_layernorm"
+      : tensor<?x?x64xf32>
+  %ln1_var = tmc.mean %ln1_sq dims = [2] keepdim at "model.layers.*.input_layernorm"
+      : tensor<?x?x64xf32> -> tensor<?x?x1xf32>
+  %ln1_var_eps = tmc.add %ln1_var, %eps at "model.layers.*.input_layernorm"
+      : (tensor<?x?x1xf32>, tensor<f32>) -> tensor<?x?x1xf32>
+  %ln1_inv = tmc.rsqrt %ln1_var_eps at "model.layers.*.input_layernorm" : tensor<?x?x1xf32>
+  %ln1_normed = tmc.mul %hidden, %ln1_inv at "model.layers.*.input_layernorm"
+      : (tensor<?x?x64xf32>, tensor<?x?x1xf32>) -> tensor<?x?x64xf32>
+  %x = tmc.mul %input_layernorm, %ln1_normed at "model.layers.*.input_layernorm"
+      : (tensor<64xf32>, tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
   %q = tmc.linear %x, %q_proj at "model.layers.*.self_attn.q_proj"
       : (tensor<?x?x64xf32>, tensor<64x64xf32>) -> tensor<?x?x64xf32>
   %k = tmc.linear %x, %k_proj at "model.layers.*.self_attn.k_proj"
@@ -169,9 +190,17 @@ func.func private @decoder_layer(%hidden: tensor<?x?x64xf32>, %positions: tensor
       : (tensor<?x?x64xf32>, tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
 
   // MLP block: down(silu(gate(x)) * up(x)).
-  %y = tmc.rms_norm %h1, %post_attention_layernorm eps = 1.0e-06
-      at "model.layers.*.post_attention_layernorm"
-      : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+  %ln2_sq = tmc.pow %h1 exponent = 2.000000e+00 at "model.layers.*.post_attention_layernorm"
+      : tensor<?x?x64xf32>
+  %ln2_var = tmc.mean %ln2_sq dims = [2] keepdim at "model.layers.*.post_attention_layernorm"
+      : tensor<?x?x64xf32> -> tensor<?x?x1xf32>
+  %ln2_var_eps = tmc.add %ln2_var, %eps at "model.layers.*.post_attention_layernorm"
+      : (tensor<?x?x1xf32>, tensor<f32>) -> tensor<?x?x1xf32>
+  %ln2_inv = tmc.rsqrt %ln2_var_eps at "model.layers.*.post_attention_layernorm" : tensor<?x?x1xf32>
+  %ln2_normed = tmc.mul %h1, %ln2_inv at "model.layers.*.post_attention_layernorm"
+      : (tensor<?x?x64xf32>, tensor<?x?x1xf32>) -> tensor<?x?x64xf32>
+  %y = tmc.mul %post_attention_layernorm, %ln2_normed at "model.layers.*.post_attention_layernorm"
+      : (tensor<64xf32>, tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
   %gate = tmc.linear %y, %gate_proj at "model.layers.*.mlp.gate_proj"
       : (tensor<?x?x64xf32>, tensor<176x64xf32>) -> tensor<?x?x176xf32>
   %act = tmc.silu %gate at "model.layers.*.mlp.act_fn" : tensor<?x?x176xf32>

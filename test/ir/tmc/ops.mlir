@@ -9,12 +9,34 @@ func.func @decoder_ops(%ids: tensor<?x?xi64>, %table: tensor<256x64xf32>, %norm:
                        %mask: tensor<?x?xi64>, %start: index, %len: index) {
   // CHECK: tmc.embedding %{{.*}}, %{{.*}} at "model.embed_tokens" : (tensor<?x?xi64>, tensor<256x64xf32>) -> tensor<?x?x64xf32>
   %h = tmc.embedding %ids, %table at "model.embed_tokens" : (tensor<?x?xi64>, tensor<256x64xf32>) -> tensor<?x?x64xf32>
-  // CHECK: tmc.rms_norm %{{.*}}, %{{.*}} eps = 9.9999999999999995E-7 at "model.norm"
-  %n = tmc.rms_norm %h, %norm eps = 1.0e-6 at "model.norm" : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
-  // CHECK: tmc.rms_norm %{{.*}}, %{{.*}} eps = 9.9999999999999995E-7 offset = 1.000000e+00 :
-  %g = tmc.rms_norm %h, %norm eps = 1.0e-6 offset = 1.0 : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
-  // CHECK: tmc.layer_norm %{{.*}}, %{{.*}}, %{{.*}} eps = 1.000000e-05 :
-  %l = tmc.layer_norm %h, %norm, %norm eps = 1.0e-5 : (tensor<?x?x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+  // RMSNorm as instantiation emits it: x * rsqrt(mean(x^2) + eps) * w (Llama),
+  // or times (1 + w) (Gemma); LayerNorm centers first and adds a bias.
+  // CHECK: %[[EPS:.*]] = arith.constant dense<9.99999997E-7> : tensor<f32>
+  %eps = arith.constant dense<9.99999997E-7> : tensor<f32>
+  // CHECK: %[[SQ:.*]] = tmc.pow %[[H:.*]] exponent = 2.000000e+00 at "model.norm" : tensor<?x?x64xf32>
+  %sq = tmc.pow %h exponent = 2.000000e+00 at "model.norm" : tensor<?x?x64xf32>
+  // CHECK: %[[VAR:.*]] = tmc.mean %[[SQ]] dims = [2] keepdim at "model.norm" : tensor<?x?x64xf32> -> tensor<?x?x1xf32>
+  %var = tmc.mean %sq dims = [2] keepdim at "model.norm" : tensor<?x?x64xf32> -> tensor<?x?x1xf32>
+  // CHECK: %[[VE:.*]] = tmc.add %[[VAR]], %[[EPS]] at "model.norm" : (tensor<?x?x1xf32>, tensor<f32>) -> tensor<?x?x1xf32>
+  %ve = tmc.add %var, %eps at "model.norm" : (tensor<?x?x1xf32>, tensor<f32>) -> tensor<?x?x1xf32>
+  // CHECK: %[[INV:.*]] = tmc.rsqrt %[[VE]] at "model.norm" : tensor<?x?x1xf32>
+  %inv = tmc.rsqrt %ve at "model.norm" : tensor<?x?x1xf32>
+  // CHECK: %[[XN:.*]] = tmc.mul %[[H]], %[[INV]] at "model.norm" : (tensor<?x?x64xf32>, tensor<?x?x1xf32>) -> tensor<?x?x64xf32>
+  %xn = tmc.mul %h, %inv at "model.norm" : (tensor<?x?x64xf32>, tensor<?x?x1xf32>) -> tensor<?x?x64xf32>
+  // CHECK: tmc.mul %[[NORM:.*]], %[[XN]] at "model.norm" : (tensor<64xf32>, tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+  %n = tmc.mul %norm, %xn at "model.norm" : (tensor<64xf32>, tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+  // CHECK: %[[ONE:.*]] = arith.constant dense<1.000000e+00> : tensor<f32>
+  %one = arith.constant dense<1.000000e+00> : tensor<f32>
+  // CHECK: %[[SCALE:.*]] = tmc.add %[[ONE]], %[[NORM]] : (tensor<f32>, tensor<64xf32>) -> tensor<64xf32>
+  %scale = tmc.add %one, %norm : (tensor<f32>, tensor<64xf32>) -> tensor<64xf32>
+  // CHECK: tmc.mul %[[XN]], %[[SCALE]] : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+  %g = tmc.mul %xn, %scale : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+  // CHECK: %[[MEAN:.*]] = tmc.mean %[[H]] dims = [2] keepdim : tensor<?x?x64xf32> -> tensor<?x?x1xf32>
+  %mean = tmc.mean %h dims = [2] keepdim : tensor<?x?x64xf32> -> tensor<?x?x1xf32>
+  // CHECK: %[[C:.*]] = tmc.sub %[[H]], %[[MEAN]] : (tensor<?x?x64xf32>, tensor<?x?x1xf32>) -> tensor<?x?x64xf32>
+  %c = tmc.sub %h, %mean : (tensor<?x?x64xf32>, tensor<?x?x1xf32>) -> tensor<?x?x64xf32>
+  // CHECK: tmc.add %[[C]], %[[NORM]] : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+  %l = tmc.add %c, %norm : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
   // CHECK: tmc.arange %{{.*}}, %{{.*}} : tensor<?xi64>
   %pos = tmc.arange %start, %len : tensor<?xi64>
   // CHECK: tmc.rope %{{.*}}, %{{.*}} theta = 1.000000e+04 rotary_dim = 8 scaling_factor = 2.000000e+00 interleaved at "model.layers.0.self_attn"

@@ -332,13 +332,22 @@ TEST_F(TorchExecutorTest, RopeFullRotaryBf16) {
 //===----------------------------------------------------------------------===//
 
 TEST_F(TorchExecutorTest, RmsNormLlamaAndGemma) {
+  // RMSNorm as instantiation emits it: x * rsqrt(mean(x^2) + eps), times the
+  // weight (Llama) or times (1 + weight) (Gemma).
   const char *ir = R"mlir(
     tmc.param @"norm.weight" : tensor<16xf32>
     func.func @main(%x: tensor<?x?x16xf32>) -> (tensor<?x?x16xf32>, tensor<?x?x16xf32>) {
+      %eps = arith.constant dense<9.99999997E-7> : tensor<f32>
+      %one = arith.constant dense<1.000000e+00> : tensor<f32>
       %w = tmc.get_param @"norm.weight" : tensor<16xf32>
-      %a = tmc.rms_norm %x, %w eps = 1.0e-06 : (tensor<?x?x16xf32>, tensor<16xf32>) -> tensor<?x?x16xf32>
-      %b = tmc.rms_norm %x, %w eps = 1.0e-06 offset = 1.0
-          : (tensor<?x?x16xf32>, tensor<16xf32>) -> tensor<?x?x16xf32>
+      %sq = tmc.pow %x exponent = 2.000000e+00 : tensor<?x?x16xf32>
+      %var = tmc.mean %sq dims = [2] keepdim : tensor<?x?x16xf32> -> tensor<?x?x1xf32>
+      %ve = tmc.add %var, %eps : (tensor<?x?x1xf32>, tensor<f32>) -> tensor<?x?x1xf32>
+      %inv = tmc.rsqrt %ve : tensor<?x?x1xf32>
+      %xn = tmc.mul %x, %inv : (tensor<?x?x16xf32>, tensor<?x?x1xf32>) -> tensor<?x?x16xf32>
+      %a = tmc.mul %w, %xn : (tensor<16xf32>, tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
+      %scale = tmc.add %one, %w : (tensor<f32>, tensor<16xf32>) -> tensor<16xf32>
+      %b = tmc.mul %xn, %scale : (tensor<?x?x16xf32>, tensor<16xf32>) -> tensor<?x?x16xf32>
       return %a, %b : tensor<?x?x16xf32>, tensor<?x?x16xf32>
     })mlir";
   at::Tensor x = randn({2, 3, 16}), w = randn({16});
@@ -350,11 +359,24 @@ TEST_F(TorchExecutorTest, RmsNormLlamaAndGemma) {
 
 TEST_F(TorchExecutorTest, RmsNormBf16FollowsTransformersRounding) {
   // Llama casts the normalized f32 value to bf16 before the weight product;
-  // Gemma multiplies by (1 + w) in f32 and casts once. Both bit-exact.
+  // Gemma multiplies by (1 + w) in f32 and casts once. Both bit-exact, with
+  // the casts where instantiation emits them for a bf16 model.
   const char *ir = R"mlir(
     func.func @main(%x: tensor<4x32xbf16>, %w: tensor<32xbf16>) -> (tensor<4x32xbf16>, tensor<4x32xbf16>) {
-      %a = tmc.rms_norm %x, %w eps = 1.0e-05 : (tensor<4x32xbf16>, tensor<32xbf16>) -> tensor<4x32xbf16>
-      %b = tmc.rms_norm %x, %w eps = 1.0e-05 offset = 1.0 : (tensor<4x32xbf16>, tensor<32xbf16>) -> tensor<4x32xbf16>
+      %eps = arith.constant dense<9.99999974E-6> : tensor<f32>
+      %one = arith.constant dense<1.000000e+00> : tensor<f32>
+      %xf = tmc.cast %x : tensor<4x32xbf16> -> tensor<4x32xf32>
+      %sq = tmc.pow %xf exponent = 2.000000e+00 : tensor<4x32xf32>
+      %var = tmc.mean %sq dims = [1] keepdim : tensor<4x32xf32> -> tensor<4x1xf32>
+      %ve = tmc.add %var, %eps : (tensor<4x1xf32>, tensor<f32>) -> tensor<4x1xf32>
+      %inv = tmc.rsqrt %ve : tensor<4x1xf32>
+      %xn = tmc.mul %xf, %inv : (tensor<4x32xf32>, tensor<4x1xf32>) -> tensor<4x32xf32>
+      %xnb = tmc.cast %xn : tensor<4x32xf32> -> tensor<4x32xbf16>
+      %a = tmc.mul %w, %xnb : (tensor<32xbf16>, tensor<4x32xbf16>) -> tensor<4x32xbf16>
+      %wf = tmc.cast %w : tensor<32xbf16> -> tensor<32xf32>
+      %scale = tmc.add %one, %wf : (tensor<f32>, tensor<32xf32>) -> tensor<32xf32>
+      %bf = tmc.mul %xn, %scale : (tensor<4x32xf32>, tensor<32xf32>) -> tensor<4x32xf32>
+      %b = tmc.cast %bf : tensor<4x32xf32> -> tensor<4x32xbf16>
       return %a, %b : tensor<4x32xbf16>, tensor<4x32xbf16>
     })mlir";
   at::Tensor x = randn({4, 32}).to(at::kBFloat16), w = randn({32}).to(at::kBFloat16);
@@ -367,20 +389,28 @@ TEST_F(TorchExecutorTest, RmsNormBf16FollowsTransformersRounding) {
 }
 
 TEST_F(TorchExecutorTest, LayerNormAndSoftmax) {
+  // LayerNorm from the ops instantiation emits: centered values, the biased
+  // variance, scale and shift.
   const char *ir = R"mlir(
     func.func @main(%x: tensor<3x8xf32>, %w: tensor<8xf32>, %b: tensor<8xf32>)
         -> (tensor<3x8xf32>, tensor<3x8xf32>) {
-      %y = tmc.layer_norm %x, %w, %b eps = 1.0e-05
-          : (tensor<3x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<3x8xf32>
+      %eps = arith.constant dense<9.99999974E-6> : tensor<f32>
+      %mean = tmc.mean %x dims = [1] keepdim : tensor<3x8xf32> -> tensor<3x1xf32>
+      %c = tmc.sub %x, %mean : (tensor<3x8xf32>, tensor<3x1xf32>) -> tensor<3x8xf32>
+      %sq = tmc.pow %c exponent = 2.000000e+00 : tensor<3x8xf32>
+      %var = tmc.mean %sq dims = [1] keepdim : tensor<3x8xf32> -> tensor<3x1xf32>
+      %ve = tmc.add %var, %eps : (tensor<3x1xf32>, tensor<f32>) -> tensor<3x1xf32>
+      %inv = tmc.rsqrt %ve : tensor<3x1xf32>
+      %n = tmc.mul %c, %inv : (tensor<3x8xf32>, tensor<3x1xf32>) -> tensor<3x8xf32>
+      %scaled = tmc.mul %n, %w : (tensor<3x8xf32>, tensor<8xf32>) -> tensor<3x8xf32>
+      %y = tmc.add %scaled, %b : (tensor<3x8xf32>, tensor<8xf32>) -> tensor<3x8xf32>
       %s = tmc.softmax %x dim = -1 : tensor<3x8xf32>
       return %y, %s : tensor<3x8xf32>, tensor<3x8xf32>
     })mlir";
   at::Tensor x = randn({3, 8}), w = randn({8}), b = randn({8});
   auto out = runOk(ir, {x, w, b});
   ASSERT_EQ(out.size(), 2u);
-  at::Tensor mean = x.mean({-1}, true);
-  at::Tensor var = (x - mean).square().mean({-1}, true);
-  expectClose(out[0], (x - mean) / at::sqrt(var + 1e-5) * w + b);
+  expectClose(out[0], at::layer_norm(x, {8}, w, b, 1e-5));
   at::Tensor e = at::exp(x - std::get<0>(x.max(-1, true)));
   expectClose(out[1], e / e.sum({-1}, true));
 }
@@ -502,7 +532,13 @@ TEST_F(TorchExecutorTest, CallsOneFunctionPerLayerKind) {
     tmc.param @"layers.1.proj.weight" : tensor<8x8xf32>
     func.func private @layer(%h: tensor<?x8xf32>, %n: tensor<8xf32>, %w: tensor<8x8xf32>)
         -> tensor<?x8xf32> {
-      %x = tmc.rms_norm %h, %n eps = 1.0e-06 : (tensor<?x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+      %eps = arith.constant dense<9.99999997E-7> : tensor<f32>
+      %sq = tmc.pow %h exponent = 2.000000e+00 : tensor<?x8xf32>
+      %var = tmc.mean %sq dims = [1] keepdim : tensor<?x8xf32> -> tensor<?x1xf32>
+      %ve = tmc.add %var, %eps : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+      %inv = tmc.rsqrt %ve : tensor<?x1xf32>
+      %xn = tmc.mul %h, %inv : (tensor<?x8xf32>, tensor<?x1xf32>) -> tensor<?x8xf32>
+      %x = tmc.mul %n, %xn : (tensor<8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
       %y = tmc.linear %x, %w : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
       %z = tmc.add %h, %y : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
       return %z : tensor<?x8xf32>
