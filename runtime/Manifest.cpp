@@ -9,8 +9,6 @@ using llvm::Expected;
 using llvm::StringRef;
 using nlohmann::json;
 
-using tmc::rt::makeError;
-
 std::string tmc::rt::shapeToString(llvm::ArrayRef<int64_t> shape) {
   std::string text = "[";
   for (auto [i, dim] : llvm::enumerate(shape))

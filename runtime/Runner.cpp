@@ -82,7 +82,6 @@ cl::list<int64_t> eosIds("eos-id", cl::sub(runCommand), cl::CommaSeparated,
                          cl::desc("Token ids that end a row (default: eos_token_id of the "
                                   "checkpoint's generation_config.json, else config.json)"));
 
-using tmc::rt::makeError;
 
 /// Token rows "1,2,3;4,5" (or @file with that text, or @file.npy). Rows of
 /// different lengths are left-padded with `padId` when `mask` is wanted, as

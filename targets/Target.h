@@ -40,15 +40,12 @@ public:
   /// Rejects options this target cannot honour, naming the flag.
   virtual llvm::Error checkOptions(const TargetOptions &options) const = 0;
 
-  /// `scheduled` -> `target`, the pipeline tmc-opt offers as
-  /// `pipelineNames().first`.
+  /// `scheduled` -> `target`.
   virtual void buildTargetPipeline(mlir::OpPassManager &pm,
                                    const TargetOptions &options) const = 0;
-  /// `target` -> `llvm`, offered as `pipelineNames().second`.
+  /// `target` -> `llvm`.
   virtual void buildLLVMPipeline(mlir::OpPassManager &pm,
                                  const TargetOptions &options) const = 0;
-  /// The tmc-opt names of the two pipelines, e.g. tmc-lower-to-cpu.
-  virtual std::pair<llvm::StringRef, llvm::StringRef> pipelineNames() const = 0;
 
   /// Writes the compiled code of `module` (the `llvm` phase) into
   /// `directory` and returns the file the runtime loads, relative to it.
@@ -57,7 +54,8 @@ public:
                                                 llvm::StringRef directory,
                                                 llvm::StringRef dumpPath) const = 0;
 
-  /// Registers the target's passes and its two pipelines (tmc-opt).
+  /// Registers the target's passes and its two pipelines with tmc-opt
+  /// (tmc-lower-to-cpu and tmc-cpu-to-llvm for the CPU).
   virtual void registerPasses() const = 0;
 };
 

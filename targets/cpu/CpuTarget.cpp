@@ -118,9 +118,6 @@ public:
     llvmOptions.gemm = options.gemm;
     cpu::buildCpuToLLVMPipeline(pm, llvmOptions);
   }
-  std::pair<llvm::StringRef, llvm::StringRef> pipelineNames() const override {
-    return {"tmc-lower-to-cpu", "tmc-cpu-to-llvm"};
-  }
   llvm::Expected<std::string> writeCode(ModuleOp module, llvm::StringRef directory,
                                         llvm::StringRef dumpDir) const override {
     llvm::SmallString<256> library(directory), llvmIR(dumpDir);

@@ -114,7 +114,7 @@ void printModule(ModuleOp module, llvm::raw_ostream &os) {
 
 /// The one IR dump: DIR/<n>-<phase>/<NN>-<pass>.mlir after every pass run on
 /// the module, numbered within the phase.
-class PhaseDumper : public PassInstrumentation {
+class PhaseDumper {
 public:
   explicit PhaseDumper(std::string dir) : dir(std::move(dir)) {}
 
@@ -132,7 +132,7 @@ public:
 
   /// A pass nested on functions is named by the passes it ran
   /// (`linalg-to-loops`); the module is written once they are all done.
-  void runAfterPass(Pass *pass, Operation *op) override {
+  void afterPass(Pass *pass, Operation *op) {
     auto module = dyn_cast<ModuleOp>(op);
     if (!module) {
       if (!pass->getArgument().empty() && !llvm::is_contained(nested, pass->getArgument()))
@@ -166,8 +166,10 @@ private:
 /// One run through the phases, from the source to `last`.
 class Compilation {
 public:
-  Compilation(MLIRContext &context, const tmc::Target &target, Phase last)
-      : context(context), target(target), last(last), diagnostics(sourceMgr, &context) {
+  Compilation(MLIRContext &context, const tmc::Target &target,
+              const tmc::TargetOptions &options, Phase last)
+      : context(context), target(target), options(options), last(last),
+        diagnostics(sourceMgr, &context) {
     if (!dumpIRDir.empty())
       dumper = std::make_unique<PhaseDumper>(dumpIRDir);
   }
@@ -178,11 +180,8 @@ public:
       if (last < Phase::Graph)
         return makeError("--compile-to=" + compileTo + ": " + source.graphPath +
                          " is a tmc graph already; phases before 'graph' need a model");
-      std::string errorMessage;
-      auto input = openInputFile(source.graphPath, &errorMessage);
-      if (!input)
-        return makeError(source.graphPath + ": " + errorMessage);
-      sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
+      if (llvm::Error error = readSource(source.graphPath).takeError())
+        return error;
       module = parseSourceFile<ModuleOp>(sourceMgr, &context);
       if (!module)
         return makeError(source.graphPath + ": not a valid MLIR module (see the errors above)");
@@ -191,12 +190,10 @@ public:
       if (dumper)
         dumper->dump("input", *module);
     } else {
-      std::string errorMessage;
-      auto input = openInputFile(source.modelingPath, &errorMessage);
-      if (!input)
-        return makeError(source.modelingPath + ": " + errorMessage);
-      llvm::StringRef text = input->getBuffer();
-      auto writeText = [&](llvm::raw_ostream &os) { os << text; };
+      auto text = readSource(source.modelingPath);
+      if (!text)
+        return text.takeError();
+      auto writeText = [&](llvm::raw_ostream &os) { os << *text; };
       if (llvm::Error error = beginPhase(Phase::Modeling))
         return error;
       if (dumper)
@@ -205,7 +202,6 @@ public:
           return error;
       if (last == Phase::Modeling)
         return writeOutput(outputPath, writeText);
-      sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
       module = tmc::parsePython(sourceMgr, &context);
       if (!module)
         return makeError(source.modelingPath + ": not a valid model file (see the errors above)");
@@ -234,8 +230,6 @@ public:
 
     tmc::SchedulePipelineOptions schedule;
     schedule.attnImplementation = attnImplementation;
-    tmc::TargetOptions options;
-    options.gemm = gemm;
     using Builder = std::function<void(OpPassManager &)>;
     std::pair<Phase, Builder> phases[] = {
         {Phase::Scheduled, [&](OpPassManager &pm) { tmc::buildSchedulePipeline(pm, schedule); }},
@@ -255,6 +249,16 @@ public:
   }
 
 private:
+  /// Reads `path` into the source manager, where diagnostics find it.
+  llvm::Expected<llvm::StringRef> readSource(llvm::StringRef path) {
+    std::string errorMessage;
+    auto input = openInputFile(path, &errorMessage);
+    if (!input)
+      return makeError(path + ": " + errorMessage);
+    unsigned id = sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
+    return sourceMgr.getMemoryBuffer(id)->getBuffer();
+  }
+
   llvm::Error beginPhase(Phase phase) {
     return dumper ? dumper->beginPhase(phase) : llvm::Error::success();
   }
@@ -269,7 +273,7 @@ private:
       return error;
     PassManager pm(&context);
     if (dumper)
-      pm.addInstrumentation(std::make_unique<ForwardingDumper>(*dumper));
+      pm.addInstrumentation(std::make_unique<DumpAfterPass>(*dumper));
     build(pm);
     if (failed(pm.run(module)))
       return makeError(inputPath + ": the " + tmc::phaseName(phase) +
@@ -278,14 +282,15 @@ private:
   }
 
   /// A PassManager owns its instrumentations; the dumper outlives phases.
-  struct ForwardingDumper : PassInstrumentation {
-    explicit ForwardingDumper(PhaseDumper &dumper) : dumper(dumper) {}
-    void runAfterPass(Pass *pass, Operation *op) override { dumper.runAfterPass(pass, op); }
+  struct DumpAfterPass : PassInstrumentation {
+    explicit DumpAfterPass(PhaseDumper &dumper) : dumper(dumper) {}
+    void runAfterPass(Pass *pass, Operation *op) override { dumper.afterPass(pass, op); }
     PhaseDumper &dumper;
   };
 
   MLIRContext &context;
   const tmc::Target &target;
+  const tmc::TargetOptions &options;
   Phase last;
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics;
@@ -320,7 +325,7 @@ llvm::Error compile() {
     return source.takeError();
   if (!source->graphPath.empty() && !dtypeOpt.empty())
     return makeError("--dtype applies to a model; a tmc graph has its dtypes already");
-  Compilation compilation(context, **target, *last);
+  Compilation compilation(context, **target, options, *last);
   return compilation.run(*source);
 }
 } // namespace
