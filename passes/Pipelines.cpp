@@ -3,6 +3,7 @@
 
 #include "passes/attention/Passes.h"
 #include "passes/instantiate/Passes.h"
+#include "passes/parallel/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -53,6 +54,14 @@ void tmc::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &opti
 }
 
 void tmc::buildSchedulePipeline(OpPassManager &pm, const SchedulePipelineOptions &options) {
+  if (options.tp != 1 || !options.tpPlan.empty()) {
+    ShardTpOptions shard;
+    shard.worldSize = options.tp;
+    shard.planPath = options.tpPlan;
+    pm.addPass(createShardTp(shard));
+    // Slices of one value for several users are one.
+    pm.addPass(createCSEPass());
+  }
   SelectAttentionOptions attention;
   attention.implementation = options.attnImplementation;
   pm.addPass(createSelectAttention(attention));
@@ -64,6 +73,7 @@ void tmc::registerPhasePipelines() {
       buildGraphPipeline);
   PassPipelineRegistration<SchedulePipelineOptions>(
       "tmc-schedule-pipeline",
-      "graph -> scheduled: the target-independent graph passes (attention selection)",
+      "graph -> scheduled: the target-independent graph passes (tensor-parallel sharding, "
+      "attention selection)",
       buildSchedulePipeline);
 }

@@ -46,9 +46,15 @@ struct GraphPipelineOptions : mlir::PassPipelineOptions<GraphPipelineOptions> {
 };
 void buildGraphPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
 
-/// `graph` -> `scheduled`: the target-independent graph passes (attention
-/// selection now; tensor-parallel sharding and kernel selection later).
+/// `graph` -> `scheduled`: the target-independent graph passes: tensor-parallel
+/// sharding (with tp > 1), then attention selection.
 struct SchedulePipelineOptions : mlir::PassPipelineOptions<SchedulePipelineOptions> {
+  Option<int64_t> tp{*this, "tp",
+                     llvm::cl::desc("Tensor-parallel ranks: shard the graph by the tp_plan "
+                                    "for this many (1: unsharded)"),
+                     llvm::cl::init(1)};
+  Option<std::string> tpPlan{*this, "tp-plan",
+                             llvm::cl::desc("JSON tp_plan to shard by instead of the model's")};
   Option<std::string> attnImplementation{
       *this, "attn-implementation",
       llvm::cl::desc("Attention backend of every layer (eager, sdpa), or per layer kind "

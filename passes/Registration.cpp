@@ -7,6 +7,7 @@
 #include "passes/conversion/Passes.h"
 #include "passes/instantiate/Passes.h"
 #include "passes/modular/Passes.h"
+#include "passes/parallel/Passes.h"
 #include "targets/Target.h"
 
 void tmc::registerAllPasses() {
@@ -15,6 +16,7 @@ void tmc::registerAllPasses() {
   registerConversionPasses();
   registerInstantiatePasses();
   registerModularPasses();
+  registerParallelPasses();
   registerPhasePipelines();
   registerTargetPasses();
 }

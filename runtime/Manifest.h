@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,10 +27,17 @@ namespace tmc::rt {
 
 constexpr int64_t kDynamic = -1;
 
+/// How the ranks divide a tensor-parallel weight (see #tmc.split).
+struct ParamSplit {
+  int64_t dim;
+  int64_t blocks = 1;
+};
+
 struct TensorSpec {
   std::string name;
   DType dtype;
   std::vector<int64_t> shape; // kDynamic marks a dynamic dimension
+  std::optional<ParamSplit> split;
 };
 
 struct EntryPoint {
@@ -55,6 +63,7 @@ struct Manifest {
   std::string graph;   // the tmc-dialect program, for the reference executor
   std::vector<EntryPoint> entryPoints;
   std::vector<TensorSpec> params;
+  int64_t worldSize = 1;
   /// The attention backend of each layer kind ("full_attention" -> "sdpa").
   std::map<std::string, std::string> attentionBackends;
 

@@ -24,7 +24,10 @@ static llvm::Expected<tmc::rt::TensorSpec> specOf(Attribute attr, llvm::StringRe
   std::vector<int64_t> shape;
   for (int64_t dim : spec.getType().getShape())
     shape.push_back(ShapedType::isDynamic(dim) ? tmc::rt::kDynamic : dim);
-  return tmc::rt::TensorSpec{spec.getName().str(), *dtype, std::move(shape)};
+  tmc::rt::TensorSpec result{spec.getName().str(), *dtype, std::move(shape)};
+  if (tmc::SplitAttr split = spec.getSplit())
+    result.split = tmc::rt::ParamSplit{split.getDim(), split.getBlocks()};
+  return result;
 }
 
 llvm::Expected<tmc::rt::Manifest> tmc::manifestFromModule(ModuleOp module,
@@ -38,6 +41,8 @@ llvm::Expected<tmc::rt::Manifest> tmc::manifestFromModule(ModuleOp module,
   rt::Manifest manifest;
   manifest.tmcVersion = TMC_VERSION;
   manifest.target = target.str();
+  if (IntegerAttr worldSize = tmc->getWorldSizeAttrHelper().getAttr(module))
+    manifest.worldSize = worldSize.getInt();
   for (Attribute param : params) {
     auto spec = specOf(param, "tmc.params");
     if (!spec)

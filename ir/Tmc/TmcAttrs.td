@@ -18,19 +18,45 @@ class Tmc_Attr<string name, string attrMnemonic, list<Trait> traits = []>
   let mnemonic = attrMnemonic;
 }
 
+def Tmc_SplitAttr : Tmc_Attr<"Split", "split"> {
+  let summary = "How a tensor-parallel weight is divided among the ranks";
+  let description = [{
+    Set by `tmc-shard-tp` on a `tmc.param` whose type it made rank-local.
+    The checkpoint holds the full tensor: the param's shape with `dim`
+    multiplied by the world size. That dimension is `blocks` equal blocks (2
+    for a fused `gate_up_proj` sharded `packed_colwise`), each divided into
+    world-size equal parts; rank `r` holds part `r` of every block, in block
+    order. The runtime cuts each rank's slice out of the checkpoint.
+
+    ```mlir
+    tmc.param @model.layers.0.mlp.down_proj.weight : tensor<64x88xf32> {tmc.split = #tmc.split<dim = 1>}
+    ```
+  }];
+  let parameters = (ins "int64_t":$dim, DefaultValuedParameter<"int64_t", "1">:$blocks);
+  let assemblyFormat = "`<` struct(params) `>`";
+}
+
 def Tmc_TensorSpecAttr : Tmc_Attr<"TensorSpec", "tensor"> {
   let summary = "A named tensor that crosses the artifact boundary";
   let description = [{
     An entry point's input or result, or a weight: its name (an input name,
-    `result0`, or the checkpoint name) and its type, `?` for dynamic sizes.
+    `result0`, or the checkpoint name) and its type, `?` for dynamic sizes;
+    a tensor-parallel weight's type is its rank-local slice, and `split` says
+    how the ranks divide the checkpoint's tensor.
 
     ```mlir
     #tmc.tensor<"input_ids" : tensor<?x?xi64>>
     ```
   }];
   let parameters = (ins StringRefParameter<"the name">:$name,
-                        "::mlir::RankedTensorType":$type);
-  let assemblyFormat = "`<` $name `:` $type `>`";
+                        "::mlir::RankedTensorType":$type,
+                        OptionalParameter<"::tmc::SplitAttr">:$split);
+  let assemblyFormat = "`<` $name `:` $type (`,` $split^)? `>`";
+  let builders = [
+    AttrBuilder<(ins "::llvm::StringRef":$name, "::mlir::RankedTensorType":$type), [{
+      return $_get($_ctxt, name, type, ::tmc::SplitAttr());
+    }]>
+  ];
 }
 
 def Tmc_EntryPointAttr : Tmc_Attr<"EntryPoint", "entry_point"> {

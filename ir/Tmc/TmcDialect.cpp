@@ -49,6 +49,22 @@ LogicalResult TmcDialect::verifyOperationAttribute(Operation *op, NamedAttribute
   }
   if (name == HeadContractionAttrHelper::getNameStr())
     return expect(isa<HeadContractionAttr>(value), "a #tmc.head_contraction");
+  if (name == TpPlanAttrHelper::getNameStr()) {
+    auto dict = dyn_cast<DictionaryAttr>(value);
+    return expect(dict && llvm::all_of(dict, [](NamedAttribute entry) {
+                    return isa<StringAttr>(entry.getValue());
+                  }),
+                  "a dictionary from module names to tensor-parallel strategies");
+  }
+  if (name == WorldSizeAttrHelper::getNameStr()) {
+    auto size = dyn_cast<IntegerAttr>(value);
+    return expect(size && size.getInt() > 0, "a positive integer");
+  }
+  if (name == SplitAttrHelper::getNameStr()) {
+    auto split = dyn_cast<SplitAttr>(value);
+    return expect(split && split.getDim() >= 0 && split.getBlocks() >= 1,
+                  "a #tmc.split with dim >= 0 and blocks >= 1");
+  }
   if (name == ModelTypeAttrHelper::getNameStr() ||
       name == AttnImplementationAttrHelper::getNameStr())
     return expect(isa<StringAttr>(value), "a string");

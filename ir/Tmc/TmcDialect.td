@@ -37,6 +37,14 @@ def Tmc_Dialect : Dialect {
     // `_attn_implementation`.
     "::mlir::StringAttr":$model_type,
     "::mlir::StringAttr":$attn_implementation,
+    // On the module, from instantiation: the tensor-parallel plan, module
+    // names (`*` for layer numbers) to strategies: the config's
+    // base_model_tp_plan under the base model's name, and the head's _tp_plan.
+    "::mlir::DictionaryAttr":$tp_plan,
+    // On the module, from tmc-shard-tp: the ranks one program serves; on a
+    // tmc.param it sharded: a #tmc.split.
+    "::mlir::IntegerAttr":$world_size,
+    "::mlir::Attribute":$split,
     // On the module, from tmc-prepare-entry-points: every weight the artifact
     // reads ([#tmc.tensor]), its entry points ([#tmc.entry_point]) and the
     // attention backend of each layer kind.

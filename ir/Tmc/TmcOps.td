@@ -143,16 +143,23 @@ def Tmc_EmbeddingOp : Tmc_Op<"embedding", [Pure]> {
     `[..., hidden]`. An id outside `[0, vocab)` reads row 0 in compiled code
     (PyTorch raises), so callers validate ids first.
 
+    With `offset`, the table holds rows `[offset, offset + vocab)` of a
+    larger one (a rank's slice of a vocabulary-parallel embedding): id `i`
+    reads row `i - offset`, and ids outside the slice read zeros.
+
     ```mlir
     %h = tmc.embedding %ids, %table at "model.embed_tokens"
         : (tensor<?x?xi64>, tensor<256x64xf32>) -> tensor<?x?x64xf32>
+    %p = tmc.embedding %ids, %slice offset %start at "model.embed_tokens"
+        : (tensor<?x?xi64>, tensor<128x64xf32>, index) -> tensor<?x?x64xf32>
     ```
   }];
   let arguments = (ins Tmc_IndexTensor:$ids, Tmc_FloatTensor:$table,
-                       Tmc_ModulePathAttr:$path);
+                       Optional<Index>:$offset, Tmc_ModulePathAttr:$path);
   let results = (outs Tmc_FloatTensor:$result);
   let assemblyFormat = [{
-    $ids `,` $table (`at` $path^)? attr-dict `:` functional-type(operands, results)
+    $ids `,` $table (`offset` $offset^)? (`at` $path^)? attr-dict
+    `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

@@ -63,7 +63,8 @@ struct PrepareEntryPoints : public tmc::impl::PrepareEntryPointsBase<PrepareEntr
     for (tmc::ParamOp param : declarations)
       if (used.contains(param.getSymName()))
         params.push_back(tmc::TensorSpecAttr::get(
-            &getContext(), param.getSymName(), cast<RankedTensorType>(param.getType())));
+            &getContext(), param.getSymName(), cast<RankedTensorType>(param.getType()),
+            dyn_cast_or_null<tmc::SplitAttr>(tmc->getSplitAttrHelper().getAttr(param))));
     tmc->getParamsAttrHelper().setAttr(module, b.getArrayAttr(params));
     tmc->getEntryPointsAttrHelper().setAttr(module, b.getArrayAttr(entryPoints));
     // The backend each layer kind runs, as tmc-select-attention chose it.

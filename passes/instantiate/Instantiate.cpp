@@ -197,6 +197,71 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
       if (impl->kind == Kind::Str)
         tmc->getAttnImplementationAttrHelper().setAttr(module, StringAttr::get(ctx, impl->str));
     tmc->getModelTypeAttrHelper().setAttr(module, StringAttr::get(ctx, modelType));
+    recordTpPlan(interp, configValue, model, config, configLoc);
+  }
+
+  /// `tmc.tp_plan`, the model's tensor-parallel plan as transformers builds
+  /// it: the config's `base_model_tp_plan` (config.json's, else the config
+  /// class's) with each key under the base model's attribute name
+  /// (`base_model_prefix`, default `model`), plus the model class's
+  /// `_tp_plan` for its head. tmc-shard-tp reads it.
+  void recordTpPlan(Interpreter &interp, const PyValue &configValue, const PyValue &model,
+                    const nlohmann::json &config, Location configLoc) {
+    ClassInfo *configClass = configValue.as<InstanceObj>()->cls;
+    ClassInfo *root = model.as<InstanceObj>()->cls;
+    MLIRContext *ctx = &getContext();
+    // Later entries of a key replace earlier ones, in first-seen order.
+    std::vector<std::pair<std::string, std::string>> plan;
+    llvm::StringMap<size_t> index;
+    auto set = [&](std::string key, std::string strategy) {
+      auto [it, inserted] = index.try_emplace(key, plan.size());
+      if (inserted)
+        plan.emplace_back(std::move(key), std::move(strategy));
+      else
+        plan[it->second].second = std::move(strategy);
+    };
+    auto addEntries = [&](const PyValue &dict, llvm::StringRef prefix, Location loc,
+                          const std::string &what) {
+      if (dict.kind == Kind::None)
+        return;
+      if (dict.kind != Kind::Dict)
+        fail(loc, what + " must be a dict of module names to strategies");
+      for (const auto &[key, value] : dict.as<DictObj>()->entries) {
+        if (key.kind != Kind::Str || value.kind != Kind::Str)
+          fail(loc, what + " must map module names (strings) to strategy names (strings)");
+        set((prefix + key.str).str(), value.str);
+      }
+    };
+    std::string prefix = "model.";
+    if (std::optional<PyValue> name = interp.findAttr(model, "base_model_prefix"))
+      if (name->kind == Kind::Str)
+        prefix = name->str + ".";
+    if (config.contains("base_model_tp_plan")) {
+      const nlohmann::json &entries = config["base_model_tp_plan"];
+      if (!entries.is_null()) {
+        if (!entries.is_object())
+          fail(configLoc, "base_model_tp_plan must be an object of module names to strategies");
+        for (auto it = entries.begin(); it != entries.end(); ++it) {
+          if (!it.value().is_string())
+            fail(configLoc, "base_model_tp_plan['" + it.key() + "'] must be a strategy name "
+                            "(a string), got " + jsonTypeName(it.value()));
+          set(prefix + it.key(), it.value().get<std::string>());
+        }
+      }
+    } else if (std::optional<PyValue> base = interp.findAttr(configValue,
+                                                                      "base_model_tp_plan")) {
+      addEntries(*base, prefix, configClass->op.getLoc(),
+                 (configClass->name() + ".base_model_tp_plan").str());
+    }
+    if (std::optional<PyValue> head = interp.findAttr(model, "_tp_plan"))
+      addEntries(*head, "", root->op.getLoc(), (root->name() + "._tp_plan").str());
+    if (plan.empty())
+      return;
+    SmallVector<NamedAttribute> entries;
+    for (const auto &[key, strategy] : plan)
+      entries.push_back(NamedAttribute(StringAttr::get(ctx, key), StringAttr::get(ctx, strategy)));
+    tmc::tmcDialect(ctx)->getTpPlanAttrHelper().setAttr(getOperation(),
+                                                        DictionaryAttr::get(ctx, entries));
   }
 
   /// `@decode`: the forward once more, with attention against a KV cache

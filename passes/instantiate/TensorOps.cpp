@@ -269,7 +269,8 @@ TensorObj *TensorOps::embedding(TensorObj *ids, TensorObj *w) {
   SmallVector<Dim> dims(ids->dims);
   dims.push_back(w->dims[1]);
   mlir::Value indices = graph.use(ids), table = graph.use(w);
-  return graph.createTensor<EmbeddingOp>(loc, dims, w->elementType, indices, table);
+  return graph.createTensor<EmbeddingOp>(loc, dims, w->elementType, indices, table,
+                                         /*offset=*/mlir::Value());
 }
 
 TensorObj *TensorOps::matmul(TensorObj *a, TensorObj *b) {

@@ -39,6 +39,8 @@ void tmc::cpu::buildLowerToCpuPipeline(OpPassManager &pm) {
   // tmc op, become linalg/tensor/arith/math on tensors.
   pm.addPass(createCpuLowerAttention());
   pm.addPass(createConvertTmcToLinalg());
+  // Tensor-parallel collectives become calls of the collective runtime.
+  pm.addPass(createCpuLowerCollectives());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -58,4 +58,26 @@ def CopiesToLinalg : Pass<"tmc-copies-to-linalg", "mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def CpuLowerCollectives : Pass<"tmc-cpu-lower-collectives", "mlir::ModuleOp"> {
+  let summary = "Lowers the shard dialect's collectives to tmc's collective runtime";
+  let description = [{
+    The collectives tmc-shard-tp wrote on `@tp` become calls of the runtime's
+    C functions (runtime/collectives/CollectiveAbi.h), which run on the
+    calling thread's communicator (MPI, or ranks as threads):
+    `shard.all_reduce` (sum) -> `tmc_collective_all_reduce_sum(in, out,
+    count, dtype)`, `shard.all_gather` -> `tmc_collective_all_gather(in, out,
+    outer, inner, dtype)` (the gathered axis splits the tensor into `outer`
+    rows of `inner` elements per rank), `shard.process_linear_index` ->
+    `tmc_collective_rank()`, and `shard.all_slice`, which needs no
+    communication, -> `tensor.extract_slice` at the rank's offset. Buffers
+    cross as addresses of contiguous memrefs (`bufferization.to_buffer`, a
+    fresh `memref.alloc` for the result); `shard.grid` is dropped after.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // TMC_TARGETS_CPU_PASSES_TD

@@ -83,6 +83,14 @@ cl::opt<std::string> attnImplementation(
              "sdpa,sliding_attention=eager (kinds: full_attention, sliding_attention, "
              "chunked_attention; default: the config's _attn_implementation, else eager)"),
     cl::value_desc("NAME[,KIND=NAME...]"));
+cl::opt<int64_t> tp("tp", cl::init(1), cl::sub(compileCommand),
+                    cl::desc("Tensor-parallel ranks: one program for N ranks, sharded by the "
+                             "model's tp_plan (run it with mpirun -n N tmc-run ...)"),
+                    cl::value_desc("N"));
+cl::opt<std::string> tpPlan("tp-plan", cl::sub(compileCommand),
+                            cl::desc("JSON tp_plan (module names to strategies) to shard by "
+                                     "instead of the model's base_model_tp_plan and _tp_plan"),
+                            cl::value_desc("plan.json"));
 cl::opt<std::string> dumpIRDir("dump-ir-dir", cl::sub(compileCommand),
                                cl::desc("Write the IR after every pass into DIR/<n>-<phase>/, "
                                         "one numbered file per pass"),
@@ -230,6 +238,8 @@ public:
 
     tmc::SchedulePipelineOptions schedule;
     schedule.attnImplementation = attnImplementation;
+    schedule.tp = tp;
+    schedule.tpPlan = tpPlan;
     using Builder = std::function<void(OpPassManager &)>;
     std::pair<Phase, Builder> phases[] = {
         {Phase::Scheduled, [&](OpPassManager &pm) { tmc::buildSchedulePipeline(pm, schedule); }},
@@ -302,6 +312,11 @@ llvm::Error compile() {
   if (!last)
     return makeError("--compile-to=" + compileTo + " is not a phase; phases: " +
                      tmc::phaseNames());
+  if (tp < 1)
+    return makeError("--tp=" + llvm::Twine(tp.getValue()) +
+                     ": the number of tensor-parallel ranks must be at least 1");
+  if (!tpPlan.empty() && !llvm::sys::fs::exists(tpPlan))
+    return makeError("--tp-plan " + tpPlan + ": no such file");
   auto target = tmc::lookupTarget(targetName);
   if (!target)
     return target.takeError();

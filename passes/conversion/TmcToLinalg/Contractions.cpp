@@ -111,7 +111,8 @@ struct MatmulToBatchMatmul : OpRewritePattern<MatmulOp> {
   }
 };
 
-/// out[..., h] = table[ids[...], h]; an id outside the table reads row 0.
+/// out[..., h] = table[ids[...] - offset, h]; an id outside the table reads
+/// row 0, or zeros for a table with an offset (a vocabulary slice).
 struct EmbeddingToGeneric : OpRewritePattern<EmbeddingOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(EmbeddingOp op, PatternRewriter &rewriter) const override {
@@ -132,6 +133,8 @@ struct EmbeddingToGeneric : OpRewritePattern<EmbeddingOp> {
         rewriter, loc, TypeRange{resultType}, ValueRange{ids}, ValueRange{init}, maps,
         iterators, [&](OpBuilder &b, Location l, ValueRange args) {
           Value row = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          if (Value offset = op.getOffset())
+            row = arith::SubIOp::create(b, l, row, offset);
           Value zeroIndex = arith::ConstantIndexOp::create(b, l, 0);
           Value inRange = arith::AndIOp::create(
               b, l,
@@ -140,6 +143,11 @@ struct EmbeddingToGeneric : OpRewritePattern<EmbeddingOp> {
           row = arith::SelectOp::create(b, l, inRange, row, zeroIndex);
           Value column = linalg::IndexOp::create(b, l, rank - 1);
           Value element = tensor::ExtractOp::create(b, l, table, ValueRange{row, column});
+          if (op.getOffset()) {
+            Value zero = arith::ConstantOp::create(
+                b, l, b.getZeroAttr(resultType.getElementType()));
+            element = arith::SelectOp::create(b, l, inRange, element, zero);
+          }
           linalg::YieldOp::create(b, l, element);
         });
     rewriter.replaceOp(op, generic.getResult(0));
