@@ -36,7 +36,8 @@ def ShardTp : Pass<"tmc-shard-tp", "mlir::ModuleOp"> {
            "(full module names: model.layers.*.mlp.down_proj, lm_head)">,
   ];
   let dependentDialects = ["::tmc::TmcDialect", "::mlir::shard::ShardDialect",
-                           "::mlir::func::FuncDialect"];
+                           "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 #endif // TMC_PASSES_PARALLEL_PASSES_TD

@@ -126,6 +126,7 @@ private:
   LogicalResult shardAttention(tmc::AttentionOp op);
   LogicalResult shardCacheWrite(tmc::KvCacheWriteOp op);
   LogicalResult shardSplit(tmc::SplitOp op);
+  void bindCache(Value cache, Layout layout);
   /// An op that must see whole tensors: its split operands are gathered.
   LogicalResult replicateOperands(Operation *op);
   /// Gives the results operand 0's layout when the op works along none of
@@ -471,8 +472,23 @@ LogicalResult Sharder::shardOp(Operation *op, bool entry) {
     return success();
   }
   if (isa<tmc::KvCacheReadOp, tmc::KvCacheWindowOp>(op)) {
+    // A sliding layer reads its ring before writing the new keys into it:
+    // the cache takes the layout of the keys already computed.
+    Value cache = op->getOperand(0);
+    if (layoutOf(cache).kind == Layout::Free)
+      for (Operation *user : cache.getUsers())
+        if (auto write = dyn_cast<tmc::KvCacheWriteOp>(user);
+            write && write.getCache() == cache) {
+          Value update = write.getUpdate();
+          Operation *def = update.getDefiningOp();
+          if (def && def->getBlock() == op->getBlock() && !def->isBeforeInBlock(op))
+            continue;
+          bindCache(cache, layoutOf(update));
+        }
     // Reads keep the cache's layout (split kv heads), not its in-place role.
-    Layout layout = layoutOf(op->getOperand(0));
+    Layout layout = layoutOf(cache);
+    if (layout.kind == Layout::Free)
+      return op->emitOpError("reads a KV cache before anything that decides its layout");
     layout.cache = false;
     Value result = op->getResult(0);
     result.setType(localType(cast<RankedTensorType>(result.getType()), layout));
@@ -839,14 +855,8 @@ LogicalResult Sharder::shardCacheWrite(tmc::KvCacheWriteOp op) {
   Layout cache = layoutOf(op.getCache());
   Layout update = layoutOf(op.getUpdate());
   if (cache.kind == Layout::Free) {
-    // The cache takes the update's layout: the caller's argument follows.
-    Layout bound = update;
-    bound.cache = true;
-    Value arg = op.getCache();
-    if (bound.isSplit())
-      arg.setType(localType(cast<RankedTensorType>(arg.getType()), bound));
-    setLayout(arg, bound);
-    cache = bound;
+    bindCache(op.getCache(), update);
+    cache = layoutOf(op.getCache());
   } else if (!update.sameAs(cache)) {
     if (cache.isSplit())
       return planError(op, cache) << "a rank-local KV cache in " << pathOf(op)
@@ -858,6 +868,15 @@ LogicalResult Sharder::shardCacheWrite(tmc::KvCacheWriteOp op) {
   result.setType(cast<RankedTensorType>(op.getCache().getType()));
   setLayout(result, cache);
   return success();
+}
+
+void Sharder::bindCache(Value cache, Layout layout) {
+  // The cache takes the layout of what is written into it; the caller's
+  // argument follows after the call.
+  layout.cache = true;
+  if (layout.isSplit())
+    cache.setType(localType(cast<RankedTensorType>(cache.getType()), layout));
+  setLayout(cache, layout);
 }
 
 LogicalResult Sharder::shardSplit(tmc::SplitOp op) {
