@@ -557,6 +557,7 @@ llvm::Error runThreads(const Artifact &base, const Checkpoint &checkpoint) {
 /// whole MPI job (MPI_Abort) instead of finalizing.
 Collectives *abortAtExit = nullptr;
 void abortMpiJob() {
+  llvm::errs().flush();
   if (abortAtExit)
     abortAtExit->abort();
 }
@@ -567,6 +568,9 @@ llvm::Error runMpi(Artifact &artifact) {
   if (!collectives)
     return collectives.takeError();
   int64_t worldSize = (*collectives)->worldSize(), index = (*collectives)->rank();
+  // mpirun merges the ranks' stderr: a buffered stream writes each error
+  // message at once (at exit), not interleaved with the other ranks' pieces.
+  llvm::errs().SetBuffered();
   int64_t expected = artifact.manifest().worldSize;
   if (llvm::Error error =
           checkWorldSize(artifact.manifest(), artifactDir, worldSize,

@@ -1,11 +1,15 @@
 """Writes a tensor-parallel test artifact around tp-model.c's model.so, and
-its full checkpoint: tp-artifact.py ARTIFACT_DIR WORLD_SIZE VERSION [CKPT
-[--short-head]] (--short-head: a checkpoint whose head has 6 rows, not 8)."""
+its full checkpoint: tp-artifact.py ARTIFACT_DIR WORLD_SIZE TMC_RUN [CKPT
+[--short-head]]. TMC_RUN is the tmc-run whose version the manifest names;
+--short-head writes a checkpoint whose head has 6 rows, not 8."""
 import json
 import struct
+import subprocess
 import sys
 
-out, world, version = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+out, world = sys.argv[1], int(sys.argv[2])
+version = subprocess.run([sys.argv[3], "--version"], capture_output=True, text=True,
+                         check=True).stdout.split()[-1]
 full = {"embed": [8, 4], "gate_up": [16, 4], "down": [4, 8], "head": [8, 4]}
 splits = {"gate_up": (0, 2), "down": (1, 1), "head": (0, 1)}
 params = []
