@@ -3,6 +3,7 @@
 #include "runtime/Error.h"
 #include "runtime/Plugin.h"
 #include "runtime/collectives/mpi/MpiPlugin.h"
+#include "runtime/collectives/nccl/NcclPlugin.h"
 
 #include <cstdlib>
 
@@ -30,4 +31,22 @@ llvm::Expected<std::unique_ptr<Collectives>> tmc::rt::openMpiCollectives() {
     return makeError(llvm::Twine("cannot join the MPI job: ") + error +
                      " (launch tmc-run with MPICH's mpirun, e.g. `mpirun -n 2 tmc-run ...`)");
   return std::unique_ptr<Collectives>(collectives);
+}
+
+llvm::Expected<std::unique_ptr<DeviceCollectives>>
+tmc::rt::openNcclCollectives(Collectives &bootstrap, int device, void *stream) {
+  auto entry = openPluginEntry(
+      "libtmc-nccl.so", TMC_NCCL_PLUGIN_ENTRY, "running ranks on GPUs",
+      "install the CUDA toolkit with NCCL (scripts/setup) and configure with "
+      "-DTMC_ENABLE_NCCL=ON",
+      "install the CUDA runtime and NCCL (libnccl2), or set LD_LIBRARY_PATH to them");
+  if (!entry)
+    return entry.takeError();
+  char error[512] = "";
+  DeviceCollectives *collectives = reinterpret_cast<TmcNcclCollectivesFn>(*entry)(
+      &bootstrap, device, stream, error, sizeof(error));
+  if (!collectives)
+    return makeError(llvm::Twine("rank ") + llvm::Twine(bootstrap.rank()) +
+                     ": cannot make the NCCL communicator: " + error);
+  return std::unique_ptr<DeviceCollectives>(collectives);
 }

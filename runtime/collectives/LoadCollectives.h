@@ -1,7 +1,7 @@
 //===- LoadCollectives.h - joining a multi-process world --------*- C++ -*-===//
 //
 // How a process finds out it is one rank of several (an MPI launcher started
-// it) and joins them through the MPI plugin.
+// it) and joins them through the MPI plugin; and GPU ranks' NCCL plugin.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,6 +23,14 @@ bool launchedByMpi();
 /// Opens lib/libtmc-mpi.so and joins MPI_COMM_WORLD; an error saying what
 /// to install when the plugin or MPICH is missing.
 llvm::Expected<std::unique_ptr<Collectives>> openMpiCollectives();
+
+class DeviceCollectives;
+
+/// Opens lib/libtmc-nccl.so and makes this rank's NCCL communicator on CUDA
+/// `device`, enqueuing on `stream` (a cudaStream_t), with the unique id
+/// carried over `bootstrap` (NcclPlugin.h). For the CUDA target.
+llvm::Expected<std::unique_ptr<DeviceCollectives>>
+openNcclCollectives(Collectives &bootstrap, int device, void *stream);
 
 } // namespace tmc::rt
 
