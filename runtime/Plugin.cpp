@@ -11,7 +11,8 @@ using namespace tmc::rt;
 
 std::string tmc::rt::pluginPath(llvm::StringRef fileName) {
   std::string executable = llvm::sys::fs::getMainExecutable(nullptr, nullptr);
-  llvm::SmallString<256> path(llvm::sys::path::parent_path(llvm::sys::path::parent_path(executable)));
+  llvm::StringRef bin = llvm::sys::path::parent_path(executable);
+  llvm::SmallString<256> path(llvm::sys::path::parent_path(bin));
   llvm::sys::path::append(path, "lib", fileName);
   return std::string(path);
 }

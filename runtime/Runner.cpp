@@ -529,7 +529,8 @@ llvm::Error runThreads(const Artifact &base, const Checkpoint &checkpoint) {
     for (int64_t r = 0; r < worldSize; ++r) {
       if (!failed[r] || (pass == 0 && stoppedByOther[r]))
         continue;
-      auto same = llvm::find_if(reported, [&](const auto &entry) { return entry.first == errors[r]; });
+      auto same = llvm::find_if(reported,
+                                [&](const auto &entry) { return entry.first == errors[r]; });
       if (same == reported.end())
         reported.push_back({errors[r], {r}});
       else

@@ -58,8 +58,9 @@ llvm::Expected<std::map<std::string, HostTensor>>
 tmc::rt::bindParams(const Manifest &manifest, const Checkpoint &checkpoint, int64_t rank,
                     StringRef artifactDir) {
   if (rank < 0 || rank >= manifest.worldSize)
-    return makeError(artifactDir + ": no rank " + llvm::Twine(rank) + " in an artifact compiled for " +
-                     llvm::Twine(manifest.worldSize) + " ranks");
+    return makeError(artifactDir + ": no rank " + llvm::Twine(rank) +
+                     " in an artifact compiled for " + llvm::Twine(manifest.worldSize) +
+                     " ranks");
   std::vector<std::string> problems;
   std::map<std::string, HostTensor> bound;
   for (const TensorSpec &spec : manifest.params) {

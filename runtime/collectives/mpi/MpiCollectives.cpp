@@ -89,8 +89,8 @@ private:
 };
 } // namespace
 
-extern "C" __attribute__((visibility("default"))) Collectives *tmcMpiCollectives(char *error,
-                                                                                  size_t errorSize) {
+extern "C" __attribute__((visibility("default"))) Collectives *
+tmcMpiCollectives(char *error, size_t errorSize) {
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) {

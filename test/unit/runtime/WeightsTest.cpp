@@ -48,7 +48,8 @@ Full fullTensor(std::string name, DType dtype, std::vector<int64_t> shape) {
   int64_t count = 1;
   for (int64_t dim : shape)
     count *= dim;
-  Full full{std::move(name), dtype, std::move(shape), std::vector<uint8_t>(count * dtypeSize(dtype))};
+  Full full{std::move(name), dtype, std::move(shape),
+            std::vector<uint8_t>(count * dtypeSize(dtype))};
   for (int64_t i = 0; i < count; ++i) {
     if (dtype == DType::F32) {
       float value = float(i);
@@ -265,13 +266,16 @@ TEST(ManifestSplitTest, RejectsBadFieldsWithTheirLocation) {
   EXPECT_CONTAINS(rejects("/params/1/split/dim", 2),
                   "m.json.params[1].split: dim 2 is not a dim of 'down' [8, 2] (0..1)");
   EXPECT_CONTAINS(rejects("/params/1/split/dim", -1), "dim -1 is not a dim of 'down'");
-  EXPECT_CONTAINS(rejects("/params/1/split/dim", "0"), "m.json.params[1].split: 'dim' must be an integer");
+  EXPECT_CONTAINS(rejects("/params/1/split/dim", "0"),
+                  "m.json.params[1].split: 'dim' must be an integer");
   EXPECT_CONTAINS(rejects("/params/0/split/blocks", 0),
                   "m.json.params[0].split: 'blocks' must be a positive integer");
   EXPECT_CONTAINS(rejects("/params/0/split/blocks", 3),
                   "'gate_up' has 4 per rank on dim 0, which 3 blocks do not divide");
-  EXPECT_CONTAINS(rejects("/params/0/split", json::array({0})), "m.json.params[0]: 'split' must be an object");
-  EXPECT_CONTAINS(rejects("/params/0/split/axis", 0), "unknown field 'axis' (expected dim, blocks)");
+  EXPECT_CONTAINS(rejects("/params/0/split", json::array({0})),
+                  "m.json.params[0]: 'split' must be an object");
+  EXPECT_CONTAINS(rejects("/params/0/split/axis", 0),
+                  "unknown field 'axis' (expected dim, blocks)");
 }
 
 } // namespace
