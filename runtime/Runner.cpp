@@ -62,7 +62,8 @@ cl::opt<std::string> backend("backend", cl::init("compiled"), cl::sub(runCommand
 cl::opt<unsigned> repeat("repeat", cl::init(1), cl::sub(runCommand),
                          cl::desc("Run the entry point this many times (for timing)"));
 cl::opt<bool> stats("stats", cl::sub(runCommand),
-                    cl::desc("Print the median run time and tokens/s on stderr"));
+                    cl::desc("Print the median run time and tokens/s on stderr; with several "
+                             "ranks also each rank's share of the time spent in collectives"));
 cl::opt<std::string> outputPath("output", cl::sub(runCommand),
                                 cl::desc("Write the first result (logits) as a .npy file; with "
                                          "--max-new-tokens the logits each token was picked "
