@@ -2,6 +2,8 @@
 #include "runtime/Artifact.h"
 #include "runtime/Error.h"
 #include "runtime/Version.h"
+#include "runtime/Weights.h"
+#include "runtime/collectives/Collectives.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/DynamicLibrary.h"
@@ -58,34 +60,26 @@ llvm::Error tmc::rt::checkTensor(const TensorSpec &spec, const HostTensor &tenso
   return llvm::Error::success();
 }
 
-llvm::Error Artifact::bindWeights(const Checkpoint &checkpoint) {
-  std::vector<std::string> problems;
-  std::map<std::string, HostTensor> bound;
-  for (const TensorSpec &spec : info.params) {
-    const TensorInfo *tensor = checkpoint.lookup(spec.name);
-    if (!tensor) {
-      problems.push_back("missing: " + spec.name + " (" + dtypeName(spec.dtype).str() + " " +
-                         shapeToString(spec.shape) + ")");
-      continue;
-    }
-    HostTensor view = HostTensor::view(tensor->dtype, tensor->shape, tensor->data);
-    if (llvm::Error error = checkTensor(spec, view, "weight")) {
-      problems.push_back("mismatched: " + llvm::toString(std::move(error)));
-      continue;
-    }
-    bound.emplace(spec.name, std::move(view));
-  }
-  for (const TensorInfo &tensor : checkpoint.tensors())
-    if (!info.findParam(tensor.name))
-      problems.push_back("unexpected: " + tensor.name + " (not a weight of this model)");
-  if (!problems.empty()) {
-    std::string message = "checkpoint does not match the artifact in " + dir + ":";
-    for (const std::string &problem : problems)
-      message += "\n  " + problem;
-    return makeError(message);
-  }
-  weights = std::move(bound);
+llvm::Error Artifact::bindWeights(const Checkpoint &checkpoint, int64_t rank) {
+  auto bound = bindParams(info, checkpoint, rank, dir);
+  if (!bound)
+    return bound.takeError();
+  weights = std::move(*bound);
+  boundRank = rank;
   return llvm::Error::success();
+}
+
+static std::string rankCount(int64_t ranks) {
+  return std::to_string(ranks) + (ranks == 1 ? " rank" : " ranks");
+}
+
+llvm::Error tmc::rt::checkWorldSize(const Manifest &manifest, StringRef directory, int64_t ranks,
+                                    StringRef runsOn, StringRef relaunch) {
+  if (manifest.worldSize == ranks)
+    return llvm::Error::success();
+  return makeError(directory + " was compiled for " + rankCount(manifest.worldSize) +
+                   " (tmc compile --tp " + llvm::Twine(manifest.worldSize) + ") but runs on " +
+                   rankCount(ranks) + " (" + runsOn + "); " + relaunch + ", or recompile it");
 }
 
 namespace {
@@ -124,6 +118,15 @@ Expected<std::vector<HostTensor>> Artifact::run(StringRef entryName,
       return std::move(error);
   if (weights.size() != info.params.size())
     return makeError("no weights bound to the artifact in " + dir + "; bind a checkpoint first");
+  Collectives *collectives = threadCollectives();
+  int64_t ranks = collectives ? collectives->worldSize() : 1;
+  if (info.worldSize != ranks)
+    return makeError(dir + " was compiled for " + rankCount(info.worldSize) +
+                     " but this thread's communicator has " + rankCount(ranks) +
+                     " (set one with setThreadCollectives)");
+  if (collectives && collectives->rank() != boundRank)
+    return makeError(dir + ": the weights are bound for rank " + llvm::Twine(boundRank) +
+                     " but this thread is rank " + llvm::Twine(collectives->rank()));
 
   // Result descriptors come first, packed back to back.
   size_t resultWords = 0;
@@ -141,6 +144,8 @@ Expected<std::vector<HostTensor>> Artifact::run(StringRef entryName,
   for (std::vector<int64_t> &descriptor : descriptors)
     args.push_back(descriptor.data());
   entryFns.at(entry->name)(args.data());
+  // Another rank failed and released the collectives: the results are garbage.
+  bool abandoned = collectives && collectives->aborted();
 
   std::vector<HostTensor> outputs;
   const int64_t *cursor = results.data();
@@ -176,5 +181,7 @@ Expected<std::vector<HostTensor>> Artifact::run(StringRef entryName,
     }
     outputs.push_back(std::move(contiguous));
   }
+  if (abandoned)
+    return makeError("rank " + llvm::Twine(boundRank) + " stopped: another rank failed");
   return outputs;
 }

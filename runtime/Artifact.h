@@ -30,10 +30,18 @@ public:
   /// Checks that `checkpoint` holds exactly the manifest's weights with their
   /// shapes and dtypes; one error lists every missing, unexpected and
   /// mismatched tensor. The checkpoint must outlive the artifact's runs.
-  llvm::Error bindWeights(const Checkpoint &checkpoint);
+  /// A tensor-parallel artifact (manifest().worldSize > 1) binds the weights
+  /// of `rank`: its slice of each split weight (Weights.h), copied out of
+  /// the full checkpoint tensor; one Artifact object serves one rank.
+  llvm::Error bindWeights(const Checkpoint &checkpoint, int64_t rank = 0);
+  /// The rank bindWeights() bound.
+  int64_t rank() const { return boundRank; }
 
   /// Runs `entry` on `inputs` (checked against the manifest) with the bound
-  /// weights; results are owned by the returned tensors.
+  /// weights; results are owned by the returned tensors. A tensor-parallel
+  /// artifact runs on a thread whose communicator (setThreadCollectives)
+  /// has its world size and its bound rank; an error otherwise, and when
+  /// another rank aborted the world during the call.
   llvm::Expected<std::vector<HostTensor>> run(llvm::StringRef entry,
                                               llvm::ArrayRef<HostTensor> inputs) const;
 
@@ -45,7 +53,14 @@ private:
   Manifest info;
   std::map<std::string, EntryFn> entryFns;
   std::map<std::string, HostTensor> weights;
+  int64_t boundRank = 0;
 };
+
+/// An error unless the artifact in `directory` was compiled for `ranks`
+/// ranks; `runsOn` says how it was launched ("mpirun -n 4", "a single
+/// process") and `relaunch` how to launch it for its own world size.
+llvm::Error checkWorldSize(const Manifest &manifest, llvm::StringRef directory, int64_t ranks,
+                           llvm::StringRef runsOn, llvm::StringRef relaunch);
 
 /// Checks `tensor` against `spec` (dtype, rank, static sizes); `what` names it.
 llvm::Error checkTensor(const TensorSpec &spec, const HostTensor &tensor, llvm::StringRef what);

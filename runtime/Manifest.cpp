@@ -30,8 +30,19 @@ const TensorSpec *Manifest::findParam(StringRef name) const {
   return nullptr;
 }
 
+std::vector<int64_t> tmc::rt::fullShape(const TensorSpec &spec, int64_t worldSize) {
+  std::vector<int64_t> shape = spec.shape;
+  if (spec.split && spec.split->dim >= 0 && spec.split->dim < int64_t(shape.size()))
+    shape[spec.split->dim] *= worldSize;
+  return shape;
+}
+
 static json specToJson(const TensorSpec &spec) {
-  return {{"name", spec.name}, {"dtype", dtypeName(spec.dtype).str()}, {"shape", spec.shape}};
+  json value = {
+      {"name", spec.name}, {"dtype", dtypeName(spec.dtype).str()}, {"shape", spec.shape}};
+  if (spec.split)
+    value["split"] = {{"dim", spec.split->dim}, {"blocks", spec.split->blocks}};
+  return value;
 }
 
 json Manifest::toJson() const {
@@ -58,7 +69,8 @@ json Manifest::toJson() const {
     paramList.push_back(specToJson(spec));
   return {{"format", kFormat},        {"tmc_version", tmcVersion}, {"target", target},
           {"library", library},       {"graph", graph},            {"entry_points", entries},
-          {"params", paramList},      {"attention", attentionBackends}};
+          {"params", paramList},      {"attention", attentionBackends},
+          {"world_size", worldSize}};
 }
 
 namespace {
@@ -113,6 +125,45 @@ Expected<TensorSpec> specFromJson(const json &value, const std::string &where) {
   return spec;
 }
 
+/// A weight's "split": {"dim": D, "blocks": B}: D names a static dim of the
+/// rank-local shape that B divides.
+llvm::Error splitFromJson(const json &value, TensorSpec &spec, const std::string &where) {
+  auto it = value.find("split");
+  if (it == value.end())
+    return llvm::Error::success();
+  if (!it->is_object())
+    return makeError(where + ": 'split' must be an object {\"dim\": D, \"blocks\": B}");
+  ParamSplit split;
+  auto dim = it->find("dim");
+  if (dim == it->end() || !dim->is_number_integer())
+    return makeError(where + ".split: 'dim' must be an integer");
+  split.dim = dim->get<int64_t>();
+  int64_t rank = spec.shape.size();
+  if (split.dim < 0 || split.dim >= rank)
+    return makeError(where + ".split: dim " + llvm::Twine(split.dim) + " is not a dim of '" +
+                     spec.name + "' " + shapeToString(spec.shape) + " (0.." +
+                     llvm::Twine(rank - 1) + ")");
+  if (auto blocks = it->find("blocks"); blocks != it->end()) {
+    if (!blocks->is_number_integer() || blocks->get<int64_t>() < 1)
+      return makeError(where + ".split: 'blocks' must be a positive integer");
+    split.blocks = blocks->get<int64_t>();
+  }
+  int64_t size = spec.shape[split.dim];
+  if (size == kDynamic)
+    return makeError(where + ".split: dim " + llvm::Twine(split.dim) + " of '" + spec.name +
+                     "' is dynamic; a split weight needs static sizes");
+  if (size % split.blocks != 0)
+    return makeError(where + ".split: '" + spec.name + "' has " + llvm::Twine(size) +
+                     " per rank on dim " + llvm::Twine(split.dim) + ", which " +
+                     llvm::Twine(split.blocks) + " blocks do not divide");
+  for (const auto &item : it->items())
+    if (item.key() != "dim" && item.key() != "blocks")
+      return makeError(where + ".split: unknown field '" + item.key() +
+                       "' (expected dim, blocks)");
+  spec.split = split;
+  return llvm::Error::success();
+}
+
 Expected<std::vector<TensorSpec>> specsFromJson(const Reader &reader, const char *key) {
   auto list = reader.array(key);
   if (!list)
@@ -153,6 +204,17 @@ Expected<Manifest> Manifest::fromJson(const json &value, StringRef source) {
   if (!params)
     return params.takeError();
   manifest.params = std::move(*params);
+  for (auto [i, spec] : llvm::enumerate(manifest.params))
+    if (llvm::Error error = splitFromJson(value.at("params").at(i), spec,
+                                          source.str() + ".params[" + std::to_string(i) + "]"))
+      return std::move(error);
+
+  if (auto it = value.find("world_size"); it != value.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1)
+      return makeError(source + ": 'world_size' must be a positive integer (the ranks the "
+                       "artifact was compiled for, tmc compile --tp N)");
+    manifest.worldSize = it->get<int64_t>();
+  }
 
   if (auto it = value.find("attention"); it != value.end()) {
     if (!it->is_object())

@@ -27,16 +27,25 @@ namespace tmc::rt {
 
 constexpr int64_t kDynamic = -1;
 
-/// How the ranks divide a tensor-parallel weight (see #tmc.split).
+/// How a tensor-parallel artifact's weight is cut from the full checkpoint
+/// tensor (docs/PARALLELISM.md). The full size of `dim` is `blocks` equal
+/// blocks (2 for a fused gate_up_proj); each block is cut into worldSize
+/// equal parts, and rank r takes part r of every block, in block order.
 struct ParamSplit {
   int64_t dim;
   int64_t blocks = 1;
+
+  bool operator==(const ParamSplit &other) const {
+    return dim == other.dim && blocks == other.blocks;
+  }
 };
 
 struct TensorSpec {
   std::string name;
   DType dtype;
   std::vector<int64_t> shape; // kDynamic marks a dynamic dimension
+  /// Weights only. When set, `shape` is the rank-local shape: the checkpoint
+  /// holds shape[split->dim] * worldSize on that dim.
   std::optional<ParamSplit> split;
 };
 
@@ -63,6 +72,8 @@ struct Manifest {
   std::string graph;   // the tmc-dialect program, for the reference executor
   std::vector<EntryPoint> entryPoints;
   std::vector<TensorSpec> params;
+  /// The ranks the program was compiled for (tmc compile --tp N); every rank
+  /// runs the same program on its slice of the split weights.
   int64_t worldSize = 1;
   /// The attention backend of each layer kind ("full_attention" -> "sdpa").
   std::map<std::string, std::string> attentionBackends;
@@ -79,6 +90,10 @@ struct Manifest {
 
 /// "[-1, 64]" style text for messages.
 std::string shapeToString(llvm::ArrayRef<int64_t> shape);
+
+/// The checkpoint shape of a weight: its rank-local shape with the split dim
+/// multiplied by `worldSize`.
+std::vector<int64_t> fullShape(const TensorSpec &spec, int64_t worldSize);
 
 } // namespace tmc::rt
 

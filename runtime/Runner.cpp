@@ -13,6 +13,8 @@
 #include "runtime/Artifact.h"
 #include "runtime/Error.h"
 #include "runtime/Generate.h"
+#include "runtime/collectives/InProcessCollectives.h"
+#include "runtime/collectives/LoadCollectives.h"
 #include "runtime/torch/ReferenceBackend.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -22,9 +24,11 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <optional>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -58,7 +62,8 @@ cl::opt<std::string> backend("backend", cl::init("compiled"), cl::sub(runCommand
 cl::opt<unsigned> repeat("repeat", cl::init(1), cl::sub(runCommand),
                          cl::desc("Run the entry point this many times (for timing)"));
 cl::opt<bool> stats("stats", cl::sub(runCommand),
-                    cl::desc("Print the median run time and tokens/s on stderr"));
+                    cl::desc("Print the median run time and tokens/s on stderr; with several "
+                             "ranks also each rank's share of the time spent in collectives"));
 cl::opt<std::string> outputPath("output", cl::sub(runCommand),
                                 cl::desc("Write the first result (logits) as a .npy file; with "
                                          "--max-new-tokens the logits each token was picked "
@@ -78,6 +83,13 @@ cl::opt<double> topP("top-p", cl::init(1.0), cl::sub(runCommand),
                      cl::desc("Sample among the most likely tokens holding probability P"));
 cl::opt<uint64_t> seed("seed", cl::init(0), cl::sub(runCommand),
                        cl::desc("Seed of the sampler (std::mt19937_64)"));
+cl::opt<std::string> ranksMode(
+    "ranks", cl::init("auto"), cl::sub(runCommand), cl::value_desc("auto|mpi|threads"),
+    cl::desc("How the ranks of a tensor-parallel artifact (tmc compile --tp N) run: mpi, one "
+             "rank per process of `mpirun -n N` (MPI through lib/libtmc-mpi.so); threads, all N "
+             "ranks as threads of this process; auto (default), mpi when an MPI launcher "
+             "started this process, else a single process for a TP=1 artifact. Only rank 0 "
+             "prints and writes --output"));
 cl::list<int64_t> eosIds("eos-id", cl::sub(runCommand), cl::CommaSeparated,
                          cl::desc("Token ids that end a row (default: eos_token_id of the "
                                   "checkpoint's generation_config.json, else config.json)"));
@@ -157,21 +169,97 @@ HostTensor widenBF16(const HostTensor &tensor) {
   return wide;
 }
 
+/// One rank of the run: every rank runs the same forward or generate loop on
+/// its own weights; rank 0 alone prints and writes files.
+struct Rank {
+  int64_t index = 0;
+  Collectives *collectives = nullptr; // null: a single process
+  llvm::raw_ostream &out;             // stdout on rank 0, discarded elsewhere
+  /// Set once this rank called startTogether(), and once the ranks passed
+  /// it: a failure from then on may leave the others waiting in a
+  /// collective, so it aborts the world.
+  bool agreed = false;
+  bool started = false;
+  /// Set when this rank stops because another one failed.
+  bool stoppedByOther = false;
+
+  bool leader() const { return index == 0; }
+  int64_t worldSize() const { return collectives ? collectives->worldSize() : 1; }
+};
+
+/// The ranks agree to start: each says whether it got ready (weights bound,
+/// inputs read), so that a rank that failed before its first collective
+/// makes every rank stop with an error instead of leaving them waiting.
+llvm::Error startTogether(Rank &rank, llvm::Error own) {
+  rank.agreed = true;
+  if (rank.worldSize() == 1) {
+    rank.started = !own;
+    return own;
+  }
+  float mine = own ? 1.0f : 0.0f;
+  std::vector<float> failed(rank.worldSize());
+  rank.collectives->allGather(&mine, failed.data(), 1, 1, CollectiveType::F32);
+  if (own)
+    return own;
+  for (auto [r, flag] : llvm::enumerate(failed))
+    if (flag != 0) {
+      rank.stoppedByOther = true;
+      return makeError("stopped: rank " + llvm::Twine(r) + " failed");
+    }
+  rank.started = true;
+  return llvm::Error::success();
+}
+
+/// "collectives: 2 ranks (threads), 12.3% of the run time in 96 calls per
+/// rank (rank 0 12.1%, rank 1 12.5%)": every rank's share of `milliseconds`
+/// spent in the C ABI's collectives, gathered on rank 0.
+void printCollectiveShare(Rank &rank, double milliseconds) {
+  if (rank.worldSize() == 1)
+    return;
+  Collectives &collectives = *rank.collectives;
+  float mine[3] = {float(collectives.secondsInCollectives * 1e3), float(milliseconds),
+                   float(collectives.collectiveCalls)};
+  std::vector<float> all(3 * rank.worldSize());
+  collectives.allGather(mine, all.data(), 1, 3, CollectiveType::F32);
+  if (!rank.leader())
+    return;
+  double inCollectives = 0, total = 0;
+  std::string perRank;
+  for (int64_t r = 0; r < rank.worldSize(); ++r) {
+    inCollectives += all[3 * r];
+    total += all[3 * r + 1];
+    perRank += llvm::formatv("{0}rank {1} {2:f1}%", r ? ", " : "", r,
+                             all[3 * r + 1] > 0 ? 100 * all[3 * r] / all[3 * r + 1] : 0.0)
+                   .str();
+  }
+  llvm::errs() << llvm::formatv("collectives: {0} ranks ({1}), {2:f1}% of the run time in {3} "
+                                "calls per rank ({4})\n",
+                                rank.worldSize(), collectives.backendName(),
+                                total > 0 ? 100 * inCollectives / total : 0.0,
+                                int64_t(mine[2]), perRank);
+}
+
+void resetCollectiveTime(Rank &rank) {
+  if (rank.collectives) {
+    rank.collectives->secondsInCollectives = 0;
+    rank.collectives->collectiveCalls = 0;
+  }
+}
+
 /// Each batch row's argmax over the last position's logits.
-void printSummary(const HostTensor &logits) {
+void printSummary(llvm::raw_ostream &out, const HostTensor &logits) {
   llvm::ArrayRef<int64_t> shape = logits.shape();
-  llvm::outs() << "logits: " << dtypeName(logits.dtype()) << " " << shapeToString(shape)
-               << "\n";
+  out << "logits: " << dtypeName(logits.dtype()) << " " << shapeToString(shape) << "\n";
   if (shape.size() != 3 || (logits.dtype() != DType::F32 && logits.dtype() != DType::BF16))
     return;
   HostTensor wide = widenBF16(logits);
   int64_t batch = shape[0], seq = shape[1], vocab = shape[2];
-  llvm::outs() << "next token:";
+  out << "next token:";
   for (int64_t b = 0; b < batch; ++b) {
     const float *row = wide.as<float>() + (b * seq + seq - 1) * vocab;
-    llvm::outs() << " " << std::max_element(row, row + vocab) - row;
+    out << " " << std::max_element(row, row + vocab) - row;
   }
-  llvm::outs() << "\n";
+  out << "\n";
 }
 
 /// eos and pad ids as transformers' generate() reads them: generation_config.json,
@@ -229,6 +317,10 @@ llvm::Error readTokens(bool ragged, int64_t pad, HostTensor &ids, HostTensor &ma
 /// executor (a plugin that links MLIR and LibTorch, loaded only for this).
 llvm::Expected<EntryRunner> entryRunner(Artifact &artifact, const Checkpoint &checkpoint,
                                         const std::string &entryPoint) {
+  if (backend == "torch" && artifact.manifest().worldSize > 1)
+    return makeError("--backend=torch runs one process's graph, but " + artifactDir +
+                     " was compiled for " + llvm::Twine(artifact.manifest().worldSize) +
+                     " ranks; compare against a --tp 1 artifact instead");
   if (backend == "compiled")
     return EntryRunner([&artifact, entryPoint](llvm::ArrayRef<HostTensor> inputs) {
       return artifact.run(entryPoint, inputs);
@@ -245,7 +337,7 @@ llvm::Expected<EntryRunner> entryRunner(Artifact &artifact, const Checkpoint &ch
   return makeError("--backend=" + backend + " is not one of: compiled, torch");
 }
 
-llvm::Error runGenerate(Artifact &artifact, const Checkpoint &checkpoint) {
+llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkpoint) {
   std::string entryPoint = entryName.getNumOccurrences() ? entryName.getValue() : "decode";
   const tmc::rt::EntryPoint *entry = artifact.manifest().findEntryPoint(entryPoint);
   if (!entry)
@@ -274,16 +366,19 @@ llvm::Error runGenerate(Artifact &artifact, const Checkpoint &checkpoint) {
   auto runner = entryRunner(artifact, checkpoint, entryPoint);
   if (!runner)
     return runner.takeError();
+  if (llvm::Error error = startTogether(rank, llvm::Error::success()))
+    return error;
+  resetCollectiveTime(rank);
   GenerationStats genStats;
-  genStats.keepLogits = !outputPath.empty();
+  genStats.keepLogits = !outputPath.empty() && rank.leader();
   auto generated = generate(*entry, *runner, ids, mask, options, &genStats);
   if (!generated)
     return generated.takeError();
   for (const std::vector<int64_t> &row : *generated) {
-    llvm::interleave(row, llvm::outs(), ",");
-    llvm::outs() << "\n";
+    llvm::interleave(row, rank.out, ",");
+    rank.out << "\n";
   }
-  if (!outputPath.empty()) {
+  if (!outputPath.empty() && rank.leader()) {
     // [batch, steps, vocab]: the logits each new token was picked from.
     int64_t batch = ids.shape()[0], vocab = genStats.vocab;
     int64_t steps = vocab ? genStats.logits.size() / (batch * vocab) : 0;
@@ -304,7 +399,9 @@ llvm::Error runGenerate(Artifact &artifact, const Checkpoint &checkpoint) {
     int64_t batch = ids.shape()[0], produced = 0;
     for (const auto &row : *generated)
       produced += row.size();
-    llvm::errs() << llvm::formatv(
+    printCollectiveShare(rank, total);
+    if (rank.leader())
+      llvm::errs() << llvm::formatv(
         "generate: {0} backend, batch {1}, prefill {2} tokens in {3:f2} ms ({4:f1} tokens/s), "
         "{5} decode steps, median {6:f3} ms/step, {7:f1} tokens/s overall\n",
         backend.getValue(), batch, genStats.promptTokens, genStats.prefillMs,
@@ -314,18 +411,10 @@ llvm::Error runGenerate(Artifact &artifact, const Checkpoint &checkpoint) {
   return llvm::Error::success();
 }
 
-llvm::Error run() {
-  auto artifact = Artifact::open(artifactDir);
-  if (!artifact)
-    return artifact.takeError();
-  auto checkpoint = Checkpoint::open(weightsPath);
-  if (!checkpoint)
-    return checkpoint.takeError();
-  if (llvm::Error error = artifact->bindWeights(*checkpoint))
-    return error;
-  if (maxNewTokens.getNumOccurrences())
-    return runGenerate(*artifact, *checkpoint);
-  const tmc::rt::EntryPoint *entry = artifact->manifest().findEntryPoint(entryName);
+/// Everything a rank reads and checks before its first collective, then the
+/// run itself.
+llvm::Error runForward(Rank &rank, Artifact &artifact, const Checkpoint &checkpoint) {
+  const tmc::rt::EntryPoint *entry = artifact.manifest().findEntryPoint(entryName);
   if (!entry)
     return makeError(artifactDir + ": no entry point '" + entryName + "'");
   bool takesMask = llvm::any_of(entry->inputs, [](const tmc::rt::TensorSpec &spec) {
@@ -339,12 +428,15 @@ llvm::Error run() {
   std::vector<HostTensor> inputs;
   for (const tmc::rt::TensorSpec &spec : entry->inputs)
     inputs.push_back(spec.name == "attention_mask" ? mask : ids);
-  auto runner = entryRunner(*artifact, *checkpoint, entryName);
+  auto runner = entryRunner(artifact, checkpoint, entryName);
   if (!runner)
     return runner.takeError();
   auto runOnce = [&] { return (*runner)(inputs); };
   if (repeat == 0)
     return makeError("--repeat must be at least 1");
+  if (llvm::Error error = startTogether(rank, llvm::Error::success()))
+    return error;
+  resetCollectiveTime(rank);
   llvm::Expected<std::vector<HostTensor>> results = std::vector<HostTensor>();
   std::vector<double> milliseconds;
   for (unsigned i = 0; i < repeat; ++i) {
@@ -357,9 +449,14 @@ llvm::Error run() {
             .count());
   }
   if (stats) {
+    double total = 0;
+    for (double ms : milliseconds)
+      total += ms;
+    printCollectiveShare(rank, total);
     std::sort(milliseconds.begin(), milliseconds.end());
     double median = milliseconds[milliseconds.size() / 2];
-    llvm::errs() << llvm::formatv("run: {0} backend, median {1:f2} ms over {2} runs, "
+    if (rank.leader())
+      llvm::errs() << llvm::formatv("run: {0} backend, median {1:f2} ms over {2} runs, "
                                   "{3} tokens, {4:f1} tokens/s\n",
                                   backend.getValue(), median, repeat.getValue(),
                                   ids.numElements(), ids.numElements() / median * 1e3);
@@ -368,10 +465,157 @@ llvm::Error run() {
     return results.takeError();
   if (results->empty())
     return llvm::Error::success();
-  printSummary(results->front());
-  if (!outputPath.empty())
+  printSummary(rank.out, results->front());
+  if (!outputPath.empty() && rank.leader())
     return writeNpy(outputPath, widenBF16(results->front()));
   return llvm::Error::success();
+}
+/// One rank's whole run. A failure before the ranks started together still
+/// takes part in startTogether(), so that the others stop too.
+llvm::Error runRank(Rank &rank, Artifact &artifact, const Checkpoint &checkpoint) {
+  llvm::Error error = artifact.bindWeights(checkpoint, rank.index);
+  if (!error)
+    error = maxNewTokens.getNumOccurrences() ? runGenerate(rank, artifact, checkpoint)
+                                             : runForward(rank, artifact, checkpoint);
+  if (error && !rank.agreed)
+    return startTogether(rank, std::move(error));
+  return error;
+}
+/// "rank 1: ..." when there are several ranks.
+llvm::Error onRank(int64_t rank, int64_t worldSize, llvm::Error error) {
+  if (!error || worldSize == 1)
+    return error;
+  return makeError("rank " + llvm::Twine(rank) + ": " + llvm::toString(std::move(error)));
+}
+
+std::string relaunchHint(int64_t worldSize) {
+  if (worldSize == 1)
+    return "run it without mpirun";
+  std::string n = std::to_string(worldSize);
+  return "launch it with `mpirun -n " + n + " tmc-run ...` or `tmc launch -n " + n +
+         " -- run ...`, or run its ranks as threads of this process with --ranks=threads";
+}
+
+/// All ranks as threads of this process: each has its own Artifact object
+/// and weights; the compiled library and the mapped checkpoint are shared.
+llvm::Error runThreads(const Artifact &base, const Checkpoint &checkpoint) {
+  int64_t worldSize = base.manifest().worldSize;
+  InProcessWorld world(worldSize);
+  std::vector<std::string> errors(worldSize);
+  std::vector<char> failed(worldSize, 0), stoppedByOther(worldSize, 0);
+  std::vector<std::thread> threads;
+  for (int64_t r = 0; r < worldSize; ++r)
+    threads.emplace_back([&, r] {
+      Collectives &collectives = world.rank(r);
+      ThreadCollectivesScope scope(&collectives);
+      llvm::raw_null_ostream discard;
+      Rank rank{r, &collectives, r == 0 ? static_cast<llvm::raw_ostream &>(llvm::outs()) : discard};
+      Artifact artifact = base;
+      llvm::Error error = runRank(rank, artifact, checkpoint);
+      if (!error)
+        return;
+      failed[r] = 1;
+      stoppedByOther[r] = rank.stoppedByOther || (rank.started && collectives.aborted());
+      if (rank.started)
+        collectives.abort();
+      errors[r] = llvm::toString(std::move(error));
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+
+  // The errors of the ranks that failed on their own (of all failed ranks
+  // if none did), each text once with the ranks that gave it.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> reported;
+  for (int pass = 0; pass < 2 && reported.empty(); ++pass)
+    for (int64_t r = 0; r < worldSize; ++r) {
+      if (!failed[r] || (pass == 0 && stoppedByOther[r]))
+        continue;
+      auto same = llvm::find_if(reported,
+                                [&](const auto &entry) { return entry.first == errors[r]; });
+      if (same == reported.end())
+        reported.push_back({errors[r], {r}});
+      else
+        same->second.push_back(r);
+    }
+  if (reported.empty())
+    return llvm::Error::success();
+  std::string message;
+  for (auto [i, entry] : llvm::enumerate(reported)) {
+    if (i)
+      message += "\n";
+    if (worldSize > 1) {
+      message += entry.second.size() == 1 ? "rank " : "ranks ";
+      for (auto [j, r] : llvm::enumerate(entry.second))
+        message += (j ? ", " : "") + std::to_string(r);
+      message += ": ";
+    }
+    message += entry.first;
+  }
+  return makeError(message);
+}
+
+/// A failure after the ranks started may leave the others waiting in a
+/// collective: once this process has printed its error, the exit ends the
+/// whole MPI job (MPI_Abort) instead of finalizing.
+Collectives *abortAtExit = nullptr;
+void abortMpiJob() {
+  llvm::errs().flush();
+  if (abortAtExit)
+    abortAtExit->abort();
+}
+
+/// This process is one rank of an MPI job.
+llvm::Error runMpi(Artifact &artifact) {
+  auto collectives = openMpiCollectives();
+  if (!collectives)
+    return collectives.takeError();
+  int64_t worldSize = (*collectives)->worldSize(), index = (*collectives)->rank();
+  // mpirun merges the ranks' stderr: a buffered stream writes each error
+  // message at once (at exit), not interleaved with the other ranks' pieces.
+  llvm::errs().SetBuffered();
+  int64_t expected = artifact.manifest().worldSize;
+  if (llvm::Error error =
+          checkWorldSize(artifact.manifest(), artifactDir, worldSize,
+                         "mpirun -n " + std::to_string(worldSize),
+                         expected == 1 ? "run it without mpirun"
+                                       : "run it with mpirun -n " + std::to_string(expected)))
+    return onRank(index, worldSize, std::move(error));
+  ThreadCollectivesScope scope(collectives->get());
+  llvm::raw_null_ostream discard;
+  Rank rank{index, collectives->get(),
+            index == 0 ? static_cast<llvm::raw_ostream &>(llvm::outs()) : discard};
+  auto checkpoint = Checkpoint::open(weightsPath);
+  if (!checkpoint)
+    return onRank(index, worldSize, startTogether(rank, checkpoint.takeError()));
+  llvm::Error error = runRank(rank, artifact, *checkpoint);
+  if (error && rank.started) {
+    abortAtExit = collectives->release();
+    std::atexit(abortMpiJob);
+  }
+  llvm::outs().flush();
+  return onRank(index, worldSize, std::move(error));
+}
+
+llvm::Error run() {
+  if (ranksMode != "auto" && ranksMode != "mpi" && ranksMode != "threads")
+    return makeError("--ranks=" + ranksMode + " is not one of: auto, mpi, threads");
+  auto artifact = Artifact::open(artifactDir);
+  if (!artifact)
+    return artifact.takeError();
+  if (ranksMode == "mpi" || (ranksMode == "auto" && launchedByMpi()))
+    return runMpi(*artifact);
+  int64_t worldSize = artifact->manifest().worldSize;
+  if (ranksMode == "auto")
+    if (llvm::Error error = checkWorldSize(artifact->manifest(), artifactDir, 1,
+                                           "a single process", relaunchHint(worldSize)))
+      return error;
+  auto checkpoint = Checkpoint::open(weightsPath);
+  if (!checkpoint)
+    return checkpoint.takeError();
+  if (ranksMode == "threads")
+    return runThreads(*artifact, *checkpoint);
+  Rank rank{0, nullptr, llvm::outs()};
+  return runRank(rank, *artifact, *checkpoint);
 }
 } // namespace
 

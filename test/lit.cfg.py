@@ -28,6 +28,12 @@ config.substitutions.append(("%tmc_python", config.python))
 config.substitutions.append(("%reference", os.path.join(config.tmc_src_root, "scripts", "reference")))
 if config.enable_torch:
     config.available_features.add("torch")
+# Tensor-parallel runs across processes need mpirun and the MPI plugin.
+import shutil
+if shutil.which("mpirun") and os.path.exists(
+        os.path.join(config.tmc_obj_root, "lib", "libtmc-mpi.so")):
+    config.available_features.add("mpi")
+
 # The source tree, for tests that run scripts over files in it (models/<name>/...).
 config.substitutions.append(("%tmc_src", config.tmc_src_root))
 # The built executables, for tests that inspect them (ldd tmc-run).

@@ -17,12 +17,14 @@ extern llvm::cl::SubCommand compileCommand;
 extern llvm::cl::SubCommand initWeightsCommand;
 extern llvm::cl::SubCommand expandCommand;
 extern llvm::cl::SubCommand checkModularCommand;
+extern llvm::cl::SubCommand launchCommand;
 
 int runCompile();
 int runRun();
 int runInitWeights();
 int runExpand();
 int runCheckModular();
+int runLaunch();
 
 /// Prints the one-line usage error and returns exit code 2.
 int usageError(const llvm::Twine &message);

@@ -51,6 +51,9 @@ const Command kCommands[] = {
     {"run", "ARTIFACT_DIR --weights W --input-ids 1,2,3 [--attention-mask M] [--output logits.npy]\n"
             "      [--max-new-tokens N [--temperature T --top-k K --top-p P --seed S] [--stats]]",
      "run a compiled artifact on a checkpoint", tmc::driver::runRun},
+    {"launch", "-n N [--hostfile HOSTS] -- run ARTIFACT_DIR ...",
+     "run a tensor-parallel artifact's N ranks as MPI processes (mpirun -n N tmc run ...)",
+     tmc::driver::runLaunch},
 };
 
 const Command *findCommand(llvm::StringRef name) {
