@@ -139,12 +139,19 @@ private:
     return it == layouts.end() ? Layout() : it->second;
   }
   void setLayout(Value value, const Layout &layout);
+  /// Gives `value` `layout` and the rank-local type that goes with it.
+  void assign(Value value, const Layout &layout) {
+    if (layout.isSplit())
+      value.setType(localType(cast<RankedTensorType>(value.getType()), layout));
+    setLayout(value, layout);
+  }
   /// The rank-local type of `full` under `layout`.
   RankedTensorType localType(RankedTensorType full, const Layout &layout) const;
   RankedTensorType fullType(Value value) const;
 
-  // Collectives, inserted before `user`.
-  Value gather(Value value, Operation *user);
+  // Collectives. A slice goes right before its `user`, a reduction after.
+  /// `value` whole (an all-gather right after its definition, made once).
+  Value gather(Value value);
   Value slice(Value value, int64_t dim, Operation *user, llvm::StringRef origin);
   Value allReduce(Value value, Operation *after);
 
@@ -199,7 +206,7 @@ RankedTensorType Sharder::fullType(Value value) const {
 // Collectives
 //===----------------------------------------------------------------------===//
 
-Value Sharder::gather(Value value, Operation *user) {
+Value Sharder::gather(Value value) {
   Layout layout = layoutOf(value);
   if (!layout.isSplit())
     return value;
@@ -378,11 +385,8 @@ LogicalResult Sharder::run() {
 
 LogicalResult Sharder::shardFunction(func::FuncOp func, ArrayRef<Layout> argLayouts) {
   Block &body = func.getBody().front();
-  for (auto [arg, layout] : llvm::zip(body.getArguments(), argLayouts)) {
-    if (layout.isSplit())
-      arg.setType(localType(cast<RankedTensorType>(arg.getType()), layout));
-    setLayout(arg, layout);
-  }
+  for (auto [arg, layout] : llvm::zip(body.getArguments(), argLayouts))
+    assign(arg, layout);
   bool entry = entries.contains(func);
   for (Operation &op : llvm::make_early_inc_range(body))
     if (failed(shardOp(&op, entry)))
@@ -467,8 +471,7 @@ LogicalResult Sharder::shardOp(Operation *op, bool entry) {
     if (!aligned || !first.isSplit() || first.dim == dim)
       return replicateOperands(op);
     Value result = concat.getResult();
-    result.setType(localType(cast<RankedTensorType>(result.getType()), first));
-    setLayout(result, first);
+    assign(result, first);
     return success();
   }
   if (isa<tmc::KvCacheReadOp, tmc::KvCacheWindowOp>(op)) {
@@ -491,8 +494,7 @@ LogicalResult Sharder::shardOp(Operation *op, bool entry) {
       return op->emitOpError("reads a KV cache before anything that decides its layout");
     layout.cache = false;
     Value result = op->getResult(0);
-    result.setType(localType(cast<RankedTensorType>(result.getType()), layout));
-    setLayout(result, layout);
+    assign(result, layout);
     return success();
   }
   return replicateOperands(op);
@@ -501,7 +503,7 @@ LogicalResult Sharder::shardOp(Operation *op, bool entry) {
 LogicalResult Sharder::replicateOperands(Operation *op) {
   for (OpOperand &operand : op->getOpOperands())
     if (layoutOf(operand.get()).isSplit())
-      operand.set(gather(operand.get(), op));
+      operand.set(gather(operand.get()));
   return success();
 }
 
@@ -516,8 +518,7 @@ LogicalResult Sharder::passThrough(Operation *op, ArrayRef<int64_t> touchedDims)
   if (!layout.isSplit() || touched || othersSplit)
     return replicateOperands(op);
   for (Value result : op->getResults()) {
-    result.setType(localType(cast<RankedTensorType>(result.getType()), layout));
-    setLayout(result, layout);
+    assign(result, layout);
   }
   return success();
 }
@@ -556,9 +557,7 @@ LogicalResult Sharder::shardCall(func::CallOp call) {
       continue;
     Layout bound = have;
     bound.cache = true;
-    if (bound.isSplit())
-      operand.setType(localType(cast<RankedTensorType>(operand.getType()), bound));
-    setLayout(operand, bound);
+    assign(operand, bound);
   }
   for (auto [result, type, layout] : llvm::zip(call.getResults(),
                                                callee.getFunctionType().getResults(),
@@ -576,7 +575,7 @@ LogicalResult Sharder::shardReturn(func::ReturnOp ret, bool entry) {
   for (OpOperand &operand : ret->getOpOperands()) {
     Layout layout = layoutOf(operand.get());
     if (layout.isSplit() && !layout.cache)
-      operand.set(gather(operand.get(), ret));
+      operand.set(gather(operand.get()));
   }
   return success();
 }
@@ -618,8 +617,7 @@ LogicalResult Sharder::shardElementwise(Operation *op) {
     operand.set(slice(value, dim, op, target->origin));
   }
   Value result = op->getResult(0);
-  result.setType(localType(resultType, *target));
-  setLayout(result, *target);
+  assign(result, *target);
   return success();
 }
 
@@ -637,8 +635,7 @@ LogicalResult Sharder::shardReduction(Operation *op, ArrayRef<int64_t> dims, boo
     layout.dim -= before;
   layout.cache = false;
   Value result = op->getResult(0);
-  result.setType(localType(cast<RankedTensorType>(result.getType()), layout));
-  setLayout(result, layout);
+  assign(result, layout);
   return success();
 }
 
@@ -683,8 +680,7 @@ LogicalResult Sharder::shardReshape(tmc::ReshapeOp op) {
       }
     }
   }
-  op.getResult().setType(localType(target, result));
-  setLayout(op.getResult(), result);
+  assign(op.getResult(), result);
   return success();
 }
 
@@ -694,8 +690,7 @@ LogicalResult Sharder::shardTranspose(tmc::TransposeOp op) {
   layout.dim = llvm::find(permutation, layout.dim) - permutation.begin();
   layout.cache = false;
   Value result = op.getResult();
-  result.setType(localType(cast<RankedTensorType>(result.getType()), layout));
-  setLayout(result, layout);
+  assign(result, layout);
   return success();
 }
 
@@ -710,7 +705,7 @@ LogicalResult Sharder::shardLinear(tmc::LinearOp op) {
   std::string origin = entry ? entry->key : weight.origin;
   if (!colwise && !rowwise) {
     if (weight.isSplit())
-      op.getWeightMutable().set(gather(op.getWeight(), op));
+      op.getWeightMutable().set(gather(op.getWeight()));
     return replicateOperands(op);
   }
   int64_t weightDim = colwise ? 0 : 1;
@@ -719,7 +714,7 @@ LogicalResult Sharder::shardLinear(tmc::LinearOp op) {
     op.getWeightMutable().set(slice(op.getWeight(), weightDim, op, origin));
     weight = layoutOf(op.getWeight());
   } else if (weight.dim != weightDim) {
-    op.getWeightMutable().set(gather(op.getWeight(), op));
+    op.getWeightMutable().set(gather(op.getWeight()));
     return replicateOperands(op);
   }
   auto resultType = cast<RankedTensorType>(op.getResult().getType());
@@ -728,20 +723,19 @@ LogicalResult Sharder::shardLinear(tmc::LinearOp op) {
   Layout inputLayout = layoutOf(input);
   if (colwise) {
     if (inputLayout.isSplit())
-      op.getInputMutable().set(gather(input, op));
+      op.getInputMutable().set(gather(input));
     if (Value bias = op.getBias(); bias && !layoutOf(bias).isSplit()) {
       if (weight.blocks != 1)
         return op.emitOpError("packed colwise linear with an unsplit bias");
       op.getBiasMutable().assign(slice(bias, 0, op, origin));
     }
     Layout out = Layout::split(last, weight.blocks, origin);
-    op.getResult().setType(localType(resultType, out));
-    setLayout(op.getResult(), out);
+    assign(op.getResult(), out);
     if (!gatherOutput)
       return success();
     if (weight.blocks != 1)
       return planError(op, out) << "cannot gather the output of a packed colwise linear";
-    Value whole = gather(op.getResult(), op);
+    Value whole = gather(op.getResult());
     op.getResult().replaceAllUsesExcept(whole, whole.getDefiningOp());
     return success();
   }
@@ -752,12 +746,12 @@ LogicalResult Sharder::shardLinear(tmc::LinearOp op) {
       return replicateOperands(op);
     op.getInputMutable().set(slice(input, last, op, origin));
   } else if (inputLayout.dim != last || inputLayout.blocks != weight.blocks) {
-    op.getInputMutable().set(slice(gather(input, op), last, op, origin));
+    op.getInputMutable().set(slice(gather(input), last, op, origin));
   }
   Value bias = op.getBias();
   if (bias) {
     if (layoutOf(bias).isSplit())
-      bias = gather(bias, op);
+      bias = gather(bias);
     op.getBiasMutable().clear();
   }
   Value reduced = allReduce(op.getResult(), op);
@@ -778,8 +772,7 @@ LogicalResult Sharder::shardEmbedding(tmc::EmbeddingOp op) {
   auto resultType = cast<RankedTensorType>(op.getResult().getType());
   if (table.dim == 1) {
     Layout out = Layout::split(resultType.getRank() - 1, 1, table.origin);
-    op.getResult().setType(localType(resultType, out));
-    setLayout(op.getResult(), out);
+    assign(op.getResult(), out);
     return success();
   }
   // Vocabulary split: each rank looks up the ids in its rows (others read
@@ -818,8 +811,7 @@ LogicalResult Sharder::shardMatmul(tmc::MatmulOp op) {
   }
   out.cache = false;
   Value result = op.getResult();
-  result.setType(localType(cast<RankedTensorType>(result.getType()), out));
-  setLayout(result, out);
+  assign(result, out);
   return success();
 }
 
@@ -846,8 +838,7 @@ LogicalResult Sharder::shardAttention(tmc::AttentionOp op) {
   }
   query.cache = false;
   Value result = op.getResult();
-  result.setType(localType(cast<RankedTensorType>(result.getType()), query));
-  setLayout(result, query);
+  assign(result, query);
   return success();
 }
 
@@ -861,7 +852,7 @@ LogicalResult Sharder::shardCacheWrite(tmc::KvCacheWriteOp op) {
     if (cache.isSplit())
       return planError(op, cache) << "a rank-local KV cache in " << pathOf(op)
                                   << " is written with a differently split update";
-    op.getUpdateMutable().set(gather(op.getUpdate(), op));
+    op.getUpdateMutable().set(gather(op.getUpdate()));
   }
   cache.cache = true;
   Value result = op.getResult();
@@ -874,9 +865,7 @@ void Sharder::bindCache(Value cache, Layout layout) {
   // The cache takes the layout of what is written into it; the caller's
   // argument follows after the call.
   layout.cache = true;
-  if (layout.isSplit())
-    cache.setType(localType(cast<RankedTensorType>(cache.getType()), layout));
-  setLayout(cache, layout);
+  assign(cache, layout);
 }
 
 LogicalResult Sharder::shardSplit(tmc::SplitOp op) {
@@ -896,8 +885,7 @@ LogicalResult Sharder::shardSplit(tmc::SplitOp op) {
   op.setSizes(local);
   for (Value result : op.getResults()) {
     Layout piece = Layout::split(dim, 1, layout.origin);
-    result.setType(localType(cast<RankedTensorType>(result.getType()), piece));
-    setLayout(result, piece);
+    assign(result, piece);
   }
   return success();
 }

@@ -30,7 +30,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tmc_cli import run  # noqa: E402
+from tmc_cli import Comparisons, run  # noqa: E402
 
 
 def main():
@@ -55,22 +55,11 @@ def main():
             os.path.join(ckpt, "padded_logits.npy"),
         ),
     }
-    failures = []
+    comparisons = Comparisons(width=52)
+    failures = comparisons.failures
+    check = comparisons.check
     outputs = {}
 
-    def check(what, got, want, mask, atol):
-        if got.shape != want.shape:
-            failures.append(what)
-            print("%-52s shape %s != %s  FAIL" % (what, got.shape, want.shape))
-            return
-        diff = np.abs(got.astype(np.float64) - want.astype(np.float64))
-        if mask is not None:
-            diff = diff[mask.astype(bool)]
-        err = float(diff.max())
-        ok = err <= atol and np.isfinite(err)
-        if not ok:
-            failures.append(what)
-        print("%-52s max abs %.3e (atol %.0e)  %s" % (what, err, atol, "ok" if ok else "FAIL"))
 
     for attn in args.attn.split(","):
         artifact = os.path.join(args.work, "artifact-" + attn)

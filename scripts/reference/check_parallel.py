@@ -31,7 +31,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tmc_cli import rows_text, run  # noqa: E402
+from tmc_cli import Comparisons, rows_text, run  # noqa: E402
 
 
 def main():
@@ -61,21 +61,9 @@ def main():
             return run([args.mpirun, "-n", str(args.tp)] + cmd)
         return run(cmd + ["--ranks", "threads"])
 
-    failures = []
-
-    def check(what, got, want, mask, atol):
-        if got.shape != want.shape:
-            failures.append(what)
-            print("%-56s shape %s != %s  FAIL" % (what, got.shape, want.shape))
-            return
-        diff = np.abs(got.astype(np.float64) - want.astype(np.float64))
-        if mask is not None:
-            diff = diff[mask.astype(bool)]
-        err = float(diff.max())
-        ok = err <= atol and np.isfinite(err)
-        if not ok:
-            failures.append(what)
-        print("%-56s max abs %.3e (atol %.0e)  %s" % (what, err, atol, "ok" if ok else "FAIL"))
+    comparisons = Comparisons(width=56)
+    failures = comparisons.failures
+    check = comparisons.check
 
     batches = {
         "batch": ("input_ids.npy", None, "logits.npy"),
