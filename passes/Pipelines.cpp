@@ -4,6 +4,7 @@
 #include "passes/attention/Passes.h"
 #include "passes/instantiate/Passes.h"
 #include "passes/parallel/Passes.h"
+#include "passes/trace/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -54,6 +55,9 @@ void tmc::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &opti
 }
 
 void tmc::buildSchedulePipeline(OpPassManager &pm, const SchedulePipelineOptions &options) {
+  // Before sharding, so that a trace sees whole tensors.
+  if (options.trace)
+    pm.addPass(createInsertTracePoints());
   if (options.tp != 1 || !options.tpPlan.empty()) {
     ShardTpOptions shard;
     shard.worldSize = options.tp;
@@ -73,7 +77,7 @@ void tmc::registerPhasePipelines() {
       buildGraphPipeline);
   PassPipelineRegistration<SchedulePipelineOptions>(
       "tmc-schedule-pipeline",
-      "graph -> scheduled: the target-independent graph passes (tensor-parallel sharding, "
-      "attention selection)",
+      "graph -> scheduled: the target-independent graph passes (trace points, tensor-parallel "
+      "sharding, attention selection)",
       buildSchedulePipeline);
 }

@@ -46,9 +46,13 @@ struct GraphPipelineOptions : mlir::PassPipelineOptions<GraphPipelineOptions> {
 };
 void buildGraphPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
 
-/// `graph` -> `scheduled`: the target-independent graph passes: tensor-parallel
-/// sharding (with tp > 1), then attention selection.
+/// `graph` -> `scheduled`: the target-independent graph passes: trace points
+/// (with trace), tensor-parallel sharding (with tp > 1), then attention
+/// selection.
 struct SchedulePipelineOptions : mlir::PassPipelineOptions<SchedulePipelineOptions> {
+  Option<bool> trace{*this, "trace",
+                     llvm::cl::desc("Trace every module's inputs and outputs (tmc compile --trace)"),
+                     llvm::cl::init(false)};
   Option<int64_t> tp{*this, "tp",
                      llvm::cl::desc("Tensor-parallel ranks: shard the graph by the tp_plan "
                                     "for this many (1: unsharded)"),

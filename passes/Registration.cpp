@@ -8,6 +8,7 @@
 #include "passes/instantiate/Passes.h"
 #include "passes/modular/Passes.h"
 #include "passes/parallel/Passes.h"
+#include "passes/trace/Passes.h"
 #include "targets/Target.h"
 
 void tmc::registerAllPasses() {
@@ -17,6 +18,7 @@ void tmc::registerAllPasses() {
   registerInstantiatePasses();
   registerModularPasses();
   registerParallelPasses();
+  registerTracePasses();
   registerPhasePipelines();
   registerTargetPasses();
 }

@@ -67,10 +67,21 @@ json Manifest::toJson() const {
   json paramList = json::array();
   for (const TensorSpec &spec : params)
     paramList.push_back(specToJson(spec));
-  return {{"format", kFormat},        {"tmc_version", tmcVersion}, {"target", target},
-          {"library", library},       {"graph", graph},            {"entry_points", entries},
-          {"params", paramList},      {"attention", attentionBackends},
-          {"world_size", worldSize}};
+  json result = {{"format", kFormat},   {"tmc_version", tmcVersion},
+                 {"target", target},    {"library", library},
+                 {"graph", graph},      {"entry_points", entries},
+                 {"params", paramList}, {"attention", attentionBackends},
+                 {"world_size", worldSize}};
+  if (!modelClass.empty())
+    result["model_class"] = modelClass;
+  if (!tracePoints.empty()) {
+    json points = json::array();
+    for (const TracePoint &point : tracePoints)
+      points.push_back({{"module", point.module}, {"output", point.output},
+                        {"index", point.index}});
+    result["trace_points"] = std::move(points);
+  }
+  return result;
 }
 
 namespace {
@@ -214,6 +225,27 @@ Expected<Manifest> Manifest::fromJson(const json &value, StringRef source) {
       return makeError(source + ": 'world_size' must be a positive integer (the ranks the "
                        "artifact was compiled for, tmc compile --tp N)");
     manifest.worldSize = it->get<int64_t>();
+  }
+
+  if (auto it = value.find("model_class"); it != value.end()) {
+    if (!it->is_string())
+      return makeError(source + ": 'model_class' must be a class name");
+    manifest.modelClass = it->get<std::string>();
+  }
+  if (auto it = value.find("trace_points"); it != value.end()) {
+    if (!it->is_array())
+      return makeError(source + ": 'trace_points' must be a list");
+    for (auto [i, point] : llvm::enumerate(*it)) {
+      auto module = point.find("module"), output = point.find("output"),
+           index = point.find("index");
+      if (!point.is_object() || module == point.end() || !module->is_string() ||
+          output == point.end() || !output->is_boolean() || index == point.end() ||
+          !index->is_number_integer() || index->get<int64_t>() < 0)
+        return makeError(source + ".trace_points[" + std::to_string(i) +
+                         "]: expected {\"module\": path, \"output\": bool, \"index\": n >= 0}");
+      manifest.tracePoints.push_back(
+          {module->get<std::string>(), output->get<bool>(), index->get<int64_t>()});
+    }
   }
 
   if (auto it = value.find("attention"); it != value.end()) {

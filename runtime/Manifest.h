@@ -62,6 +62,15 @@ struct EntryPoint {
   std::vector<int64_t> inPlace;
 };
 
+/// What a trace point records (tmc compile --trace): input or output number
+/// `index` of `module` (`model.layers.*.mlp`; `*` is the layer number the
+/// compiled code passes; "" is the whole model).
+struct TracePoint {
+  std::string module;
+  bool output = false;
+  int64_t index = 0;
+};
+
 struct Manifest {
   static constexpr const char *kFormat = "tmc-artifact/2";
   static constexpr const char *kFileName = "manifest.json";
@@ -77,6 +86,10 @@ struct Manifest {
   int64_t worldSize = 1;
   /// The attention backend of each layer kind ("full_attention" -> "sdpa").
   std::map<std::string, std::string> attentionBackends;
+  /// The model class (`LlamaForCausalLM`), the root of a trace.
+  std::string modelClass;
+  /// The trace points by id; empty unless compiled with --trace.
+  std::vector<TracePoint> tracePoints;
 
   const EntryPoint *findEntryPoint(llvm::StringRef name) const;
   const TensorSpec *findParam(llvm::StringRef name) const;

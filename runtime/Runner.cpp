@@ -13,6 +13,7 @@
 #include "runtime/Artifact.h"
 #include "runtime/Error.h"
 #include "runtime/Generate.h"
+#include "runtime/Trace.h"
 #include "runtime/collectives/InProcessCollectives.h"
 #include "runtime/collectives/LoadCollectives.h"
 #include "runtime/torch/ReferenceBackend.h"
@@ -90,6 +91,12 @@ cl::opt<std::string> ranksMode(
              "ranks as threads of this process; auto (default), mpi when an MPI launcher "
              "started this process, else a single process for a TP=1 artifact. Only rank 0 "
              "prints and writes --output"));
+cl::opt<std::string> traceOut(
+    "trace-out", cl::sub(runCommand), cl::value_desc("trace.json"),
+    cl::desc("Write every module's inputs and outputs of the first entry call (the prompt "
+             "with --max-new-tokens) as a tree in the layout of transformers' "
+             "model_addition_debugger SUMMARY file; the artifact must be compiled with "
+             "--trace (docs/DEBUGGING.md)"));
 cl::list<int64_t> eosIds("eos-id", cl::sub(runCommand), cl::CommaSeparated,
                          cl::desc("Token ids that end a row (default: eos_token_id of the "
                                   "checkpoint's generation_config.json, else config.json)"));
@@ -321,9 +328,17 @@ llvm::Expected<EntryRunner> entryRunner(Artifact &artifact, const Checkpoint &ch
     return makeError("--backend=torch runs one process's graph, but " + artifactDir +
                      " was compiled for " + llvm::Twine(artifact.manifest().worldSize) +
                      " ranks; compare against a --tp 1 artifact instead");
+  if (!traceOut.empty() && backend != "compiled")
+    return makeError("--trace-out records the trace points of the compiled code; "
+                     "--backend=" + backend + " has none");
+  if (!traceOut.empty() && artifact.manifest().tracePoints.empty())
+    return makeError("--trace-out: " + artifactDir +
+                     " has no trace points; compile it with `tmc compile ... --trace`");
   if (backend == "compiled")
     return EntryRunner([&artifact, entryPoint](llvm::ArrayRef<HostTensor> inputs) {
-      return artifact.run(entryPoint, inputs);
+      auto results = artifact.run(entryPoint, inputs);
+      finishThreadTrace();
+      return results;
     });
   if (backend == "torch") {
     auto reference = loadReferenceBackend();
@@ -473,10 +488,23 @@ llvm::Error runForward(Rank &rank, Artifact &artifact, const Checkpoint &checkpo
 /// One rank's whole run. A failure before the ranks started together still
 /// takes part in startTogether(), so that the others stop too.
 llvm::Error runRank(Rank &rank, Artifact &artifact, const Checkpoint &checkpoint) {
+  // Rank 0 records the trace; the artifact gathers whole tensors to it.
+  std::optional<Tracer> tracer;
+  std::optional<ThreadTracerScope> tracing;
+  if (!traceOut.empty() && rank.leader()) {
+    tracer.emplace(artifact.manifest());
+    tracing.emplace(&*tracer);
+  }
   llvm::Error error = artifact.bindWeights(checkpoint, rank.index);
   if (!error)
     error = maxNewTokens.getNumOccurrences() ? runGenerate(rank, artifact, checkpoint)
                                              : runForward(rank, artifact, checkpoint);
+  if (!error && tracer) {
+    error = tracer->write(traceOut);
+    if (!error)
+      llvm::errs() << "trace: " << tracer->events() << " tensors of " << tracer->modules()
+                   << " modules written to " << traceOut << "\n";
+  }
   if (error && !rank.agreed)
     return startTogether(rank, std::move(error));
   return error;

@@ -43,6 +43,15 @@ llvm::Expected<tmc::rt::Manifest> tmc::manifestFromModule(ModuleOp module,
   manifest.target = target.str();
   if (IntegerAttr worldSize = tmc->getWorldSizeAttrHelper().getAttr(module))
     manifest.worldSize = worldSize.getInt();
+  if (StringAttr modelClass = tmc->getModelClassAttrHelper().getAttr(module))
+    manifest.modelClass = modelClass.str();
+  if (ArrayAttr points = tmc->getTracePointsAttrHelper().getAttr(module))
+    for (Attribute point : points) {
+      auto dict = cast<DictionaryAttr>(point); // the dialect verified the layout
+      manifest.tracePoints.push_back({cast<StringAttr>(dict.get("module")).str(),
+                                      cast<BoolAttr>(dict.get("output")).getValue(),
+                                      cast<IntegerAttr>(dict.get("index")).getInt()});
+    }
   for (Attribute param : params) {
     auto spec = specOf(param, "tmc.params");
     if (!spec)

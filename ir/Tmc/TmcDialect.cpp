@@ -66,7 +66,19 @@ LogicalResult TmcDialect::verifyOperationAttribute(Operation *op, NamedAttribute
                   "a #tmc.split with dim >= 0 and blocks >= 1");
   }
   if (name == ModelTypeAttrHelper::getNameStr() ||
-      name == AttnImplementationAttrHelper::getNameStr())
+      name == AttnImplementationAttrHelper::getNameStr() ||
+      name == ModelClassAttrHelper::getNameStr())
     return expect(isa<StringAttr>(value), "a string");
+  if (name == ModulePathAttrHelper::getNameStr())
+    return expect(isa<StringAttr>(value) && !cast<StringAttr>(value).empty(),
+                  "a module path (model.layers.3)");
+  if (name == TracePointsAttrHelper::getNameStr())
+    return expect(isArrayOf([](Attribute a) {
+                    auto point = dyn_cast<DictionaryAttr>(a);
+                    return point && isa_and_nonnull<StringAttr>(point.get("module")) &&
+                           isa_and_nonnull<BoolAttr>(point.get("output")) &&
+                           isa_and_nonnull<IntegerAttr>(point.get("index"));
+                  }),
+                  "a list of {module, output, index} dictionaries");
   return op->emitOpError("unknown tmc attribute '") << name << "'";
 }

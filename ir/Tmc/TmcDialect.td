@@ -37,6 +37,14 @@ def Tmc_Dialect : Dialect {
     // `_attn_implementation`.
     "::mlir::StringAttr":$model_type,
     "::mlir::StringAttr":$attn_implementation,
+    // On the module, from instantiation: the model class (`LlamaForCausalLM`),
+    // the root of an activation trace. On a layer's func.call: that layer's
+    // module path (`model.layers.3`), which `*` in its callee's paths stands for.
+    "::mlir::StringAttr":$model_class,
+    "::mlir::StringAttr":$module_path,
+    // On the module, from a target's lowering of tmc.trace: the trace points,
+    // by id, as [{module, output, index}] (docs/DEBUGGING.md).
+    "::mlir::ArrayAttr":$trace_points,
     // On the module, from instantiation: the tensor-parallel plan, module
     // names (`*` for layer numbers) to strategies: the config's
     // base_model_tp_plan under the base model's name, and the head's _tp_plan.

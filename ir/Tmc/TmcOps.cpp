@@ -503,5 +503,14 @@ LogicalResult SplitOp::verify() {
   return success();
 }
 
+LogicalResult TraceOp::verify() {
+  if (getIndex() < 0)
+    return emitOpError("index must be non-negative, got ") << getIndex();
+  if (getModule().contains('*') != bool(getLayer()))
+    return emitOpError(getLayer() ? "has a layer but its module path has no '*'"
+                                  : "module path has a '*' but no layer says which");
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "ir/Tmc/TmcOps.cpp.inc"

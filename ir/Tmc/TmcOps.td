@@ -521,4 +521,34 @@ def Tmc_SplitOp : Tmc_Op<"split", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Debugging
+//===----------------------------------------------------------------------===//
+
+def Tmc_TraceOp : Tmc_Op<"trace", [MemoryEffects<[MemWrite]>]> {
+  let summary = "Records a module's input or output for an activation trace";
+  let description = [{
+    `tmc compile --trace` inserts these at module boundaries
+    (`tmc-insert-trace-points`): when the artifact runs with `--trace-out`,
+    the runtime records `value` (shape, dtype, mean, std, min, max, first
+    and last values) as input or output number `index` of `module`, where
+    the empty path is the whole model (the entry's inputs and results). A `*`
+    in `module` (a path inside a layer function) stands for `layer`, the
+    layer number the caller passes. The op writes to the trace, so it is
+    neither removed nor reordered with another trace point.
+
+    ```mlir
+    tmc.trace %h, input 0 of "model.embed_tokens" : tensor<?x?xi64>
+    tmc.trace %o, output 0 of "model.layers.*.mlp" layer %l : tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$value, Optional<Index>:$layer, UnitAttr:$output,
+                       I64Attr:$index, StrAttr:$module);
+  let assemblyFormat = [{
+    $value `,` (`output` $output^) : (`input`)? $index `of` $module (`layer` $layer^)?
+    attr-dict `:` type($value)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // TMC_IR_TMC_OPS_TD

@@ -219,6 +219,10 @@ std::vector<TensorObj *> Graph::endLayer(llvm::ArrayRef<TensorObj *> results,
   builder.restoreInsertionPoint(scope.savedInsertion);
   // The captured values are values of the enclosing function.
   auto call = func::CallOp::create(builder, loc, callee, ValueRange(scope.captureOrder));
+  // Which layer this call is: what `*` in the callee's paths stands for.
+  tmcDialect(getContext())
+      ->getModulePathAttrHelper()
+      .setAttr(call, builder.getStringAttr(scope.concretePrefix));
   std::vector<TensorObj *> out;
   for (auto [i, t] : llvm::enumerate(results))
     out.push_back(make(call.getResult(i), t->dims));

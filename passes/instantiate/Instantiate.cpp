@@ -197,6 +197,7 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
       if (impl->kind == Kind::Str)
         tmc->getAttnImplementationAttrHelper().setAttr(module, StringAttr::get(ctx, impl->str));
     tmc->getModelTypeAttrHelper().setAttr(module, StringAttr::get(ctx, modelType));
+    tmc->getModelClassAttrHelper().setAttr(module, StringAttr::get(ctx, root->name()));
     recordTpPlan(interp, configValue, model, config, configLoc);
   }
 

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "targets/cpu/Passes.h"
+#include "targets/cpu/RuntimeCalls.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
@@ -22,21 +23,17 @@ namespace tmc::cpu {
 using namespace mlir;
 
 namespace {
-
-/// The element codes of runtime/collectives/CollectiveAbi.h.
-std::optional<int64_t> dtypeCode(Type type) {
-  if (type.isF32())
-    return 0;
-  if (type.isBF16())
-    return 1;
-  if (type.isF16())
-    return 2;
-  return std::nullopt;
+/// The collectives move floating-point tensors (runtime/collectives/CollectiveAbi.h).
+std::optional<int64_t> collectiveDType(Type type) {
+  return isa<FloatType>(type) ? tmc::cpu::runtimeDTypeCode(type) : std::nullopt;
 }
+} // namespace
+
+namespace {
 
 class Lowering {
 public:
-  explicit Lowering(ModuleOp module) : module(module), builder(module.getContext()) {}
+  explicit Lowering(ModuleOp module) : module(module), calls(module), builder(calls.b()) {}
 
   LogicalResult run() {
     SmallVector<Operation *> ops;
@@ -69,46 +66,10 @@ public:
   }
 
 private:
-  func::FuncOp declare(llvm::StringRef name, TypeRange inputs, TypeRange results) {
-    if (auto existing = module.lookupSymbol<func::FuncOp>(name))
-      return existing;
-    OpBuilder::InsertionGuard guard(builder);
-    builder.setInsertionPointToEnd(module.getBody());
-    auto func = func::FuncOp::create(builder, module.getLoc(), name,
-                                     builder.getFunctionType(inputs, results));
-    func.setPrivate();
-    return func;
-  }
-
-  Value i64(Location loc, int64_t value) {
-    return arith::ConstantIntOp::create(builder, loc, value, 64);
-  }
-
   Value rank(Location loc) {
-    Type i64Type = builder.getI64Type();
-    func::FuncOp callee = declare("tmc_collective_rank", {}, {i64Type});
+    func::FuncOp callee = calls.declare("tmc_collective_rank", {}, {builder.getI64Type()});
     Value rank = func::CallOp::create(builder, loc, callee, ValueRange{}).getResult(0);
     return arith::IndexCastOp::create(builder, loc, builder.getIndexType(), rank);
-  }
-
-  /// The address of `tensor`'s contiguous buffer, as i64.
-  Value addressOf(Location loc, Value buffer) {
-    Value index = memref::ExtractAlignedPointerAsIndexOp::create(builder, loc, buffer);
-    return arith::IndexCastOp::create(builder, loc, builder.getI64Type(), index);
-  }
-
-  /// Elements of `value`'s dims [begin, end), as i64.
-  Value product(Location loc, Value value, int64_t begin, int64_t end) {
-    auto type = cast<RankedTensorType>(value.getType());
-    Value result = arith::ConstantIndexOp::create(builder, loc, 1);
-    for (int64_t d = begin; d < end; ++d) {
-      Value size = type.isDynamicDim(d)
-                       ? tensor::DimOp::create(builder, loc, value, d).getResult()
-                       : arith::ConstantIndexOp::create(builder, loc, type.getDimSize(d))
-                             .getResult();
-      result = arith::MulIOp::create(builder, loc, result, size);
-    }
-    return arith::IndexCastOp::create(builder, loc, builder.getI64Type(), result);
   }
 
   /// The input as a contiguous read-only buffer and a fresh buffer for the
@@ -117,10 +78,7 @@ private:
     Value input, output;
   };
   Buffers buffersFor(Location loc, Value input, RankedTensorType resultType) {
-    auto inputType = cast<RankedTensorType>(input.getType());
-    Value in = bufferization::ToBufferOp::create(
-        builder, loc, MemRefType::get(inputType.getShape(), inputType.getElementType()), input,
-        /*read_only=*/true);
+    Value in = calls.readOnlyBuffer(loc, input);
     SmallVector<Value> dynamicSizes;
     for (int64_t d = 0; d < resultType.getRank(); ++d)
       if (resultType.isDynamicDim(d))
@@ -138,7 +96,7 @@ private:
 
   LogicalResult lowerAllReduce(shard::AllReduceOp op) {
     auto type = dyn_cast<RankedTensorType>(op.getResult().getType());
-    std::optional<int64_t> code = type ? dtypeCode(type.getElementType()) : std::nullopt;
+    std::optional<int64_t> code = type ? collectiveDType(type.getElementType()) : std::nullopt;
     if (!type || op.getInput().getType() != type || !code)
       return op.emitOpError("the CPU target all-reduces f32, bf16 and f16 tensors of one type");
     if (op.getReduction() != shard::ReductionKind::Sum)
@@ -146,12 +104,12 @@ private:
     Location loc = op.getLoc();
     Buffers buffers = buffersFor(loc, op.getInput(), type);
     Type i64Type = builder.getI64Type();
-    func::FuncOp callee = declare("tmc_collective_all_reduce_sum",
+    func::FuncOp callee = calls.declare("tmc_collective_all_reduce_sum",
                                   {i64Type, i64Type, i64Type, i64Type}, {});
     func::CallOp::create(builder, loc, callee,
-                         ValueRange{addressOf(loc, buffers.input), addressOf(loc, buffers.output),
-                                    product(loc, op.getInput(), 0, type.getRank()),
-                                    i64(loc, *code)});
+                         ValueRange{calls.addressOf(loc, buffers.input), calls.addressOf(loc, buffers.output),
+                                    calls.product(loc, op.getInput(), 0, type.getRank()),
+                                    calls.i64(loc, *code)});
     op.replaceAllUsesWith(toTensor(loc, buffers.output, type));
     op.erase();
     return success();
@@ -159,7 +117,7 @@ private:
 
   LogicalResult lowerAllGather(shard::AllGatherOp op) {
     auto type = cast<RankedTensorType>(op.getResult().getType());
-    std::optional<int64_t> code = dtypeCode(type.getElementType());
+    std::optional<int64_t> code = collectiveDType(type.getElementType());
     if (!code)
       return op.emitOpError("the CPU target all-gathers f32, bf16 and f16 tensors");
     Location loc = op.getLoc();
@@ -169,13 +127,13 @@ private:
     // The result's dynamic sizes are the input's; only the axis grows.
     Buffers buffers = buffersFor(loc, input, type);
     Type i64Type = builder.getI64Type();
-    func::FuncOp callee = declare("tmc_collective_all_gather",
+    func::FuncOp callee = calls.declare("tmc_collective_all_gather",
                                   {i64Type, i64Type, i64Type, i64Type, i64Type}, {});
     func::CallOp::create(builder, loc, callee,
-                         ValueRange{addressOf(loc, buffers.input), addressOf(loc, buffers.output),
-                                    product(loc, input, 0, axis),
-                                    product(loc, input, axis, inputType.getRank()),
-                                    i64(loc, *code)});
+                         ValueRange{calls.addressOf(loc, buffers.input), calls.addressOf(loc, buffers.output),
+                                    calls.product(loc, input, 0, axis),
+                                    calls.product(loc, input, axis, inputType.getRank()),
+                                    calls.i64(loc, *code)});
     op.replaceAllUsesWith(toTensor(loc, buffers.output, type));
     op.erase();
     return success();
@@ -201,7 +159,8 @@ private:
   }
 
   ModuleOp module;
-  OpBuilder builder;
+  tmc::cpu::RuntimeCalls calls;
+  OpBuilder &builder;
 };
 
 struct CpuLowerCollectives

@@ -35,6 +35,8 @@ using namespace tmc;
 void tmc::cpu::buildLowerToCpuPipeline(OpPassManager &pm) {
   // Weights become arguments and the ABI is written on the module.
   pm.addPass(createPrepareEntryPoints());
+  // Trace points (tmc compile --trace) become calls of the runtime's tracer.
+  pm.addPass(createCpuLowerTracePoints());
   // Each attention layer with its backend's CPU lowering, then every other
   // tmc op, become linalg/tensor/arith/math on tensors.
   pm.addPass(createCpuLowerAttention());

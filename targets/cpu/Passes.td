@@ -80,4 +80,22 @@ def CpuLowerCollectives : Pass<"tmc-cpu-lower-collectives", "mlir::ModuleOp"> {
   ];
 }
 
+def CpuLowerTracePoints : Pass<"tmc-cpu-lower-trace-points", "mlir::ModuleOp"> {
+  let summary = "Lowers tmc.trace to calls of the runtime's tracer";
+  let description = [{
+    Numbers the trace points (`tmc.trace_points` on the module, which the
+    manifest carries) and makes each `tmc.trace` a call
+    `tmc_trace(id, layer, data, dims, rank, dtype)` (runtime/Trace.h):
+    the address of the tensor's contiguous buffer, the address of its
+    `rank` sizes (i64), the element code, and the layer number (-1 outside
+    a layer function). The runtime records the call when the artifact runs
+    with `--trace-out`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // TMC_TARGETS_CPU_PASSES_TD

@@ -91,6 +91,9 @@ cl::opt<std::string> tpPlan("tp-plan", cl::sub(compileCommand),
                             cl::desc("JSON tp_plan (module names to strategies) to shard by "
                                      "instead of the model's base_model_tp_plan and _tp_plan"),
                             cl::value_desc("plan.json"));
+cl::opt<bool> trace("trace", cl::sub(compileCommand),
+                    cl::desc("Trace every module's inputs and outputs: the artifact records "
+                             "them when run with --trace-out trace.json (docs/DEBUGGING.md)"));
 cl::opt<std::string> dumpIRDir("dump-ir-dir", cl::sub(compileCommand),
                                cl::desc("Write the IR after every pass into DIR/<n>-<phase>/, "
                                         "one numbered file per pass"),
@@ -240,6 +243,7 @@ public:
     schedule.attnImplementation = attnImplementation;
     schedule.tp = tp;
     schedule.tpPlan = tpPlan;
+    schedule.trace = trace;
     using Builder = std::function<void(OpPassManager &)>;
     std::pair<Phase, Builder> phases[] = {
         {Phase::Scheduled, [&](OpPassManager &pm) { tmc::buildSchedulePipeline(pm, schedule); }},
