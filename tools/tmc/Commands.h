@@ -18,6 +18,7 @@ extern llvm::cl::SubCommand initWeightsCommand;
 extern llvm::cl::SubCommand expandCommand;
 extern llvm::cl::SubCommand checkModularCommand;
 extern llvm::cl::SubCommand launchCommand;
+extern llvm::cl::SubCommand traceDiffCommand;
 
 int runCompile();
 int runRun();
@@ -25,6 +26,7 @@ int runInitWeights();
 int runExpand();
 int runCheckModular();
 int runLaunch();
+int runTraceDiff();
 
 /// Prints the one-line usage error and returns exit code 2.
 int usageError(const llvm::Twine &message);

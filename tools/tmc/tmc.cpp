@@ -46,14 +46,20 @@ const Command kCommands[] = {
      tmc::driver::runInitWeights},
     {"compile",
      "<model-name|checkpoint-dir|graph.mlir> [--config C.json] [--dtype float32|bfloat16]\n"
-     "      [--attn-implementation eager|sdpa] [--max-seq-len N] [--dump-ir-dir DIR] -o ARTIFACT_DIR",
+     "      [--attn-implementation eager|sdpa] [--max-seq-len N] [--tp N] [--trace]\n"
+     "      [--dump-ir-dir DIR] -o ARTIFACT_DIR",
      "compile a model (or a tmc graph) ahead of time for a target", tmc::driver::runCompile},
     {"run", "ARTIFACT_DIR --weights W --input-ids 1,2,3 [--attention-mask M] [--output logits.npy]\n"
-            "      [--max-new-tokens N [--temperature T --top-k K --top-p P --seed S] [--stats]]",
+            "      [--max-new-tokens N [--temperature T --top-k K --top-p P --seed S] [--stats]]\n"
+            "      [--trace-out trace.json]",
      "run a compiled artifact on a checkpoint", tmc::driver::runRun},
     {"launch", "-n N [--hostfile HOSTS] -- run ARTIFACT_DIR ...",
      "run a tensor-parallel artifact's N ranks as MPI processes (mpirun -n N tmc run ...)",
      tmc::driver::runLaunch},
+    {"trace-diff", "<a.json> <b.json> [--atol X]",
+     "the first module where two activation traces (tmc run --trace-out, transformers' "
+     "debugger) differ",
+     tmc::driver::runTraceDiff},
 };
 
 const Command *findCommand(llvm::StringRef name) {
