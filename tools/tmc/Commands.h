@@ -17,6 +17,8 @@ extern llvm::cl::SubCommand compileCommand;
 extern llvm::cl::SubCommand initWeightsCommand;
 extern llvm::cl::SubCommand expandCommand;
 extern llvm::cl::SubCommand checkModularCommand;
+extern llvm::cl::SubCommand modularGraphCommand;
+extern llvm::cl::SubCommand modularCandidatesCommand;
 extern llvm::cl::SubCommand launchCommand;
 
 int runCompile();
@@ -24,6 +26,8 @@ int runRun();
 int runInitWeights();
 int runExpand();
 int runCheckModular();
+int runModularGraph();
+int runModularCandidates();
 int runLaunch();
 
 /// Prints the one-line usage error and returns exit code 2.
