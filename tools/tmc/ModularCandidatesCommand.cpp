@@ -9,7 +9,8 @@
 // its docstrings and comments dropped, printed back in the canonical format
 // (so layout and quoting do not count), its model prefix renamed to <Model>
 // with the renaming rule of expansion (`MyModelMLP` and `LlamaMLP` both
-// become `<Model>MLP`, `self.mymodel_x` `self.<model>_x`), and cut into its
+// become `<Model>MLP`, `self.mymodel_x` `self.<model>_x`; the model name
+// of the file's name too, `"my_model"` -> `"<model>"`), and cut into its
 // non-blank lines without their indentation. Two classes score
 //   2 * (lines of a longest common subsequence) / (lines of both),
 // 1 for classes equal after normalization, 0 for nothing in common (the
@@ -78,10 +79,9 @@ cl::opt<std::string> prefixOpt("prefix", cl::sub(modularCandidatesCommand),
                                         "from modeling_<name>.py, else the prefix its class "
                                         "names share)"),
                                cl::value_desc("MyModel"));
-cl::opt<Format> format("format", cl::sub(modularCandidatesCommand), cl::init(Format::Text),
-                       cl::desc("Output format"),
-                       cl::values(clEnumValN(Format::Text, "text", "a ranked list (default)"),
-                                  clEnumValN(Format::Json, "json", "the same as JSON")));
+cl::opt<std::string> formatOpt("format", cl::sub(modularCandidatesCommand), cl::init("text"),
+                              cl::desc("Output format: text (a ranked list, the default) or json"),
+                              cl::value_desc("text|json"));
 
 /// One top-level class, normalized.
 struct Class {
@@ -180,6 +180,10 @@ FailureOr<ClassFile> readClasses(MLIRContext &context, llvm::StringRef path,
   // length, which would differ with the length of the model names.
   if (!file.prefix.empty())
     tmc::modular::Renamer(file.prefix, "<Model>").renameOp(*module);
+  // A snake-case model name is not a case variant of the prefix
+  // (`model_type = "my_model"` of MyModelConfig); it is renamed too.
+  if (!model.empty() && model != llvm::StringRef(file.prefix).lower())
+    tmc::modular::Renamer(model, "<model>").renameOp(*module);
   std::string text;
   llvm::raw_string_ostream os(text);
   if (failed(tmc::printPython(*module, os)))
@@ -229,7 +233,7 @@ std::string fixed(double value) {
   return text;
 }
 
-llvm::Error candidates() {
+llvm::Error candidates(Format format) {
   if (!llvm::sys::fs::is_regular_file(inputPath))
     return makeError(llvm::Twine(inputPath) +
                      (llvm::sys::fs::exists(inputPath) ? ": not a file" : ": no such file") +
@@ -399,7 +403,9 @@ int tmc::driver::runModularCandidates() {
   if (inputPath.empty())
     return usageError("modular-candidates needs a modeling file "
                       "(tmc modular-candidates FILE.py [--models DIR] [--top K])");
-  if (llvm::Error error = candidates())
+  if (formatOpt != "text" && formatOpt != "json")
+    return usageError("--format is text or json, not '" + formatOpt + "'");
+  if (llvm::Error error = candidates(formatOpt == "json" ? Format::Json : Format::Text))
     return reportError("modular-candidates", std::move(error));
   return 0;
 }

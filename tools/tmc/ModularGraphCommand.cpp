@@ -23,6 +23,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -48,14 +49,12 @@ enum class Format { Text, Dot, Json };
 cl::opt<std::string> modelsDirArg(cl::Positional, cl::sub(modularGraphCommand),
                                   cl::desc("[MODELS_DIR] (default: ./models, else the "
                                            "models of tmc's source tree)"));
-cl::opt<Format> format("format", cl::sub(modularGraphCommand), cl::init(Format::Text),
-                       cl::desc("Output format"),
-                       cl::values(clEnumValN(Format::Text, "text", "a readable table (default)"),
-                                  clEnumValN(Format::Dot, "dot",
-                                             "Graphviz: a node per model, an edge per child "
-                                             "model -> parent model labelled with the "
-                                             "classes taken"),
-                                  clEnumValN(Format::Json, "json", "the same facts as JSON")));
+cl::opt<std::string> formatOpt("format", cl::sub(modularGraphCommand), cl::init("text"),
+                              cl::desc("Output format: text (a readable table, the default), dot (Graphviz: "
+                                       "a node per model, an edge per child model -> parent "
+                                       "model labelled with the classes taken) or json (the "
+                                       "same facts)"),
+                              cl::value_desc("text|dot|json"));
 
 /// One model folder.
 struct Model {
@@ -284,7 +283,7 @@ void printJson(llvm::raw_ostream &os, llvm::ArrayRef<Model> models,
   os << root.dump(2) << "\n";
 }
 
-llvm::Error modularGraph() {
+llvm::Error modularGraph(Format format) {
   std::string dir = modelsDirectory(modelsDirArg);
   if (!llvm::sys::fs::is_directory(dir))
     return makeError(llvm::Twine(dir) + ": not a directory; give the models/ folder of the " +
@@ -359,7 +358,14 @@ llvm::Error modularGraph() {
 } // namespace
 
 int tmc::driver::runModularGraph() {
-  if (llvm::Error error = modularGraph())
+  std::optional<Format> format = llvm::StringSwitch<std::optional<Format>>(formatOpt)
+                                     .Case("text", Format::Text)
+                                     .Case("dot", Format::Dot)
+                                     .Case("json", Format::Json)
+                                     .Default(std::nullopt);
+  if (!format)
+    return usageError("--format is text, dot or json, not '" + formatOpt + "'");
+  if (llvm::Error error = modularGraph(*format))
     return reportError("modular-graph", std::move(error));
   return 0;
 }
