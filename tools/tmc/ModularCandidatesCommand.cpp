@@ -42,8 +42,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <functional>
-
 namespace cl = llvm::cl;
 using namespace mlir;
 using tmc::rt::makeError;
@@ -80,8 +78,8 @@ cl::opt<std::string> prefixOpt("prefix", cl::sub(modularCandidatesCommand),
                                         "names share)"),
                                cl::value_desc("MyModel"));
 cl::opt<std::string> formatOpt("format", cl::sub(modularCandidatesCommand), cl::init("text"),
-                              cl::desc("Output format: text (a ranked list, the default) or json"),
-                              cl::value_desc("text|json"));
+                               cl::desc("Output format: text (a ranked list, the default) or json"),
+                               cl::value_desc("text|json"));
 
 /// One top-level class, normalized.
 struct Class {
@@ -123,10 +121,12 @@ std::string modelPrefix(llvm::ArrayRef<std::string> names, llvm::StringRef model
   if (names.size() < 2)
     return "";
   size_t shared = names[0].size();
-  for (const std::string &name : names)
-    shared = std::min(shared, size_t(llvm::mismatch(llvm::StringRef(names[0]).take_front(shared),
-                                                    llvm::StringRef(name)).first -
-                                     names[0].data()));
+  for (const std::string &name : names) {
+    size_t i = 0;
+    while (i < shared && i < name.size() && name[i] == names[0][i])
+      ++i;
+    shared = i;
+  }
   // Back to a word boundary: every name goes on with an uppercase letter.
   for (; shared > 0; --shared)
     if (llvm::all_of(names, [&](const std::string &name) {
@@ -147,8 +147,8 @@ std::string modelNameOf(llvm::StringRef path) {
 
 /// Parses `path` and normalizes its classes (see the file comment). Fails
 /// after the frontend's located error.
-FailureOr<ClassFile> readClasses(MLIRContext &context, llvm::StringRef path,
-                                 llvm::StringRef model, llvm::StringRef explicitPrefix) {
+FailureOr<ClassFile> readClasses(MLIRContext &context, llvm::StringRef path, llvm::StringRef model,
+                                 llvm::StringRef explicitPrefix) {
   OwningOpRef<ModuleOp> module =
       tmc::parsePythonFile(path, &context, *llvm::vfs::getRealFileSystem());
   if (!module)
@@ -181,8 +181,12 @@ FailureOr<ClassFile> readClasses(MLIRContext &context, llvm::StringRef path,
   if (!file.prefix.empty())
     tmc::modular::Renamer(file.prefix, "<Model>").renameOp(*module);
   // A snake-case model name is not a case variant of the prefix
-  // (`model_type = "my_model"` of MyModelConfig); it is renamed too.
-  if (!model.empty() && model != llvm::StringRef(file.prefix).lower())
+  // (`model_type = "my_model"` of MyModelConfig); it is renamed too, when
+  // it is the prefix with underscores (not any file stem: `model.py`).
+  std::string unsnaked = model.str();
+  llvm::erase(unsnaked, '_');
+  if (model.contains('_') && !file.prefix.empty() &&
+      unsnaked == llvm::StringRef(file.prefix).lower())
     tmc::modular::Renamer(model, "<model>").renameOp(*module);
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -227,10 +231,195 @@ struct Candidate {
   std::vector<std::pair<std::string, double>> matches;
 };
 
+/// The best class to inherit from for one input class, over all models.
+struct Parent {
+  std::string model, cls; // empty when no model has a class
+  double score = -1;
+};
+
+struct Ranking {
+  ClassFile input;
+  /// Best first.
+  std::vector<Candidate> candidates;
+  /// One per input class.
+  std::vector<Parent> parents;
+};
+
+/// How many modular steps separate `name` from a hand-written base, for
+/// each model asked for (0 for a base). Fails after a located error on a
+/// modular file that does not parse.
+class Depths {
+public:
+  explicit Depths(ModelGraph &graph) : graph(graph) {}
+
+  FailureOr<unsigned> of(const std::string &name) {
+    if (auto it = depths.find(name); it != depths.end())
+      return it->second;
+    depths[name] = 0; // an import cycle ends here; expansion reports it
+    if (!graph.isModular(name))
+      return 0u;
+    FailureOr<ModelGraph::ModularFile> file = graph.readModularFile(name);
+    if (failed(file))
+      return failure();
+    unsigned depth = 0;
+    for (const std::string &parent : file->parentModels()) {
+      FailureOr<unsigned> parentDepth = of(parent);
+      if (failed(parentDepth))
+        return failure();
+      depth = std::max(depth, *parentDepth + 1);
+    }
+    return depths[name] = depth;
+  }
+
+private:
+  ModelGraph &graph;
+  llvm::StringMap<unsigned> depths;
+};
+
+llvm::Expected<Ranking> rank(MLIRContext &context, llvm::StringRef dir) {
+  Ranking ranking;
+  FailureOr<ClassFile> input = readClasses(context, inputPath, modelNameOf(inputPath), prefixOpt);
+  if (failed(input))
+    return makeError(llvm::Twine(inputPath) + ": cannot read its classes (see the errors above)");
+  if (input->classes.empty())
+    return makeError(llvm::Twine(inputPath) + ": no top-level classes to compare");
+  ranking.input = std::move(*input);
+  const std::vector<Class> &classes = ranking.input.classes;
+
+  ModelGraph graph(context, dir);
+  auto names = graph.listModels();
+  if (!names)
+    return names.takeError();
+  std::string self = canonicalPath(inputPath);
+  std::vector<Candidate> &ranked = ranking.candidates;
+  for (const std::string &name : *names) {
+    std::string modeling = graph.modelingPath(name);
+    // The input itself is no candidate (`tmc modular-candidates
+    // models/llama/modeling_llama.py`), nor a model not expanded yet.
+    if (!llvm::sys::fs::is_regular_file(modeling) || canonicalPath(modeling) == self)
+      continue;
+    FailureOr<ClassFile> model = readClasses(context, modeling, name, "");
+    if (failed(model))
+      return makeError(modeling + ": cannot read its classes (see the errors above)");
+    Candidate &candidate = ranked.emplace_back();
+    candidate.model = name;
+    for (const Class &cls : classes) {
+      std::pair<std::string, double> best{"", 0.0};
+      for (const Class &other : model->classes)
+        if (double score = similarity(cls, other); best.first.empty() || score > best.second)
+          best = {other.name, score};
+      candidate.matches.push_back(best);
+      candidate.score += best.second;
+    }
+    candidate.score /= classes.size();
+  }
+  if (ranked.empty())
+    return makeError(llvm::Twine(dir) + ": no model folders with a modeling_<name>.py to " +
+                     "compare with; give the models/ folder of the repository (--models DIR)");
+
+  // On equal scores the model nearer its hand-written base comes first: a
+  // class equal in two models is most likely one copied from the other
+  // (GlmMLP is Phi3MLP renamed), and inheriting from the original keeps the
+  // chains short.
+  Depths depths(graph);
+  llvm::StringMap<unsigned> depthOf;
+  for (const Candidate &candidate : ranked) {
+    FailureOr<unsigned> depth = depths.of(candidate.model);
+    if (failed(depth))
+      return makeError(graph.modularPath(candidate.model) +
+                       ": cannot read its imports (see the errors above)");
+    depthOf[candidate.model] = *depth;
+  }
+  llvm::stable_sort(ranked, [&](const Candidate &a, const Candidate &b) {
+    if (a.score != b.score)
+      return a.score > b.score;
+    return depthOf[a.model] < depthOf[b.model];
+  });
+
+  // The best parent of each class over all models; on a tie, the model
+  // ranked first, so that the suggested imports come from few models.
+  ranking.parents.resize(classes.size());
+  for (const Candidate &candidate : ranked)
+    for (auto [i, match] : llvm::enumerate(candidate.matches))
+      if (!match.first.empty() && match.second > ranking.parents[i].score)
+        ranking.parents[i] = {candidate.model, match.first, match.second};
+  return ranking;
+}
+
 std::string fixed(double value) {
   std::string text;
   llvm::raw_string_ostream(text) << llvm::format("%.3f", value);
   return text;
+}
+
+void printText(llvm::raw_ostream &os, const Ranking &ranking, llvm::ArrayRef<Candidate> shown) {
+  const std::vector<Class> &classes = ranking.input.classes;
+  size_t width = 0, matchWidth = 0, parentWidth = 0;
+  for (const Class &cls : classes)
+    width = std::max(width, cls.name.size());
+  for (const Candidate &candidate : shown)
+    for (const auto &match : candidate.matches)
+      matchWidth = std::max(matchWidth, match.first.size());
+  std::vector<std::string> parents;
+  for (const Parent &parent : ranking.parents) {
+    parents.push_back(parent.model.empty() ? "-" : parent.model + "." + parent.cls);
+    parentWidth = std::max(parentWidth, parents.back().size());
+  }
+
+  os << inputPath << ": " << classes.size() << (classes.size() == 1 ? " class" : " classes")
+     << ", prefix "
+     << (ranking.input.prefix.empty() ? "(none; give --prefix)" : ranking.input.prefix) << "\n"
+     << "score: mean over its classes of the best line similarity (2 * common lines / "
+        "lines of both) to a class of the model\n";
+  for (auto [rank, candidate] : llvm::enumerate(shown)) {
+    os << "\n"
+       << llvm::right_justify(std::to_string(rank + 1), 2) << ". " << candidate.model << "  "
+       << fixed(candidate.score) << "\n";
+    for (auto [cls, match] : llvm::zip_equal(classes, candidate.matches))
+      os << "      " << llvm::left_justify(cls.name, width) << "  <- "
+         << llvm::left_justify(match.first.empty() ? "-" : match.first, matchWidth) << "  "
+         << fixed(match.second) << "\n";
+  }
+  os << "\nbest parent per class:\n";
+  for (auto [i, cls] : llvm::enumerate(classes)) {
+    os << "  " << llvm::left_justify(cls.name, width) << "  <- "
+       << llvm::left_justify(parents[i], parentWidth);
+    if (!ranking.parents[i].model.empty())
+      os << "  " << fixed(ranking.parents[i].score);
+    os << "\n";
+  }
+}
+
+void printJson(llvm::raw_ostream &os, const Ranking &ranking, llvm::ArrayRef<Candidate> shown) {
+  using Json = nlohmann::ordered_json;
+  const std::vector<Class> &classes = ranking.input.classes;
+  Json candidates = Json::array(), parents = Json::array();
+  for (const Candidate &candidate : shown) {
+    Json matches = Json::array();
+    for (auto [cls, match] : llvm::zip_equal(classes, candidate.matches))
+      matches.push_back({{"class", cls.name},
+                         {"match", match.first.empty() ? Json(nullptr) : Json(match.first)},
+                         {"score", match.second}});
+    candidates.push_back(
+        {{"model", candidate.model}, {"score", candidate.score}, {"classes", matches}});
+  }
+  for (auto [cls, parent] : llvm::zip_equal(classes, ranking.parents)) {
+    Json entry = {{"class", cls.name}};
+    if (!parent.model.empty()) {
+      entry["model"] = parent.model;
+      entry["match"] = parent.cls;
+      entry["score"] = parent.score;
+    }
+    parents.push_back(std::move(entry));
+  }
+  Json root = {{"file", inputPath.getValue()},
+               {"prefix", ranking.input.prefix},
+               {"measure", "per class: 2 * common lines / lines of both, over normalized "
+                           "class bodies; per model: mean over the file's classes of the "
+                           "best-matching class"},
+               {"candidates", std::move(candidates)},
+               {"best_per_class", std::move(parents)}};
+  os << root.dump(2) << "\n";
 }
 
 llvm::Error candidates(Format format) {
@@ -246,154 +435,16 @@ llvm::Error candidates(Format format) {
   std::unique_ptr<MLIRContext> context = makeModelContext();
   llvm::SourceMgr diagnosticSources;
   SourceMgrDiagnosticHandler diagnostics(diagnosticSources, context.get());
-  FailureOr<ClassFile> input =
-      readClasses(*context, inputPath, modelNameOf(inputPath), prefixOpt);
-  if (failed(input))
-    return makeError(llvm::Twine(inputPath) + ": cannot read its classes (see the errors above)");
-  if (input->classes.empty())
-    return makeError(llvm::Twine(inputPath) + ": no top-level classes to compare");
-
-  ModelGraph graph(*context, dir);
-  auto names = graph.listModels();
-  if (!names)
-    return names.takeError();
-  std::string self = canonicalPath(inputPath);
-  std::vector<Candidate> ranked;
-  for (const std::string &name : *names) {
-    std::string modeling = graph.modelingPath(name);
-    // The input itself is no candidate (`tmc modular-candidates
-    // models/llama/modeling_llama.py`), nor a model not expanded yet.
-    if (!llvm::sys::fs::is_regular_file(modeling) || canonicalPath(modeling) == self)
-      continue;
-    FailureOr<ClassFile> model = readClasses(*context, modeling, name, "");
-    if (failed(model))
-      return makeError(modeling + ": cannot read its classes (see the errors above)");
-    Candidate candidate;
-    candidate.model = name;
-    for (const Class &cls : input->classes) {
-      std::pair<std::string, double> best{"", 0.0};
-      for (const Class &other : model->classes)
-        if (double score = similarity(cls, other); best.first.empty() || score > best.second)
-          best = {other.name, score};
-      candidate.matches.push_back(best);
-      candidate.score += best.second;
-    }
-    candidate.score /= input->classes.size();
-    ranked.push_back(std::move(candidate));
-  }
-  if (ranked.empty())
-    return makeError(llvm::Twine(dir) + ": no model folders with a modeling_<name>.py to " +
-                     "compare with; give the models/ folder of the repository (--models DIR)");
-  // On equal scores the model nearer its hand-written base comes first: a
-  // class equal in two models is most likely one copied from the other
-  // (GlmMLP is Phi3MLP renamed), and inheriting from the original keeps the
-  // chains short.
-  llvm::StringMap<unsigned> depths;
-  std::function<FailureOr<unsigned>(const std::string &)> depthOf =
-      [&](const std::string &name) -> FailureOr<unsigned> {
-    if (auto it = depths.find(name); it != depths.end())
-      return it->second;
-    depths[name] = 0; // an import cycle ends here; expansion reports it
-    if (!graph.isModular(name))
-      return 0u;
-    FailureOr<ModelGraph::ModularFile> file = graph.readModularFile(name);
-    if (failed(file))
-      return failure();
-    unsigned depth = 0;
-    for (const std::string &parent : file->parentModels()) {
-      FailureOr<unsigned> parentDepth = depthOf(parent);
-      if (failed(parentDepth))
-        return failure();
-      depth = std::max(depth, *parentDepth + 1);
-    }
-    return depths[name] = depth;
-  };
-  for (const Candidate &candidate : ranked)
-    if (failed(depthOf(candidate.model)))
-      return makeError(graph.modularPath(candidate.model) +
-                       ": cannot read its imports (see the errors above)");
-  llvm::stable_sort(ranked, [&](const Candidate &a, const Candidate &b) {
-    if (a.score != b.score)
-      return a.score > b.score;
-    return depths[a.model] < depths[b.model];
-  });
-
-  // The best parent of each class over all models; on a tie, the model
-  // ranked first, so that the suggested imports come from few models.
-  std::vector<std::pair<const Candidate *, double>> best(input->classes.size(), {nullptr, -1});
-  for (const Candidate &candidate : ranked)
-    for (auto [i, match] : llvm::enumerate(candidate.matches))
-      if (!match.first.empty() && match.second > best[i].second)
-        best[i] = {&candidate, match.second};
-
-  size_t shown = topK == 0 ? ranked.size() : std::min<size_t>(topK, ranked.size());
-  llvm::raw_ostream &os = llvm::outs();
-  if (format == Format::Json) {
-    using Json = nlohmann::ordered_json;
-    Json jsonCandidates = Json::array(), jsonBest = Json::array();
-    for (const Candidate &candidate : llvm::ArrayRef(ranked).take_front(shown)) {
-      Json matches = Json::array();
-      for (auto [cls, match] : llvm::zip_equal(input->classes, candidate.matches))
-        matches.push_back({{"class", cls.name},
-                           {"match", match.first.empty() ? Json(nullptr) : Json(match.first)},
-                           {"score", match.second}});
-      jsonCandidates.push_back(
-          {{"model", candidate.model}, {"score", candidate.score}, {"classes", matches}});
-    }
-    for (auto [i, cls] : llvm::enumerate(input->classes)) {
-      Json entry = {{"class", cls.name}};
-      if (best[i].first) {
-        entry["model"] = best[i].first->model;
-        entry["match"] = best[i].first->matches[i].first;
-        entry["score"] = best[i].second;
-      }
-      jsonBest.push_back(std::move(entry));
-    }
-    Json root = {{"file", inputPath.getValue()},
-                 {"prefix", input->prefix},
-                 {"measure", "per class: 2 * common lines / lines of both, over normalized "
-                             "class bodies; per model: mean over the file's classes of the "
-                             "best-matching class"},
-                 {"candidates", std::move(jsonCandidates)},
-                 {"best_per_class", std::move(jsonBest)}};
-    os << root.dump(2) << "\n";
-    return llvm::Error::success();
-  }
-
-  size_t width = 0, matchWidth = 0;
-  for (const Class &cls : input->classes)
-    width = std::max(width, cls.name.size());
-  for (const Candidate &candidate : ranked)
-    for (const auto &match : candidate.matches)
-      matchWidth = std::max(matchWidth, match.first.size());
-  os << inputPath << ": " << input->classes.size()
-     << (input->classes.size() == 1 ? " class" : " classes") << ", prefix "
-     << (input->prefix.empty() ? "(none; give --prefix)" : input->prefix) << "\n"
-     << "score: mean over its classes of the best line similarity (2 * common lines / "
-        "lines of both) to a class of the model\n";
-  for (auto [rank, candidate] : llvm::enumerate(llvm::ArrayRef(ranked).take_front(shown))) {
-    os << "\n" << llvm::right_justify(std::to_string(rank + 1), 2) << ". "
-       << candidate.model << "  " << fixed(candidate.score) << "\n";
-    for (auto [cls, match] : llvm::zip_equal(input->classes, candidate.matches))
-      os << "      " << llvm::left_justify(cls.name, width) << "  <- "
-         << llvm::left_justify(match.first.empty() ? "-" : match.first, matchWidth) << "  "
-         << fixed(match.second) << "\n";
-  }
-  os << "\nbest parent per class:\n";
-  std::vector<std::string> parents;
-  size_t parentWidth = 0;
-  for (auto [i, cls] : llvm::enumerate(input->classes)) {
-    parents.push_back(best[i].first ? best[i].first->model + "." + best[i].first->matches[i].first
-                                    : "-");
-    parentWidth = std::max(parentWidth, parents.back().size());
-  }
-  for (auto [i, cls] : llvm::enumerate(input->classes)) {
-    os << "  " << llvm::left_justify(cls.name, width) << "  <- "
-       << llvm::left_justify(parents[i], parentWidth);
-    if (best[i].first)
-      os << "  " << fixed(best[i].second);
-    os << "\n";
-  }
+  llvm::Expected<Ranking> ranking = rank(*context, dir);
+  if (!ranking)
+    return ranking.takeError();
+  llvm::ArrayRef<Candidate> shown = ranking->candidates;
+  if (topK != 0)
+    shown = shown.take_front(topK);
+  if (format == Format::Json)
+    printJson(llvm::outs(), *ranking, shown);
+  else
+    printText(llvm::outs(), *ranking, shown);
   return llvm::Error::success();
 }
 

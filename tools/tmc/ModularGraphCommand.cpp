@@ -49,12 +49,13 @@ enum class Format { Text, Dot, Json };
 cl::opt<std::string> modelsDirArg(cl::Positional, cl::sub(modularGraphCommand),
                                   cl::desc("[MODELS_DIR] (default: ./models, else the "
                                            "models of tmc's source tree)"));
-cl::opt<std::string> formatOpt("format", cl::sub(modularGraphCommand), cl::init("text"),
-                              cl::desc("Output format: text (a readable table, the default), dot (Graphviz: "
-                                       "a node per model, an edge per child model -> parent "
-                                       "model labelled with the classes taken) or json (the "
-                                       "same facts)"),
-                              cl::value_desc("text|dot|json"));
+cl::opt<std::string>
+    formatOpt("format", cl::sub(modularGraphCommand), cl::init("text"),
+              cl::desc("Output format: text (a readable table, the default), dot (Graphviz: "
+                       "a node per model, an edge per child model -> parent "
+                       "model labelled with the classes taken) or json (the "
+                       "same facts)"),
+              cl::value_desc("text|dot|json"));
 
 /// One model folder.
 struct Model {
@@ -124,16 +125,19 @@ std::string listOrDash(llvm::ArrayRef<std::string> names) {
 }
 
 void printText(llvm::raw_ostream &os, llvm::ArrayRef<Model> models) {
-  os << llvm::left_justify("model", 10) << llvm::left_justify("kind", 14)
+  size_t width = 10;
+  for (const Model &model : models)
+    width = std::max(width, model.name.size() + 2);
+  os << llvm::left_justify("model", width) << llvm::left_justify("kind", 14)
      << llvm::right_justify("modular", 8) << llvm::right_justify("modeling", 10)
-     << llvm::right_justify("saved", 7) << llvm::right_justify("ratio", 8)
-     << "  inherits from\n";
+     << llvm::right_justify("saved", 7) << llvm::right_justify("ratio", 8) << "  inherits from\n";
   unsigned modular = 0, modeling = 0;
   for (const Model &model : models) {
-    os << llvm::left_justify(model.name, 10)
+    os << llvm::left_justify(model.name, width)
        << llvm::left_justify(model.modular ? "modular" : "hand-written", 14);
     if (!model.modular) {
-      os << llvm::right_justify("-", 8) << llvm::right_justify(std::to_string(model.modelingLines), 10)
+      os << llvm::right_justify("-", 8)
+         << llvm::right_justify(std::to_string(model.modelingLines), 10)
          << llvm::right_justify("-", 7) << llvm::right_justify("-", 8) << "  -\n";
       continue;
     }
@@ -150,7 +154,7 @@ void printText(llvm::raw_ostream &os, llvm::ArrayRef<Model> models) {
     }
     os << "  " << listOrDash(model.parents) << "\n";
   }
-  os << llvm::left_justify("total", 24) << llvm::right_justify(std::to_string(modular), 8)
+  os << llvm::left_justify("total", width + 14) << llvm::right_justify(std::to_string(modular), 8)
      << llvm::right_justify(std::to_string(modeling), 10)
      << llvm::right_justify(std::to_string(int(modeling) - int(modular)), 7)
      << llvm::right_justify(ratio(modeling, modular), 8) << "  (modular models)\n";
@@ -165,9 +169,9 @@ void printText(llvm::raw_ostream &os, llvm::ArrayRef<Model> models) {
     if (!model.children.empty())
       os << "; parent of " << llvm::join(model.children, ", ");
     os << "\n";
-    size_t width = 0;
+    size_t classWidth = 0;
     for (const ModelGraph::ModularClass &cls : model.file.classes)
-      width = std::max(width, cls.name.size());
+      classWidth = std::max(classWidth, cls.name.size());
     for (const ModelGraph::ModularClass &cls : model.file.classes) {
       std::vector<std::string> bases;
       bool fromModel = false;
@@ -175,7 +179,7 @@ void printText(llvm::raw_ostream &os, llvm::ArrayRef<Model> models) {
         fromModel |= !base.model.empty();
         bases.push_back(base.model.empty() ? base.name : base.model + "." + base.parentName);
       }
-      os << "  " << llvm::left_justify(cls.name, width)
+      os << "  " << llvm::left_justify(cls.name, classWidth)
          << (fromModel ? "  <- " : "  written here: ") << listOrDash(bases) << "\n";
     }
     for (const Edge &edge : edgesOf(model))
@@ -277,9 +281,8 @@ void printJson(llvm::raw_ostream &os, llvm::ArrayRef<Model> models,
                            {"uses", edge.uses}});
     }
   }
-  Json root = {{"models", std::move(jsonModels)},
-               {"edges", std::move(jsonEdges)},
-               {"missing", missing}};
+  Json root = {
+      {"models", std::move(jsonModels)}, {"edges", std::move(jsonEdges)}, {"missing", missing}};
   os << root.dump(2) << "\n";
 }
 
