@@ -63,37 +63,6 @@ using namespace tmc::modular;
 namespace {
 
 //===----------------------------------------------------------------------===//
-// Renaming
-//===----------------------------------------------------------------------===//
-
-Attribute renameAttribute(Attribute attr, const Renamer &renamer) {
-  MLIRContext *context = attr.getContext();
-  if (auto symbol = dyn_cast<FlatSymbolRefAttr>(attr))
-    return FlatSymbolRefAttr::get(context, renamer.rename(symbol.getValue()));
-  if (auto str = dyn_cast<StringAttr>(attr))
-    return StringAttr::get(context, renamer.rename(str.getValue()));
-  if (auto array = dyn_cast<ArrayAttr>(attr)) {
-    SmallVector<Attribute> elements;
-    for (Attribute element : array)
-      elements.push_back(renameAttribute(element, renamer));
-    return ArrayAttr::get(context, elements);
-  }
-  return attr;
-}
-
-/// Renames names, strings, docstrings and comments in `op` and everything it
-/// holds.
-void renameOp(Operation *op, const Renamer &renamer) {
-  op->walk([&](Operation *nested) {
-    for (NamedAttribute named : nested->getAttrs()) {
-      Attribute renamed = renameAttribute(named.getValue(), renamer);
-      if (renamed != named.getValue())
-        nested->setAttr(named.getName(), renamed);
-    }
-  });
-}
-
-//===----------------------------------------------------------------------===//
 // Placing child statements
 //===----------------------------------------------------------------------===//
 
@@ -422,7 +391,7 @@ LogicalResult ExpandModular::expandClass(ClassOp cls, const Imported &parent) {
   SmallVector<Operation *> clones = cloneStatement(parentClass, builder);
   for (Operation *clone : clones)
     if (renamer)
-      renameOp(clone, *renamer);
+      renamer->renameOp(clone);
   auto copy = cast<ClassOp>(clones.back());
   copy.setSymName(cls.getSymName());
   for (StringRef attr : {kBlankLineAttr, kTrailingCommentAttr}) {
@@ -585,7 +554,7 @@ void ExpandModular::ensureDefined(
     llvm::append_range(clones, cloneStatement(source, builder));
     for (Operation *clone : clones)
       if (file->renamer)
-        renameOp(clone, *file->renamer);
+        file->renamer->renameOp(clone);
     Operation *pulled = clones.back();
     if (isImport) {
       pulledImports.push_back({pulled, index});

@@ -2,8 +2,12 @@
 
 #include "passes/modular/Renamer.h"
 
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Operation.h"
+
 #include "llvm/ADT/StringExtras.h"
 
+using namespace mlir;
 using namespace tmc::modular;
 
 Renamer::Renamer(llvm::StringRef from, llvm::StringRef to)
@@ -52,4 +56,29 @@ std::string Renamer::rename(llvm::StringRef text) const {
     out += text[i++];
   }
   return out;
+}
+
+static Attribute renameAttribute(Attribute attr, const Renamer &renamer) {
+  MLIRContext *context = attr.getContext();
+  if (auto symbol = dyn_cast<FlatSymbolRefAttr>(attr))
+    return FlatSymbolRefAttr::get(context, renamer.rename(symbol.getValue()));
+  if (auto str = dyn_cast<StringAttr>(attr))
+    return StringAttr::get(context, renamer.rename(str.getValue()));
+  if (auto array = dyn_cast<ArrayAttr>(attr)) {
+    SmallVector<Attribute> elements;
+    for (Attribute element : array)
+      elements.push_back(renameAttribute(element, renamer));
+    return ArrayAttr::get(context, elements);
+  }
+  return attr;
+}
+
+void Renamer::renameOp(Operation *op) const {
+  op->walk([&](Operation *nested) {
+    for (NamedAttribute named : nested->getAttrs()) {
+      Attribute renamed = renameAttribute(named.getValue(), *this);
+      if (renamed != named.getValue())
+        nested->setAttr(named.getName(), renamed);
+    }
+  });
 }

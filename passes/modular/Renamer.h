@@ -13,6 +13,10 @@
 
 #include "llvm/ADT/StringRef.h"
 
+namespace mlir {
+class Operation;
+} // namespace mlir
+
 #include <optional>
 #include <string>
 
@@ -32,6 +36,10 @@ public:
 
   /// `text` with every case variant of the parent's prefix replaced.
   std::string rename(llvm::StringRef text) const;
+
+  /// Renames names, strings, docstrings and comments in `op` and everything
+  /// it holds: every string and symbol attribute, in arrays too.
+  void renameOp(mlir::Operation *op) const;
 
   llvm::StringRef from() const { return fromName; }
   llvm::StringRef to() const { return toName; }

@@ -17,6 +17,8 @@ extern llvm::cl::SubCommand compileCommand;
 extern llvm::cl::SubCommand initWeightsCommand;
 extern llvm::cl::SubCommand expandCommand;
 extern llvm::cl::SubCommand checkModularCommand;
+extern llvm::cl::SubCommand modularGraphCommand;
+extern llvm::cl::SubCommand modularCandidatesCommand;
 extern llvm::cl::SubCommand launchCommand;
 extern llvm::cl::SubCommand traceDiffCommand;
 
@@ -25,6 +27,8 @@ int runRun();
 int runInitWeights();
 int runExpand();
 int runCheckModular();
+int runModularGraph();
+int runModularCandidates();
 int runLaunch();
 int runTraceDiff();
 

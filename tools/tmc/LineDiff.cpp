@@ -2,6 +2,7 @@
 
 #include "tools/tmc/LineDiff.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -31,7 +32,7 @@ enum class Edit { Keep, Remove, Add };
 /// The shortest edit script from `a` to `b` (Myers 1986), one entry per line
 /// of the result. Beyond `kMaxEdits` edits the trace would grow
 /// quadratically: the files are then shown as wholly replaced.
-std::vector<Edit> editScript(const std::vector<StringRef> &a, const std::vector<StringRef> &b) {
+std::vector<Edit> editScript(llvm::ArrayRef<StringRef> a, llvm::ArrayRef<StringRef> b) {
   constexpr int kMaxEdits = 4000;
   const int n = a.size(), m = b.size();
   std::vector<Edit> script;
@@ -167,5 +168,9 @@ std::string unifiedDiff(StringRef before, StringRef after, StringRef beforeLabel
 }
 
 unsigned countLines(StringRef text) { return splitLines(text).size(); }
+
+unsigned commonLines(llvm::ArrayRef<StringRef> a, llvm::ArrayRef<StringRef> b) {
+  return llvm::count(editScript(a, b), Edit::Keep);
+}
 
 } // namespace tmc::driver

@@ -66,25 +66,55 @@ llvm::Expected<std::vector<std::string>> ModelGraph::listModels() const {
   return names;
 }
 
-FailureOr<std::vector<ModelGraph::Parent>> ModelGraph::parentsOf(StringRef name) {
+std::vector<std::string> ModelGraph::ModularFile::parentModels() const {
+  std::vector<std::string> models;
+  for (const ModelImport &import : imports)
+    if (!llvm::is_contained(models, import.model))
+      models.push_back(import.model);
+  return models;
+}
+
+FailureOr<ModelGraph::ModularFile> ModelGraph::readModularFile(StringRef name) {
   OwningOpRef<ModuleOp> module =
       parsePythonFile(modularPath(name), &context, *llvm::vfs::getRealFileSystem());
   if (!module)
     return failure();
+  ModularFile file;
   // `from ..gemma.modeling_gemma import X`: model gemma. Malformed model
   // imports are left to tmc-expand-modular, which explains them.
-  std::vector<Parent> parents;
   for (auto import : module->getBody()->getOps<mdl::FromImportOp>()) {
     StringRef dotted = import.getModule();
     if (!dotted.consume_front(".."))
       continue;
-    auto [parent, file] = dotted.split('.');
-    if (file != "modeling_" + parent.str())
+    auto [parent, modeling] = dotted.split('.');
+    if (modeling != "modeling_" + parent.str())
       continue;
-    if (llvm::none_of(parents, [&](const Parent &p) { return p.name == parent; }))
-      parents.push_back({parent.str(), import.getLoc()});
+    ModelImport &entry = file.imports.emplace_back(
+        ModelImport{parent.str(), {}, {}, import.getLoc()});
+    ArrayAttr aliases = import.getAliases();
+    for (auto [i, imported] : llvm::enumerate(import.getNames())) {
+      StringRef original = cast<StringAttr>(imported).getValue();
+      StringRef alias = i < aliases.size() ? cast<StringAttr>(aliases[i]).getValue() : "";
+      entry.names.push_back(original.str());
+      entry.localNames.push_back(alias.empty() ? original.str() : alias.str());
+    }
   }
-  return parents;
+  for (auto cls : module->getBody()->getOps<mdl::ClassOp>()) {
+    ModularClass &entry = file.classes.emplace_back();
+    entry.name = cls.getSymName().str();
+    for (auto base : cls.getBases().getAsRange<FlatSymbolRefAttr>()) {
+      ClassBase &b = entry.bases.emplace_back();
+      b.name = base.getValue().str();
+      // The last import of a name wins, as in Python.
+      for (const ModelImport &import : file.imports)
+        for (auto [original, local] : llvm::zip_equal(import.names, import.localNames))
+          if (local == b.name) {
+            b.model = import.model;
+            b.parentName = original;
+          }
+    }
+  }
+  return file;
 }
 
 FailureOr<std::vector<std::string>> ModelGraph::expansionOrder(ArrayRef<std::string> roots) {
@@ -98,26 +128,31 @@ FailureOr<std::vector<std::string>> ModelGraph::expansionOrder(ArrayRef<std::str
       [&](const std::string &name) -> LogicalResult {
     state[name] = State::Visiting;
     stack.push_back(name);
-    FailureOr<std::vector<Parent>> parents = parentsOf(name);
-    if (failed(parents))
+    FailureOr<ModularFile> file = readModularFile(name);
+    if (failed(file))
       return failure();
-    for (const Parent &parent : *parents) {
-      auto it = state.find(parent.name);
+    // The first import of each model is where a cycle is reported.
+    std::vector<std::string> seen;
+    for (const ModelImport &parent : file->imports) {
+      if (llvm::is_contained(seen, parent.model))
+        continue;
+      seen.push_back(parent.model);
+      auto it = state.find(parent.model);
       if (it != state.end() && it->second == State::Visiting) {
         std::string cycle;
         for (const std::string &model : llvm::make_range(
-                 llvm::find(stack, parent.name), stack.end()))
+                 llvm::find(stack, parent.model), stack.end()))
           cycle += model + " -> ";
-        cycle += parent.name;
+        cycle += parent.model;
         emitError(parent.loc, "cyclic model imports: ")
             << cycle << " (each imports the next): a parent is expanded before "
             << "the models inheriting from it, so no model can import itself "
             << "through others; remove one of these imports";
         return failure();
       }
-      if (it != state.end() || !isModular(parent.name))
+      if (it != state.end() || !isModular(parent.model))
         continue; // done, or hand-written: nothing to expand
-      if (failed(visit(parent.name)))
+      if (failed(visit(parent.model)))
         return failure();
     }
     stack.pop_back();

@@ -5,6 +5,8 @@
 // only when B is expanded before C. ModelGraph finds the model folders of a
 // models directory, reads which models each modular file imports, and gives
 // the order to expand them in; an import cycle is a located error naming it.
+// It also gives what each modular file takes from which model, class by
+// class, for `tmc modular-graph`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,12 +52,37 @@ public:
   /// error, on a modular file that does not parse or an import cycle.
   mlir::FailureOr<std::vector<std::string>> expansionOrder(llvm::ArrayRef<std::string> roots);
 
-private:
-  struct Parent {
-    std::string name;
+  /// `from ..<model>.modeling_<model> import <names>`: one per import line.
+  struct ModelImport {
+    std::string model;
+    /// The names as the parent defines them, and as this file calls them
+    /// (the same unless imported `as` another name).
+    std::vector<std::string> names, localNames;
     mlir::Location loc;
   };
-  mlir::FailureOr<std::vector<Parent>> parentsOf(llvm::StringRef name);
+  /// A base class as written in the modular file; `model` and `parentName`
+  /// are set when the base is imported from a model (`LlamaMLP` of llama).
+  struct ClassBase {
+    std::string name, model, parentName;
+  };
+  struct ModularClass {
+    std::string name;
+    std::vector<ClassBase> bases;
+  };
+  /// What a modular file takes from other models: its model imports in
+  /// source order, and its top-level classes with their bases.
+  struct ModularFile {
+    std::vector<ModelImport> imports;
+    std::vector<ModularClass> classes;
+    /// The models imported, each once, in the order of their first import.
+    std::vector<std::string> parentModels() const;
+  };
+  /// Parses model `name`'s modular file. Fails after a located error when it
+  /// does not parse. Malformed model imports (not `..x.modeling_x`) are
+  /// skipped: tmc-expand-modular is the one that explains them.
+  mlir::FailureOr<ModularFile> readModularFile(llvm::StringRef name);
+
+private:
 
   mlir::MLIRContext &context;
   std::string modelsDir;

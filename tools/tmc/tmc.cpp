@@ -41,6 +41,13 @@ const Command kCommands[] = {
     {"check-modular", "[MODELS_DIR] [--stats]",
      "check every generated modeling file equals its regenerated self",
      tmc::driver::runCheckModular},
+    {"modular-graph", "[MODELS_DIR] [--format dot|json|text]",
+     "which class of which model each modular file takes, and the lines it saves",
+     tmc::driver::runModularGraph},
+    {"modular-candidates", "FILE.py [--models DIR] [--top K] [--prefix P] [--format text|json]",
+     "the bundled models most like a hand-written modeling file, class by class\n"
+     "      (score: mean over its classes of the best 2 * common lines / lines of both)",
+     tmc::driver::runModularCandidates},
     {"init-weights", "<graph.mlir> --seed N -o model.safetensors",
      "write a deterministic random checkpoint for a module's weights",
      tmc::driver::runInitWeights},
