@@ -244,6 +244,9 @@ private:
       std::optional<StringRef> path = modulePathOf(&op);
       if (!path || (layer && !isUnder(*path, *prefix)))
         continue;
+      if (!layer && path->contains('*'))
+        return op.emitOpError("is at a layer path ('")
+               << *path << "') in a function no layer call (tmc.module_path) reaches";
       for (StringRef m : enclosingModules(*path, layer ? StringRef(*prefix) : StringRef()))
         modules.insert(m);
     }
