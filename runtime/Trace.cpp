@@ -147,15 +147,16 @@ size_t Tracer::node(const std::string &modulePath) {
   return index;
 }
 
-void Tracer::record(int64_t id, int64_t layer, const void *data, const int64_t *dims,
-                    int64_t rank, int64_t dtype) {
+void Tracer::record(int64_t id, int64_t layer, const void *data, const int64_t *dims, int64_t rank,
+                    int64_t dtype) {
   if (finished)
     return;
   if (id < 0 || id >= int64_t(points.size()) || rank < 0 || dtype < TMC_TRACE_F32 ||
       dtype > TMC_TRACE_I32) {
     // The compiled code and its manifest disagree: a compiler bug.
-    std::fprintf(stderr, "tmc_trace: trace point %lld (rank %lld, dtype %lld) is not in the "
-                         "artifact's manifest (%zu trace points)\n",
+    std::fprintf(stderr,
+                 "tmc_trace: trace point %lld (rank %lld, dtype %lld) is not in the "
+                 "artifact's manifest (%zu trace points)\n",
                  (long long)id, (long long)rank, (long long)dtype, points.size());
     std::abort();
   }
@@ -209,8 +210,7 @@ llvm::Error Tracer::write(llvm::StringRef path) const {
   }
   if (std::error_code ec = llvm::sys::fs::rename(tempPath, path)) {
     llvm::sys::fs::remove(tempPath);
-    return makeError("--trace-out " + path + ": cannot rename " + tempPath + ": " +
-                     ec.message());
+    return makeError("--trace-out " + path + ": cannot rename " + tempPath + ": " + ec.message());
   }
   return llvm::Error::success();
 }

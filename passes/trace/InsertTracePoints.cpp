@@ -66,8 +66,7 @@ SmallVector<StringRef> enclosingModules(StringRef path, StringRef stop) {
 }
 
 bool traceableElementType(Type type) {
-  return type.isF32() || type.isBF16() || type.isF16() || type.isInteger(64) ||
-         type.isInteger(32);
+  return type.isF32() || type.isBF16() || type.isF16() || type.isInteger(64) || type.isInteger(32);
 }
 
 class Inserter {
@@ -151,8 +150,8 @@ private:
     if (Value outer = callerOperand(arg))
       return isCache(outer);
     auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
-    auto name = func ? func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "tmc.name")
-                     : StringAttr();
+    auto name =
+        func ? func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "tmc.name") : StringAttr();
     return name && name.getValue().starts_with("cache.");
   }
 
@@ -251,9 +250,7 @@ private:
         modules.insert(m);
     }
     SmallVector<StringRef> sorted(modules.begin(), modules.end());
-    llvm::stable_sort(sorted, [](StringRef a, StringRef b) {
-      return a.count('.') < b.count('.');
-    });
+    llvm::stable_sort(sorted, [](StringRef a, StringRef b) { return a.count('.') < b.count('.'); });
 
     // Every boundary first: the traces are readers the boundaries must not see.
     SmallVector<std::pair<StringRef, Boundary>> boundaries;
@@ -272,8 +269,7 @@ private:
     // come first; after one, the innermost module's outputs do.
     for (auto &[m, boundary] : boundaries) {
       Value number = m.contains('*') ? layerNumber : Value();
-      for (auto [i, input, user] :
-           llvm::enumerate(boundary.inputs, boundary.inputUsers)) {
+      for (auto [i, input, user] : llvm::enumerate(boundary.inputs, boundary.inputUsers)) {
         builder.setInsertionPoint(user);
         trace(input, /*output=*/false, i, m, number);
       }
@@ -293,8 +289,8 @@ private:
   Value addLayerArgument(func::FuncOp func) {
     Block &body = func.getBody().front();
     BlockArgument number = body.addArgument(builder.getIndexType(), func.getLoc());
-    func.setType(builder.getFunctionType(body.getArgumentTypes(),
-                                         func.getFunctionType().getResults()));
+    func.setType(
+        builder.getFunctionType(body.getArgumentTypes(), func.getFunctionType().getResults()));
     tmc::TmcDialect *tmc = tmc::tmcDialect(module.getContext());
     for (func::CallOp call : calls[func.getSymName()]) {
       StringRef path = tmc->getModulePathAttrHelper().getAttr(call).getValue();

@@ -104,12 +104,12 @@ private:
     Location loc = op.getLoc();
     Buffers buffers = buffersFor(loc, op.getInput(), type);
     Type i64Type = builder.getI64Type();
-    func::FuncOp callee = calls.declare("tmc_collective_all_reduce_sum",
-                                  {i64Type, i64Type, i64Type, i64Type}, {});
-    func::CallOp::create(builder, loc, callee,
-                         ValueRange{calls.addressOf(loc, buffers.input), calls.addressOf(loc, buffers.output),
-                                    calls.product(loc, op.getInput(), 0, type.getRank()),
-                                    calls.i64(loc, *code)});
+    func::FuncOp callee =
+        calls.declare("tmc_collective_all_reduce_sum", {i64Type, i64Type, i64Type, i64Type}, {});
+    func::CallOp::create(
+        builder, loc, callee,
+        ValueRange{calls.addressOf(loc, buffers.input), calls.addressOf(loc, buffers.output),
+                   calls.product(loc, op.getInput(), 0, type.getRank()), calls.i64(loc, *code)});
     op.replaceAllUsesWith(toTensor(loc, buffers.output, type));
     op.erase();
     return success();
@@ -128,12 +128,12 @@ private:
     Buffers buffers = buffersFor(loc, input, type);
     Type i64Type = builder.getI64Type();
     func::FuncOp callee = calls.declare("tmc_collective_all_gather",
-                                  {i64Type, i64Type, i64Type, i64Type, i64Type}, {});
-    func::CallOp::create(builder, loc, callee,
-                         ValueRange{calls.addressOf(loc, buffers.input), calls.addressOf(loc, buffers.output),
-                                    calls.product(loc, input, 0, axis),
-                                    calls.product(loc, input, axis, inputType.getRank()),
-                                    calls.i64(loc, *code)});
+                                        {i64Type, i64Type, i64Type, i64Type, i64Type}, {});
+    func::CallOp::create(
+        builder, loc, callee,
+        ValueRange{calls.addressOf(loc, buffers.input), calls.addressOf(loc, buffers.output),
+                   calls.product(loc, input, 0, axis),
+                   calls.product(loc, input, axis, inputType.getRank()), calls.i64(loc, *code)});
     op.replaceAllUsesWith(toTensor(loc, buffers.output, type));
     op.erase();
     return success();
@@ -152,7 +152,8 @@ private:
     Value local = arith::ConstantIndexOp::create(builder, loc, type.getDimSize(axis));
     offsets[axis] = arith::MulIOp::create(builder, loc, rank(loc), local).getResult();
     sizes[axis] = builder.getIndexAttr(type.getDimSize(axis));
-    Value slice = tensor::ExtractSliceOp::create(builder, loc, type, input, offsets, sizes, strides);
+    Value slice =
+        tensor::ExtractSliceOp::create(builder, loc, type, input, offsets, sizes, strides);
     op.replaceAllUsesWith(slice);
     op.erase();
     return success();
@@ -163,8 +164,7 @@ private:
   OpBuilder &builder;
 };
 
-struct CpuLowerCollectives
-    : public tmc::cpu::impl::CpuLowerCollectivesBase<CpuLowerCollectives> {
+struct CpuLowerCollectives : public tmc::cpu::impl::CpuLowerCollectivesBase<CpuLowerCollectives> {
   void runOnOperation() override {
     if (failed(Lowering(getOperation()).run()))
       signalPassFailure();

@@ -62,8 +62,7 @@ Value RuntimeCalls::product(Location loc, Value tensor, int64_t begin, int64_t e
   for (int64_t d = begin; d < end; ++d) {
     Value size = type.isDynamicDim(d)
                      ? tensor::DimOp::create(builder, loc, tensor, d).getResult()
-                     : arith::ConstantIndexOp::create(builder, loc, type.getDimSize(d))
-                           .getResult();
+                     : arith::ConstantIndexOp::create(builder, loc, type.getDimSize(d)).getResult();
     result = arith::MulIOp::create(builder, loc, result, size);
   }
   return indexToI64(loc, result);

@@ -30,8 +30,7 @@ public:
   mlir::OpBuilder &b() { return builder; }
 
   /// The private declaration of runtime function `name` (made once).
-  mlir::func::FuncOp declare(llvm::StringRef name, mlir::TypeRange inputs,
-                             mlir::TypeRange results);
+  mlir::func::FuncOp declare(llvm::StringRef name, mlir::TypeRange inputs, mlir::TypeRange results);
   mlir::Value i64(mlir::Location loc, int64_t value);
   mlir::Value indexToI64(mlir::Location loc, mlir::Value index);
   /// `tensor` as a read-only contiguous buffer.

@@ -20,8 +20,7 @@ using namespace mlir;
 
 namespace {
 
-struct CpuLowerTracePoints
-    : public tmc::cpu::impl::CpuLowerTracePointsBase<CpuLowerTracePoints> {
+struct CpuLowerTracePoints : public tmc::cpu::impl::CpuLowerTracePointsBase<CpuLowerTracePoints> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     tmc::cpu::RuntimeCalls calls(module);

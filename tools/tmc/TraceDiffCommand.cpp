@@ -45,8 +45,8 @@ using tmc::driver::traceDiffCommand;
 cl::list<std::string> traceFiles(cl::Positional, cl::sub(traceDiffCommand),
                                  cl::desc("<a.json> <b.json>"));
 cl::opt<double> tolerance("atol", cl::init(1e-4), cl::sub(traceDiffCommand),
-                     cl::desc("Largest difference of two tensors' summaries that is no "
-                              "difference (default 1e-4)"));
+                          cl::desc("Largest difference of two tensors' summaries that is no "
+                                   "difference (default 1e-4)"));
 
 constexpr int kDiffer = 1;
 constexpr int kTrouble = 2;
@@ -75,8 +75,9 @@ std::optional<Printed> parsePrinted(const json &field) {
   if (text.getAsDouble(value))
     return std::nullopt;
   size_t e = text.find_insensitive('e');
-  llvm::StringRef mantissa = text.take_front(e), exponent =
-      e == llvm::StringRef::npos ? llvm::StringRef() : text.drop_front(e + 1);
+  llvm::StringRef mantissa = text.take_front(e), exponent = e == llvm::StringRef::npos
+                                                                ? llvm::StringRef()
+                                                                : text.drop_front(e + 1);
   int places = 0;
   if (size_t dot = mantissa.find('.'); dot != llvm::StringRef::npos)
     places = int(mantissa.size() - dot - 1);
@@ -139,8 +140,7 @@ std::optional<json> firstInputOf(const json &node) {
   auto inputs = node.find("inputs");
   if (inputs == node.end() || !inputs->is_object())
     return std::nullopt;
-  if (auto args = inputs->find("args"); args != inputs->end() && args->is_array() &&
-                                        !args->empty())
+  if (auto args = inputs->find("args"); args != inputs->end() && args->is_array() && !args->empty())
     return args->front();
   auto kwargs = inputs->find("kwargs");
   if (kwargs == inputs->end() || !kwargs->is_object())
@@ -168,7 +168,7 @@ llvm::Error collect(Trace &trace, const json &node, int depth) {
   auto path = node.find("module_path");
   if (!node.is_object() || path == node.end() || !path->is_string())
     return makeError(trace.file + ": a node without a \"module_path\" (not a trace tree of "
-                     "tmc run --trace-out or transformers' model_addition_debugger)");
+                                  "tmc run --trace-out or transformers' model_addition_debugger)");
   llvm::StringRef full = path->get_ref<const std::string &>();
   full.consume_back(" (top-level)");
   std::string relative;
@@ -195,8 +195,8 @@ llvm::Expected<Trace> readTrace(llvm::StringRef file) {
   auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/true);
   if (!buffer)
     return makeError(file + ": cannot read: " + buffer.getError().message());
-  json root = json::parse((*buffer)->getBuffer().begin(), (*buffer)->getBuffer().end(),
-                          nullptr, /*allow_exceptions=*/false);
+  json root = json::parse((*buffer)->getBuffer().begin(), (*buffer)->getBuffer().end(), nullptr,
+                          /*allow_exceptions=*/false);
   if (root.is_discarded())
     return makeError(file + ": not valid JSON");
   Trace trace;
@@ -272,8 +272,8 @@ int tmc::driver::runTraceDiff() {
   }
   const Trace &a = *traces[0], &b = *traces[1];
   llvm::raw_ostream &out = llvm::outs();
-  out << llvm::formatv("a: {0} ({1}), b: {2} ({3}); atol {4:e1}\n", a.file, a.modelClass,
-                       b.file, b.modelClass, tolerance.getValue());
+  out << llvm::formatv("a: {0} ({1}), b: {2} ({3}); atol {4:e1}\n", a.file, a.modelClass, b.file,
+                       b.modelClass, tolerance.getValue());
 
   std::map<std::string, Comparison> comparisons;
   for (const auto &[path, node] : a.byPath)
@@ -327,9 +327,8 @@ int tmc::driver::runTraceDiff() {
   if (c.input && *c.input > tolerance) {
     // Everything that finished before agreed: the change is in the code of
     // the enclosing module between its children, or feeds this one directly.
-    out << "  its input differs too (by " << cell(c.input)
-        << "): what changed runs before it, in " << name(parentOf(*first))
-        << "'s own code\n";
+    out << "  its input differs too (by " << cell(c.input) << "): what changed runs before it, in "
+        << name(parentOf(*first)) << "'s own code\n";
   }
   std::vector<json> outA = outputsOf(a.byPath.at(*first)), outB = outputsOf(b.byPath.at(*first));
   for (size_t i = 0; i < std::min(outA.size(), outB.size()); ++i) {
