@@ -231,7 +231,9 @@ std::string cell(std::optional<double> gap) {
 std::string summaryLine(const json &tensor) {
   if (!isTensor(tensor))
     return tensor.dump();
-  std::string line = tensor["shape"].dump() + " " + tensor.value("dtype", "?");
+  const json &shape = tensor["shape"];
+  std::string line = (shape.is_string() ? shape.get<std::string>() : shape.dump()) + " " +
+                     tensor.value("dtype", "?");
   for (const char *key : {"mean", "std", "min", "max"})
     if (tensor.contains(key))
       line += std::string(" ") + key + " " + tensor[key].get<std::string>();
