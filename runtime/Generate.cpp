@@ -35,9 +35,12 @@ int64_t pickToken(const float *logits, int64_t vocab, const GenerationOptions &o
   if (!options.sample)
     return std::max_element(logits, logits + vocab) - logits; // first maximum, as torch.argmax
   // transformers' order: temperature, top-k, top-p, then softmax and a draw.
+  // Shifted by the maximum before the division, so that a tiny temperature
+  // sends the others to -inf (greedy) instead of every score to +-inf (NaN).
+  double maximum = *std::max_element(logits, logits + vocab);
   std::vector<double> scores(logits, logits + vocab);
   for (double &s : scores)
-    s /= options.temperature;
+    s = (s - maximum) / options.temperature;
   std::vector<int64_t> order(vocab);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
@@ -92,8 +95,9 @@ generate(const EntryPoint &decode, const EntryRunner &run, const HostTensor &ids
                      "prompt)");
   if (options.maxNewTokens < 1)
     return makeError("--max-new-tokens must be at least 1");
-  if (options.sample && !(options.temperature > 0))
-    return makeError("--temperature must be positive");
+  if (options.sample && !(options.temperature > 0 && std::isfinite(options.temperature)))
+    return makeError("--temperature must be a positive finite number, got " +
+                     std::to_string(options.temperature));
   if (options.sample && !(options.topP > 0 && options.topP <= 1))
     return makeError("--top-p must be in (0, 1]");
   int64_t batch = ids.shape()[0], prompt = ids.shape()[1];

@@ -12,8 +12,14 @@
 
 #include "llvm/ADT/SmallBitVector.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace tmc;
+
+/// NaN and infinities are no positive number: `x <= 0` lets NaN through.
+static bool positiveFinite(double x) { return x > 0 && std::isfinite(x); }
+static bool positiveFinite(const llvm::APFloat &x) { return positiveFinite(x.convertToDouble()); }
 
 /// Two dimensions agree unless both are static and differ.
 static bool dimsCompatible(int64_t a, int64_t b) {
@@ -267,8 +273,9 @@ LogicalResult RopeOp::verify() {
     return emitOpError("rotary_dim must be positive and even, got ") << rotaryDim;
   if (!ShapedType::isDynamic(headDim) && rotaryDim > headDim)
     return emitOpError("rotary_dim ") << rotaryDim << " exceeds head_dim " << headDim;
-  if (getTheta().convertToDouble() <= 0 || getScalingFactor().convertToDouble() <= 0)
-    return emitOpError("theta and scaling_factor must be positive");
+  if (!positiveFinite(getTheta()) || !positiveFinite(getScalingFactor()))
+    return emitOpError("theta and scaling_factor must be positive finite numbers, got ")
+           << getTheta().convertToDouble() << " and " << getScalingFactor().convertToDouble();
   if (positions.getRank() == 1)
     return verifyShape(*this, "positions", positions, {input.getDimSize(2)});
   if (positions.getRank() == 2)
@@ -318,8 +325,12 @@ LogicalResult AttentionOp::verify() {
     return emitOpError("chunk_size needs causal attention");
   if (getChunkSize() && getSlidingWindow())
     return emitOpError("a layer is either sliding (sliding_window) or chunked (chunk_size)");
-  if (getSoftcap() && getSoftcap()->convertToDouble() <= 0)
-    return emitOpError("softcap must be positive");
+  if (!positiveFinite(getScale()))
+    return emitOpError("scale must be a positive finite number, got ")
+           << getScale().convertToDouble();
+  if (getSoftcap() && !positiveFinite(*getSoftcap()))
+    return emitOpError("softcap must be a positive finite number, got ")
+           << getSoftcap()->convertToDouble();
   return verifyShape(*this, "result", getType(),
                      {query.getDimSize(0), heads, query.getDimSize(2), value.getDimSize(3)});
 }

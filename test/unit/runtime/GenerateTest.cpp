@@ -128,4 +128,18 @@ TEST(PickToken, SeededSamplesRepeatAndFollowSoftmax) {
   EXPECT_EQ(pickToken(logits.data(), 2, sample, a), 1);
 }
 
+TEST(PickToken, TinyTemperatureIsGreedyNotNaN) {
+  // Dividing the logits by 1e-320 overflows them all to +-inf; their softmax
+  // would be NaN, and the draw would land on the last token.
+  std::vector<float> logits{0.0f, 3.0f, 1.0f, 2.0f};
+  GenerationOptions sample;
+  sample.sample = true;
+  std::mt19937_64 rng(0);
+  for (double temperature : {1e-320, 1e-300, 1e-30}) {
+    sample.temperature = temperature;
+    for (int i = 0; i < 20; ++i)
+      EXPECT_EQ(pickToken(logits.data(), 4, sample, rng), 1) << "temperature " << temperature;
+  }
+}
+
 } // namespace
