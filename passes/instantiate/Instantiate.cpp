@@ -90,9 +90,22 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
       auto buffer = llvm::MemoryBuffer::getFile(configPath);
       if (!buffer)
         fail(configLoc, "cannot read the config: " + buffer.getError().message());
-      config = nlohmann::json::parse((*buffer)->getBuffer().begin(), (*buffer)->getBuffer().end(),
-                                     nullptr, /*allow_exceptions=*/false);
-      if (config.is_discarded() || !config.is_object())
+      llvm::StringRef text = (*buffer)->getBuffer();
+      try {
+        config = nlohmann::json::parse(text.begin(), text.end());
+      } catch (const nlohmann::json::parse_error &error) {
+        // Where the parser stopped, as line:column of the file.
+        size_t offset = std::min<size_t>(error.byte ? error.byte - 1 : 0, text.size());
+        llvm::StringRef before = text.take_front(offset);
+        unsigned line = 1 + before.count('\n');
+        unsigned column = 1 + offset - (before.rfind('\n') + 1);
+        fail(FileLineColLoc::get(ctx, configPath, line, column),
+             "not valid JSON: " + llvm::StringRef(error.what()).split("] ").second);
+      } catch (const nlohmann::json::exception &error) {
+        // A number out of double's range (1e999): no position, but the literal.
+        fail(configLoc, "not valid JSON: " + llvm::StringRef(error.what()).split("] ").second);
+      }
+      if (!config.is_object())
         fail(configLoc, "not a JSON object (a Hugging Face config.json)");
     }
 
