@@ -124,22 +124,24 @@ Tracer::Tracer(const Manifest &manifest)
   byPath[""] = 0;
 }
 
+std::string tmc::rt::enclosingModule(llvm::StringRef path) {
+  auto [parent, last] = path.rsplit('.');
+  if (last.empty())
+    return "";
+  unsigned number;
+  if (!last.getAsInteger(10, number)) {
+    auto [above, container] = parent.rsplit('.');
+    parent = container.empty() ? "" : above;
+  }
+  return parent.str();
+}
+
 /// The node of `modulePath` (`model.layers.0.mlp`), made with its parents on
-/// first sight; a container of numbered layers (`model.layers`) is skipped.
+/// first sight.
 size_t Tracer::node(const std::string &modulePath) {
   if (auto it = byPath.find(modulePath); it != byPath.end())
     return it->second;
-  llvm::StringRef path = modulePath;
-  llvm::StringRef parent = path.rsplit('.').first;
-  if (parent == path)
-    parent = "";
-  unsigned number;
-  llvm::StringRef last = path.rsplit('.').second;
-  if (!parent.empty() && !last.empty() && !last.getAsInteger(10, number)) {
-    llvm::StringRef container = parent;
-    parent = container.rsplit('.').first == container ? "" : container.rsplit('.').first;
-  }
-  size_t parentIndex = node(parent.str());
+  size_t parentIndex = node(enclosingModule(modulePath));
   size_t index = nodes.size();
   nodes.push_back({modelClass + "." + modulePath, {}, {}, {}});
   nodes[parentIndex].children.push_back(index);

@@ -93,6 +93,12 @@ private:
 /// each entry call, so that only the first one is recorded.
 void finishThreadTrace();
 
+/// The module that encloses `path`: `model.layers.0` for
+/// `model.layers.0.mlp`, and `model` for `model.layers.0` (`model.layers`
+/// only holds the numbered layers, transformers calls no forward of it); ""
+/// (the whole model) for a top-level module.
+std::string enclosingModule(llvm::StringRef path);
+
 /// transformers' summary of one tensor: shape and dtype as torch prints them,
 /// mean/std/min/max (floating-point tensors) as `tensor(x)` strings with 9
 /// significant digits, and tmc's addition, the first and last values.

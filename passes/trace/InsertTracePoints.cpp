@@ -39,7 +39,7 @@ std::optional<StringRef> modulePathOf(Operation *op) {
 }
 
 bool isUnder(StringRef path, StringRef module) {
-  return module.empty() || path == module ||
+  return path == module ||
          (path.starts_with(module) && path.drop_front(module.size()).starts_with("."));
 }
 
@@ -63,6 +63,15 @@ SmallVector<StringRef> enclosingModules(StringRef path, StringRef stop) {
       modules.push_back(module);
   }
   return modules;
+}
+
+/// The layer a call's module path names: 3 for `model.layers.3`.
+std::optional<int64_t> layerNumberOf(StringRef callPath) {
+  size_t dot = callPath.rfind('.');
+  int64_t number;
+  if (dot == StringRef::npos || callPath.drop_front(dot + 1).getAsInteger(10, number))
+    return std::nullopt;
+  return number;
 }
 
 bool traceableElementType(Type type) {
@@ -96,23 +105,22 @@ public:
   }
 
 private:
+  StringRef callPath(func::CallOp call) {
+    return tmc::tmcDialect(module.getContext())->getModulePathAttrHelper().getAttr(call).getValue();
+  }
+
   /// The prefix `*` stands for in a layer function (`model.layers.*`), or
-  /// "" in an entry.
+  /// "" in an entry; every call must name its layer.
   FailureOr<std::string> layerPrefix(func::FuncOp func) {
     auto it = calls.find(func.getSymName());
     if (it == calls.end())
       return std::string();
-    StringRef path = tmc::tmcDialect(module.getContext())
-                         ->getModulePathAttrHelper()
-                         .getAttr(it->second.front())
-                         .getValue();
-    size_t dot = path.rfind('.');
-    unsigned number;
-    if (dot == StringRef::npos || path.drop_front(dot + 1).getAsInteger(10, number))
-      return it->second.front().emitOpError("a layer call's module path must end in its "
-                                            "layer number, got '")
-             << path << "'";
-    return (path.take_front(dot) + ".*").str();
+    for (func::CallOp call : it->second)
+      if (!layerNumberOf(callPath(call)))
+        return call.emitOpError("a layer call's module path must end in its layer number, got '")
+               << callPath(call) << "'";
+    StringRef path = callPath(it->second.front());
+    return (path.take_front(path.rfind('.')) + ".*").str();
   }
 
   /// A layer function's argument: the operand of its first call.
@@ -171,34 +179,32 @@ private:
     SmallVector<Value> outputs;
   };
 
-  Boundary boundaryOf(Block &body, StringRef module, llvm::DenseMap<Operation *, unsigned> &order,
-                      bool wholeFunction) {
+  /// The whole model: the entry's arguments and results.
+  Boundary modelBoundary(Block &body) {
+    Boundary boundary;
+    for (BlockArgument arg : body.getArguments())
+      if (isActivation(arg)) {
+        boundary.inputs.push_back(arg);
+        boundary.inputUsers.push_back(&body.front());
+      }
+    for (Value value : body.getTerminator()->getOperands())
+      if (isActivation(value))
+        boundary.outputs.push_back(value);
+    return boundary;
+  }
+
+  Boundary boundaryOf(Block &body, StringRef module,
+                      const llvm::DenseMap<Operation *, unsigned> &order) {
     auto inside = [&](Operation *op) {
-      if (wholeFunction)
-        return true;
       std::optional<StringRef> path = modulePathOf(op);
       return path && isUnder(*path, module);
     };
     Boundary boundary;
-    if (wholeFunction) // the entry's arguments, in order
-      for (BlockArgument arg : body.getArguments())
-        if (isActivation(arg)) {
-          boundary.inputs.push_back(arg);
-          boundary.inputUsers.push_back(&body.front());
-        }
     llvm::DenseSet<Value> seen;
     // Outputs with the position of their first reader outside.
     SmallVector<std::pair<unsigned, Value>> outputs;
     for (Operation &op : body) {
       if (!inside(&op))
-        continue;
-      if (wholeFunction && isa<func::ReturnOp>(op)) {
-        for (auto [i, value] : llvm::enumerate(op.getOperands()))
-          if (isActivation(value))
-            outputs.push_back({unsigned(i), value});
-        continue;
-      }
-      if (wholeFunction)
         continue;
       for (Value operand : op.getOperands()) {
         Operation *def = operand.getDefiningOp();
@@ -255,9 +261,9 @@ private:
     // Every boundary first: the traces are readers the boundaries must not see.
     SmallVector<std::pair<StringRef, Boundary>> boundaries;
     if (!layer)
-      boundaries.push_back({"", boundaryOf(body, "", order, /*wholeFunction=*/true)});
+      boundaries.push_back({"", modelBoundary(body)});
     for (StringRef m : sorted)
-      boundaries.push_back({m, boundaryOf(body, m, order, /*wholeFunction=*/false)});
+      boundaries.push_back({m, boundaryOf(body, m, order)});
 
     Value layerNumber;
     if (layer && llvm::any_of(boundaries, [](auto &b) {
@@ -291,13 +297,10 @@ private:
     BlockArgument number = body.addArgument(builder.getIndexType(), func.getLoc());
     func.setType(
         builder.getFunctionType(body.getArgumentTypes(), func.getFunctionType().getResults()));
-    tmc::TmcDialect *tmc = tmc::tmcDialect(module.getContext());
     for (func::CallOp call : calls[func.getSymName()]) {
-      StringRef path = tmc->getModulePathAttrHelper().getAttr(call).getValue();
-      int64_t layerNumber = 0;
-      path.drop_front(path.rfind('.') + 1).getAsInteger(10, layerNumber);
       builder.setInsertionPoint(call);
-      Value constant = arith::ConstantIndexOp::create(builder, call.getLoc(), layerNumber);
+      Value constant =
+          arith::ConstantIndexOp::create(builder, call.getLoc(), *layerNumberOf(callPath(call)));
       call->insertOperands(call->getNumOperands(), constant);
     }
     return number;

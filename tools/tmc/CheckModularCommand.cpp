@@ -104,10 +104,10 @@ void printStats(llvm::raw_ostream &os, llvm::ArrayRef<Model> models) {
 
 /// Runs the check; returns the number of models out of date.
 llvm::Expected<unsigned> check() {
-  std::string dir = modelsDirectory(modelsDirArg);
-  if (!llvm::sys::fs::is_directory(dir))
-    return makeError(llvm::Twine(dir) + ": not a directory; give the models/ folder of the repository " +
-                     "(tmc check-modular [MODELS_DIR])");
+  auto modelsDir = existingModelsDirectory(modelsDirArg, "tmc check-modular [MODELS_DIR]");
+  if (!modelsDir)
+    return modelsDir.takeError();
+  std::string dir = *modelsDir;
   std::unique_ptr<MLIRContext> context = makeModelContext();
   llvm::SourceMgr diagnosticSources;
   SourceMgrDiagnosticHandler diagnostics(diagnosticSources, context.get());

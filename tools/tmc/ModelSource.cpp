@@ -47,6 +47,16 @@ std::string modelsDirectory(llvm::StringRef explicitDir) {
   return TMC_MODELS_DIR;
 }
 
+llvm::Expected<std::string> existingModelsDirectory(llvm::StringRef explicitDir,
+                                                    llvm::StringRef usage) {
+  std::string dir = modelsDirectory(explicitDir);
+  if (!llvm::sys::fs::is_directory(dir))
+    return makeError(llvm::Twine(dir) +
+                     ": not a directory; give the models/ folder of the repository (" + usage +
+                     ")");
+  return dir;
+}
+
 std::vector<std::string> knownModels(llvm::StringRef modelsDir) {
   std::vector<std::string> names;
   std::error_code ec;

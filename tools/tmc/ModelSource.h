@@ -26,6 +26,10 @@ struct ModelSource {
 /// The models folder: `explicitDir`, else ./models when it exists, else the
 /// models bundled with this tmc's source tree.
 std::string modelsDirectory(llvm::StringRef explicitDir);
+/// modelsDirectory(), or an error when it is no directory; `usage` says how
+/// to name one (`tmc check-modular [MODELS_DIR]`).
+llvm::Expected<std::string> existingModelsDirectory(llvm::StringRef explicitDir,
+                                                    llvm::StringRef usage);
 
 /// The models of `modelsDir` (folders with a modeling_<name>.py), sorted.
 std::vector<std::string> knownModels(llvm::StringRef modelsDir);

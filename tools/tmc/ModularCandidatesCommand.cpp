@@ -427,10 +427,10 @@ llvm::Error candidates(Format format) {
     return makeError(llvm::Twine(inputPath) +
                      (llvm::sys::fs::exists(inputPath) ? ": not a file" : ": no such file") +
                      "; give a modeling file (tmc modular-candidates FILE.py)");
-  std::string dir = modelsDirectory(modelsDirOpt);
-  if (!llvm::sys::fs::is_directory(dir))
-    return makeError(llvm::Twine(dir) + ": not a directory; give the models/ folder of the " +
-                     "repository (--models DIR)");
+  auto modelsDir = existingModelsDirectory(modelsDirOpt, "--models DIR");
+  if (!modelsDir)
+    return modelsDir.takeError();
+  std::string dir = *modelsDir;
 
   std::unique_ptr<MLIRContext> context = makeModelContext();
   llvm::SourceMgr diagnosticSources;

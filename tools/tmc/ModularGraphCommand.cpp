@@ -287,10 +287,10 @@ void printJson(llvm::raw_ostream &os, llvm::ArrayRef<Model> models,
 }
 
 llvm::Error modularGraph(Format format) {
-  std::string dir = modelsDirectory(modelsDirArg);
-  if (!llvm::sys::fs::is_directory(dir))
-    return makeError(llvm::Twine(dir) + ": not a directory; give the models/ folder of the " +
-                     "repository (tmc modular-graph [MODELS_DIR])");
+  auto modelsDir = existingModelsDirectory(modelsDirArg, "tmc modular-graph [MODELS_DIR]");
+  if (!modelsDir)
+    return modelsDir.takeError();
+  std::string dir = *modelsDir;
   std::unique_ptr<MLIRContext> context = makeModelContext();
   llvm::SourceMgr diagnosticSources;
   SourceMgrDiagnosticHandler diagnostics(diagnosticSources, context.get());

@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Error.h"
+#include "runtime/Trace.h"
 #include "tools/tmc/Commands.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -208,18 +209,6 @@ llvm::Expected<Trace> readTrace(llvm::StringRef file) {
 
 std::string name(const std::string &path) { return path.empty() ? "(the model)" : path; }
 
-/// The enclosing module: `model` for `model.layers.1` (`model.layers` only
-/// holds the numbered layers).
-std::string parentOf(llvm::StringRef path) {
-  auto [parent, last] = path.rsplit('.');
-  if (last == path)
-    return "";
-  unsigned number;
-  if (!last.getAsInteger(10, number))
-    parent = parent.rsplit('.').second == parent ? "" : parent.rsplit('.').first;
-  return parent.str();
-}
-
 std::string cell(std::optional<double> gap) {
   if (!gap)
     return "-";
@@ -330,7 +319,7 @@ int tmc::driver::runTraceDiff() {
     // Everything that finished before agreed: the change is in the code of
     // the enclosing module between its children, or feeds this one directly.
     out << "  its input differs too (by " << cell(c.input) << "): what changed runs before it, in "
-        << name(parentOf(*first)) << "'s own code\n";
+        << name(tmc::rt::enclosingModule(*first)) << "'s own code\n";
   }
   std::vector<json> outA = outputsOf(a.byPath.at(*first)), outB = outputsOf(b.byPath.at(*first));
   for (size_t i = 0; i < std::min(outA.size(), outB.size()); ++i) {
