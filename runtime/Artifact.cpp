@@ -10,6 +10,7 @@
 #include "llvm/Support/Path.h"
 
 #include <cstring>
+#include <optional>
 
 using namespace tmc::rt;
 using llvm::Expected;
@@ -47,8 +48,7 @@ Expected<Artifact> Artifact::open(StringRef directory) {
   return artifact;
 }
 
-llvm::Error tmc::rt::checkTensor(const TensorSpec &spec, const HostTensor &tensor,
-                                 StringRef what) {
+llvm::Error tmc::rt::checkTensor(const TensorSpec &spec, const HostTensor &tensor, StringRef what) {
   std::vector<int64_t> shape(tensor.shape().begin(), tensor.shape().end());
   bool shapeOk = shape.size() == spec.shape.size();
   for (size_t i = 0; shapeOk && i < shape.size(); ++i)
@@ -57,6 +57,56 @@ llvm::Error tmc::rt::checkTensor(const TensorSpec &spec, const HostTensor &tenso
     return makeError(what + " '" + spec.name + "': expected " + dtypeName(spec.dtype) + " " +
                      shapeToString(spec.shape) + ", got " + dtypeName(tensor.dtype()) + " " +
                      shapeToString(shape));
+  return llvm::Error::success();
+}
+
+/// The first value of an integer tensor outside [0, bound), as its flat index.
+static std::optional<int64_t> firstOutside(const HostTensor &tensor, int64_t bound) {
+  auto scan = [&](auto *values) -> std::optional<int64_t> {
+    for (int64_t i = 0, e = tensor.numElements(); i < e; ++i)
+      if (values[i] < 0 || values[i] >= bound)
+        return i;
+    return std::nullopt;
+  };
+  switch (tensor.dtype()) {
+  case DType::I64:
+    return scan(tensor.as<int64_t>());
+  case DType::I32:
+    return scan(tensor.as<int32_t>());
+  default:
+    return std::nullopt;
+  }
+}
+
+static int64_t integerAt(const HostTensor &tensor, int64_t index) {
+  return tensor.dtype() == DType::I64 ? tensor.as<int64_t>()[index] : tensor.as<int32_t>()[index];
+}
+
+llvm::Error tmc::rt::checkInputs(const EntryPoint &entry, llvm::ArrayRef<HostTensor> inputs) {
+  if (inputs.size() != entry.inputs.size())
+    return makeError("entry point '" + entry.name + "' takes " + llvm::Twine(entry.inputs.size()) +
+                     " inputs, got " + llvm::Twine(inputs.size()));
+  for (auto [spec, input] : llvm::zip(entry.inputs, inputs)) {
+    if (llvm::Error error = checkTensor(spec, input, "input"))
+      return error;
+    for (auto [dim, size] : llvm::enumerate(input.shape()))
+      if (size == 0)
+        return makeError("input '" + spec.name + "' " + shapeToString(input.shape()) +
+                         " is empty along dim " + llvm::Twine(dim) +
+                         "; give at least one row and one token");
+    if (spec.valuesBelow > 0)
+      if (std::optional<int64_t> at = firstOutside(input, spec.valuesBelow))
+        return makeError("input '" + spec.name + "': value " + llvm::Twine(integerAt(input, *at)) +
+                         " at flat index " + llvm::Twine(*at) + " is not in [0, " +
+                         llvm::Twine(spec.valuesBelow) +
+                         "): token ids index the model's vocabulary of " +
+                         llvm::Twine(spec.valuesBelow));
+    if (entry.maxSeqLen > 0 && spec.name == "attention_mask" && input.shape().size() == 2 &&
+        input.shape()[1] > entry.maxSeqLen)
+      return makeError("input 'attention_mask' covers " + llvm::Twine(input.shape()[1]) +
+                       " positions, more than the KV cache of " + llvm::Twine(entry.maxSeqLen) +
+                       " (tmc compile --max-seq-len)");
+  }
   return llvm::Error::success();
 }
 
@@ -109,13 +159,8 @@ Expected<std::vector<HostTensor>> Artifact::run(StringRef entryName,
   const EntryPoint *entry = info.findEntryPoint(entryName);
   if (!entry)
     return makeError(dir + ": no entry point '" + entryName + "'");
-  if (inputs.size() != entry->inputs.size())
-    return makeError("entry point '" + entryName + "' takes " +
-                     llvm::Twine(entry->inputs.size()) + " inputs, got " +
-                     llvm::Twine(inputs.size()));
-  for (auto [spec, input] : llvm::zip(entry->inputs, inputs))
-    if (llvm::Error error = checkTensor(spec, input, "input"))
-      return std::move(error);
+  if (llvm::Error error = checkInputs(*entry, inputs))
+    return std::move(error);
   if (weights.size() != info.params.size())
     return makeError("no weights bound to the artifact in " + dir + "; bind a checkpoint first");
   Collectives *collectives = threadCollectives();
@@ -158,8 +203,8 @@ Expected<std::vector<HostTensor>> Artifact::run(StringRef entryName,
     std::vector<int64_t> strides(cursor + 3 + rank, cursor + 3 + 2 * rank);
     cursor += 3 + 2 * rank;
     size_t elementSize = dtypeSize(spec.dtype);
-    HostTensor adopted = HostTensor::adoptMalloced(spec.dtype, shape, allocated,
-                                                   aligned + offset * elementSize);
+    HostTensor adopted =
+        HostTensor::adoptMalloced(spec.dtype, shape, allocated, aligned + offset * elementSize);
     if (strides == contiguousStrides(shape)) {
       outputs.push_back(std::move(adopted));
       continue;

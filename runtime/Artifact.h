@@ -65,6 +65,12 @@ llvm::Error checkWorldSize(const Manifest &manifest, llvm::StringRef directory, 
 /// Checks `tensor` against `spec` (dtype, rank, static sizes); `what` names it.
 llvm::Error checkTensor(const TensorSpec &spec, const HostTensor &tensor, llvm::StringRef what);
 
+/// Checks a call's inputs at the runtime boundary, the same for every
+/// backend: their number, each against its spec, no empty dynamic size (a
+/// sequence of 0 tokens), ids within `values_below`, and a decode entry's
+/// attention mask within its cache.
+llvm::Error checkInputs(const EntryPoint &entry, llvm::ArrayRef<HostTensor> inputs);
+
 } // namespace tmc::rt
 
 #endif // TMC_RUNTIME_ARTIFACT_H

@@ -104,25 +104,34 @@ generate(const EntryPoint &decode, const EntryRunner &run, const HostTensor &ids
   if (prompt < 1)
     return makeError("generation needs a prompt of at least one token");
 
+  if (decode.maxSeqLen < 1)
+    return makeError("entry point '" + decode.name +
+                     "' does not state its max_seq_len; "
+                     "recompile the artifact");
+  // The last new token is never fed back, so the cache holds prompt + new - 1
+  // (compared without the sum, which a huge --max-new-tokens would overflow).
+  if (prompt > decode.maxSeqLen || options.maxNewTokens - 1 > decode.maxSeqLen - prompt)
+    return makeError("prompt (" + llvm::Twine(prompt) + " tokens) + --max-new-tokens (" +
+                     llvm::Twine(options.maxNewTokens) + ") exceed the artifact's KV cache of " +
+                     llvm::Twine(decode.maxSeqLen) +
+                     " positions; compile with a larger --max-seq-len");
+
   // Caches: [batch, kv_heads, max_seq_len or a sliding layer's window,
   // head_dim], zeroed.
   std::vector<HostTensor> caches;
   for (const TensorSpec &spec : llvm::drop_begin(decode.inputs, 3)) {
     if (spec.shape.size() != 4 || spec.shape[2] < 1)
-      return makeError("decode input '" + spec.name + "' is not a cache [batch, kv_heads, "
+      return makeError("decode input '" + spec.name +
+                       "' is not a cache [batch, kv_heads, "
                        "positions, head_dim]");
-    caches.emplace_back(spec.dtype, std::vector<int64_t>{batch, spec.shape[1], spec.shape[2],
-                                                         spec.shape[3]});
+    auto cache = HostTensor::allocate(
+        spec.dtype, {batch, spec.shape[1], spec.shape[2], spec.shape[3]},
+        "the KV cache '" + spec.name + "' for a batch of " + llvm::Twine(batch) +
+            " (compile with a smaller --max-seq-len, or run fewer rows)");
+    if (!cache)
+      return cache.takeError();
+    caches.push_back(std::move(*cache));
   }
-  if (decode.maxSeqLen < 1)
-    return makeError("entry point '" + decode.name + "' does not state its max_seq_len; "
-                     "recompile the artifact");
-  // The last new token is never fed back, so the cache holds prompt + new - 1.
-  if (prompt + options.maxNewTokens - 1 > decode.maxSeqLen)
-    return makeError("prompt (" + llvm::Twine(prompt) + " tokens) + --max-new-tokens (" +
-                     llvm::Twine(options.maxNewTokens) + ") exceed the artifact's KV cache of " +
-                     llvm::Twine(decode.maxSeqLen) +
-                     " positions; compile with a larger --max-seq-len");
 
   // The full mask and the tokens so far, row-major [batch, prompt + new].
   int64_t width = prompt + options.maxNewTokens;
@@ -161,8 +170,7 @@ generate(const EntryPoint &decode, const EntryRunner &run, const HostTensor &ids
     if (!results)
       return results.takeError();
     double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-            .count();
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (stats) {
       if (step == 0) {
         stats->promptTokens = batch * prompt;
@@ -176,7 +184,8 @@ generate(const EntryPoint &decode, const EntryRunner &run, const HostTensor &ids
       for (size_t i = 0; i < caches.size(); ++i)
         caches[i] = std::move((*results)[1 + i]);
     } else if (results->size() != 1) {
-      return makeError("decode returned " + llvm::Twine(results->size()) + " results; expected "
+      return makeError("decode returned " + llvm::Twine(results->size()) +
+                       " results; expected "
                        "the logits, then optionally each cache");
     }
     const HostTensor &logits = results->front();

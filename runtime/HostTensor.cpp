@@ -1,5 +1,6 @@
 //===- HostTensor.cpp - a contiguous tensor in host memory ------*- C++ -*-===//
 #include "runtime/HostTensor.h"
+#include "runtime/Manifest.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -17,11 +18,50 @@ static int64_t product(llvm::ArrayRef<int64_t> shape) {
   return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
 }
 
+std::optional<int64_t> tmc::rt::checkedByteSize(DType dtype, llvm::ArrayRef<int64_t> shape) {
+  int64_t bytes = dtypeSize(dtype);
+  for (int64_t dim : shape)
+    if (dim < 0 || __builtin_mul_overflow(bytes, dim, &bytes))
+      return std::nullopt;
+  return bytes;
+}
+
+/// A zeroed block for a tensor, or null.
+static std::shared_ptr<void> zeroedBlock(std::optional<int64_t> bytes) {
+  if (!bytes)
+    return nullptr;
+  return std::shared_ptr<void>(std::calloc(std::max<int64_t>(*bytes, 1), 1), std::free);
+}
+
+static std::string describe(DType dtype, llvm::ArrayRef<int64_t> shape,
+                            std::optional<int64_t> bytes) {
+  std::string text = (dtypeName(dtype) + " " + shapeToString(shape)).str();
+  return bytes ? text + " (" + std::to_string(*bytes) + " bytes)"
+               : text + " (more than 2^63 bytes)";
+}
+
 HostTensor::HostTensor(DType dtype, std::vector<int64_t> shape)
     : type(dtype), dims(std::move(shape)) {
-  size_t bytes = std::max<size_t>(numElements() * dtypeSize(dtype), 1);
-  owner = std::shared_ptr<void>(std::calloc(bytes, 1), std::free);
+  std::optional<int64_t> bytes = checkedByteSize(dtype, dims);
+  owner = zeroedBlock(bytes);
+  if (!owner) {
+    llvm::errs() << "tmc: error: out of memory: cannot allocate a " << describe(dtype, dims, bytes)
+                 << " tensor\n";
+    std::exit(1);
+  }
   pointer = owner.get();
+}
+
+llvm::Expected<HostTensor> HostTensor::allocate(DType dtype, std::vector<int64_t> shape,
+                                                const llvm::Twine &what) {
+  std::optional<int64_t> bytes = checkedByteSize(dtype, shape);
+  std::shared_ptr<void> block = zeroedBlock(bytes);
+  if (!block)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cannot allocate " + what + ": " +
+                                       describe(dtype, shape, bytes));
+  void *data = block.get();
+  return HostTensor(dtype, std::move(shape), std::move(block), data);
 }
 
 HostTensor HostTensor::adoptMalloced(DType dtype, std::vector<int64_t> shape,
@@ -146,11 +186,17 @@ llvm::Expected<HostTensor> tmc::rt::readNpy(llvm::StringRef path) {
       return fail("bad shape entry '" + dim.trim() + "'");
     shape.push_back(n);
   }
-  HostTensor tensor(*dtype, shape);
+  // The shape's size is checked against the file before anything is
+  // allocated: a product that wraps around would otherwise pass.
+  std::optional<int64_t> bytes = checkedByteSize(*dtype, shape);
   size_t offset = headerStart + headerLength;
-  if (data.size() - offset != tensor.numBytes())
-    return fail("holds " + llvm::Twine(data.size() - offset) + " data bytes, its shape needs " +
-                llvm::Twine(tensor.numBytes()));
-  std::memcpy(tensor.data(), data.data() + offset, tensor.numBytes());
+  if (!bytes || data.size() - offset != static_cast<uint64_t>(*bytes))
+    return fail("holds " + llvm::Twine(data.size() - offset) + " data bytes, its shape " +
+                shapeToString(shape) + " needs " +
+                (bytes ? llvm::Twine(*bytes) : llvm::Twine("more than 2^63")));
+  auto tensor = HostTensor::allocate(*dtype, shape, path);
+  if (!tensor)
+    return tensor.takeError();
+  std::memcpy(tensor->data(), data.data() + offset, *bytes);
   return tensor;
 }

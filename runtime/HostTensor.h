@@ -14,14 +14,25 @@
 #include "llvm/ADT/ArrayRef.h"
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace tmc::rt {
 
+/// The bytes of a `dtype` tensor of `shape`, or nothing when a dimension is
+/// negative or the size does not fit in 63 bits: shapes come from files and
+/// flags, so their product is computed with checked arithmetic.
+std::optional<int64_t> checkedByteSize(DType dtype, llvm::ArrayRef<int64_t> shape);
+
 class HostTensor {
 public:
-  /// A zero-filled tensor.
+  /// A zero-filled tensor. For sizes the program chose; one that cannot be
+  /// allocated ends the process with an out-of-memory message.
   HostTensor(DType dtype, std::vector<int64_t> shape);
+  /// A zero-filled tensor whose size comes from user input: an overflowing
+  /// size or a failed allocation is an error naming `what` and the bytes.
+  static llvm::Expected<HostTensor> allocate(DType dtype, std::vector<int64_t> shape,
+                                             const llvm::Twine &what);
   /// Takes ownership of `allocation` (freed with free()); data starts at `data`.
   static HostTensor adoptMalloced(DType dtype, std::vector<int64_t> shape, void *allocation,
                                   void *data);

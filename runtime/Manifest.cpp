@@ -42,6 +42,8 @@ static json specToJson(const TensorSpec &spec) {
       {"name", spec.name}, {"dtype", dtypeName(spec.dtype).str()}, {"shape", spec.shape}};
   if (spec.split)
     value["split"] = {{"dim", spec.split->dim}, {"blocks", spec.split->blocks}};
+  if (spec.valuesBelow > 0)
+    value["values_below"] = spec.valuesBelow;
   return value;
 }
 
@@ -132,6 +134,11 @@ Expected<TensorSpec> specFromJson(const json &value, const std::string &where) {
     if (!dim.is_number_integer() || dim.get<int64_t>() < kDynamic)
       return makeError(where + ": shape entries must be sizes or -1");
     spec.shape.push_back(dim.get<int64_t>());
+  }
+  if (auto it = value.find("values_below"); it != value.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1)
+      return makeError(where + ": 'values_below' must be a positive integer");
+    spec.valuesBelow = it->get<int64_t>();
   }
   return spec;
 }

@@ -47,6 +47,9 @@ struct TensorSpec {
   /// Weights only. When set, `shape` is the rank-local shape: the checkpoint
   /// holds shape[split->dim] * worldSize on that dim.
   std::optional<ParamSplit> split;
+  /// Inputs only. When positive, every value must lie in [0, valuesBelow):
+  /// token ids, which index an embedding of that many rows.
+  int64_t valuesBelow = 0;
 };
 
 struct EntryPoint {

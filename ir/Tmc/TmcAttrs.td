@@ -42,19 +42,29 @@ def Tmc_TensorSpecAttr : Tmc_Attr<"TensorSpec", "tensor"> {
     An entry point's input or result, or a weight: its name (an input name,
     `result0`, or the checkpoint name) and its type, `?` for dynamic sizes;
     a tensor-parallel weight's type is its rank-local slice, and `split` says
-    how the ranks divide the checkpoint's tensor.
+    how the ranks divide the checkpoint's tensor. An integer input whose
+    values index a table (token ids into an embedding) has `values_below`,
+    the table's rows: the runtime rejects values outside `[0, values_below)`
+    before any backend reads them.
 
     ```mlir
-    #tmc.tensor<"input_ids" : tensor<?x?xi64>>
+    #tmc.tensor<"input_ids" : tensor<?x?xi64> values_below = 256>
     ```
   }];
   let parameters = (ins StringRefParameter<"the name">:$name,
                         "::mlir::RankedTensorType":$type,
-                        OptionalParameter<"::tmc::SplitAttr">:$split);
-  let assemblyFormat = "`<` $name `:` $type (`,` $split^)? `>`";
+                        OptionalParameter<"::tmc::SplitAttr">:$split,
+                        DefaultValuedParameter<"int64_t", "0">:$values_below);
+  let assemblyFormat = [{
+    `<` $name `:` $type (`,` $split^)? (`values_below` `=` $values_below^)? `>`
+  }];
   let builders = [
     AttrBuilder<(ins "::llvm::StringRef":$name, "::mlir::RankedTensorType":$type), [{
-      return $_get($_ctxt, name, type, ::tmc::SplitAttr());
+      return $_get($_ctxt, name, type, ::tmc::SplitAttr(), 0);
+    }]>,
+    AttrBuilder<(ins "::llvm::StringRef":$name, "::mlir::RankedTensorType":$type,
+                     "::tmc::SplitAttr":$split), [{
+      return $_get($_ctxt, name, type, split, 0);
     }]>
   ];
 }

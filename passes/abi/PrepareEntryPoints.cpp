@@ -129,6 +129,29 @@ struct PrepareEntryPoints : public tmc::impl::PrepareEntryPointsBase<PrepareEntr
     return func.getResultAttrOfType<IntegerAttr>(result, name);
   }
 
+  /// The rows of the tables `arg` indexes as embedding ids (the smallest, if
+  /// several), or 0. A vocabulary-parallel embedding (`offset`) holds one
+  /// rank's even share of the rows.
+  static int64_t rowsIndexedBy(BlockArgument arg) {
+    int64_t rows = 0;
+    for (Operation *user : arg.getUsers()) {
+      auto embedding = dyn_cast<tmc::EmbeddingOp>(user);
+      if (!embedding || embedding.getIds() != arg)
+        continue;
+      int64_t tableRows = embedding.getTable().getType().getDimSize(0);
+      if (ShapedType::isDynamic(tableRows))
+        continue;
+      if (embedding.getOffset()) {
+        IntegerAttr worldSize = tmc::tmcDialect(arg.getContext())
+                                    ->getWorldSizeAttrHelper()
+                                    .getAttr(embedding->getParentOfType<ModuleOp>());
+        tableRows *= worldSize ? worldSize.getInt() : 1;
+      }
+      rows = rows ? std::min(rows, tableRows) : tableRows;
+    }
+    return rows;
+  }
+
   /// The #tmc.entry_point of a prepared public function whose first
   /// `numInputs` arguments are its inputs.
   FailureOr<Attribute> describe(func::FuncOp func, unsigned numInputs) {
@@ -154,6 +177,11 @@ struct PrepareEntryPoints : public tmc::impl::PrepareEntryPointsBase<PrepareEntr
                         func.getArgument(i).getType());
       if (failed(input))
         return failure();
+      if (int64_t rows = rowsIndexedBy(func.getArgument(i))) {
+        auto plain = cast<tmc::TensorSpecAttr>(*input);
+        input = Attribute(tmc::TensorSpecAttr::get(ctx, plain.getName(), plain.getType(),
+                                                   plain.getSplit(), rows));
+      }
       inputs.push_back(*input);
     }
     SmallVector<int64_t> inPlace;

@@ -37,6 +37,16 @@ PyValue Interpreter::callBuiltin(llvm::StringRef name, const CallArgs &args, Loc
     }
     if (step == 0)
       fail(loc, "range() step must not be zero");
+    // Loops unroll at compile time (one layer call per iteration): a config
+    // size such as num_hidden_layers: 1000000000 must fail here, not exhaust
+    // memory. In 128 bits, since stop - start may overflow int64.
+    __int128 span = step > 0 ? __int128(stop) - start : __int128(start) - stop;
+    __int128 stride = step > 0 ? __int128(step) : -__int128(step);
+    if (span > 0 && (span + stride - 1) / stride > kMaxRangeItems)
+      fail(loc, "range(" + std::to_string(start) + ", " + std::to_string(stop) + ", " +
+                    std::to_string(step) + ") has more than " + std::to_string(kMaxRangeItems) +
+                    " items, the most tmc unrolls (loops unroll at compile time); check the "
+                    "config sizes it reads");
     std::vector<PyValue> items;
     for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step)
       items.push_back(PyValue::integer(i));

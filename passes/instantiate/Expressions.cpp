@@ -72,6 +72,19 @@ PyValue Interpreter::evalCall(mdl::CallOp call, Frame &frame) {
   return this->call(callee, args, loc);
 }
 
+/// `x` or `config.x` for an operand that reads a name or an attribute of
+/// one, else empty.
+static std::string sourceName(Value expr) {
+  Operation *def = expr.getDefiningOp();
+  if (auto name = dyn_cast_or_null<mdl::NameOp>(def))
+    return name.getId().str();
+  if (auto attr = dyn_cast_or_null<mdl::AttrOp>(def)) {
+    std::string base = sourceName(attr.getBase());
+    return base.empty() ? "" : base + "." + attr.getName().str();
+  }
+  return "";
+}
+
 PyValue Interpreter::eval(mlir::Value expr, Frame &frame) {
   Operation *def = expr.getDefiningOp();
   Location loc = def->getLoc();
@@ -126,7 +139,16 @@ PyValue Interpreter::eval(mlir::Value expr, Frame &frame) {
       .Case<mdl::BinaryOp>([&](mdl::BinaryOp op) {
         // Python evaluates left to right; C++ argument order is unspecified.
         PyValue lhs = eval(op.getLhs(), frame);
-        return binary(op.getOp(), lhs, eval(op.getRhs(), frame), loc);
+        PyValue rhs = eval(op.getRhs(), frame);
+        llvm::StringRef kind = op.getOp();
+        bool zero = (rhs.kind == Kind::Int && rhs.i == 0) || (rhs.kind == Kind::Float && rhs.f == 0);
+        // A divisor read from a name is most often a config field
+        // (`num_attention_heads: 0`): say which.
+        if (zero && (kind == "/" || kind == "//" || kind == "%"))
+          if (std::string name = sourceName(op.getRhs()); !name.empty())
+            fail(loc, "division by zero: '" + name +
+                          "' is 0 (if it is a config field, give it a positive value)");
+        return binary(kind, lhs, rhs, loc);
       })
       .Case<mdl::UnaryOp>([&](mdl::UnaryOp op) {
         return unary(op.getOp(), eval(op.getOperand(), frame), loc);
@@ -283,9 +305,19 @@ PyValue Interpreter::binary(llvm::StringRef op, const PyValue &a, const PyValue 
   bool ints = a.kind != Kind::Float && b.kind != Kind::Float;
   if (ints) {
     int64_t x = toInt(a, loc, ""), y = toInt(b, loc, "");
-    if (op == "+") return PyValue::integer(x + y);
-    if (op == "-") return PyValue::integer(x - y);
-    if (op == "*") return PyValue::integer(x * y);
+    // Python's ints do not overflow; tmc's are 64 bits, and a config can
+    // reach past them (vocab_size * hidden_size * ...).
+    auto overflow = [&]() -> PyValue {
+      fail(loc, std::to_string(x) + " " + op + " " + std::to_string(y) +
+                    " does not fit in 64 bits; check the config sizes it reads");
+    };
+    int64_t r;
+    if (op == "+" || op == "-" || op == "*") {
+      bool wrapped = op == "+"   ? __builtin_add_overflow(x, y, &r)
+                     : op == "-" ? __builtin_sub_overflow(x, y, &r)
+                                 : __builtin_mul_overflow(x, y, &r);
+      return wrapped ? overflow() : PyValue::integer(r);
+    }
     if (op == "//" || op == "%") {
       if (y == 0)
         fail(loc, "integer division by zero");
@@ -299,10 +331,16 @@ PyValue Interpreter::binary(llvm::StringRef op, const PyValue &a, const PyValue 
     if (op == "**") {
       if (y < 0)
         return PyValue::real(std::pow(double(x), double(y)));
-      int64_t r = 1;
+      if (x == 0 || x == 1)
+        return PyValue::integer(y == 0 ? 1 : x);
+      if (x == -1)
+        return PyValue::integer(y % 2 ? -1 : 1);
+      // |x| >= 2: at most 63 steps before the result overflows.
+      int64_t power = 1;
       for (int64_t k = 0; k < y; ++k)
-        r *= x;
-      return PyValue::integer(r);
+        if (__builtin_mul_overflow(power, x, &power))
+          return overflow();
+      return PyValue::integer(power);
     }
     if (op == "&") return PyValue::integer(x & y);
     if (op == "|") return PyValue::integer(x | y);

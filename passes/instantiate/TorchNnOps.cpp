@@ -20,13 +20,27 @@ InstanceObj *newModule(TorchCall &call, llvm::StringRef kind) {
 
 static PyValue moduleValue(InstanceObj *inst) { return PyValue::object(Kind::Instance, inst); }
 
-/// A weight of `owner`, in the compile dtype.
-static void addWeight(TorchCall &call, InstanceObj *owner, llvm::StringRef attr,
-                      SmallVector<int64_t> shape) {
-  for (int64_t n : shape)
+/// Fails unless `shape` is a weight tmc can hold: positive sizes within
+/// kMaxWeightDim, kMaxWeightElements in all.
+static void checkWeightShape(TorchCall &call, llvm::StringRef attr, llvm::ArrayRef<int64_t> shape) {
+  int64_t elements = 1;
+  for (int64_t n : shape) {
     if (n <= 0)
       fail(call.loc, call.name + "(): weight '" + attr + "' would have a non-positive size " +
                          std::to_string(n) + " (check the config)");
+    if (n > kMaxWeightDim || __builtin_mul_overflow(elements, n, &elements) ||
+        elements > kMaxWeightElements)
+      fail(call.loc, call.name + "(): weight '" + attr + "' of shape " +
+                         shapeString(llvm::to_vector(llvm::map_range(shape, Dim::fixed))) +
+                         " is larger than tmc allows (dims below 2^31, at most 2^36 "
+                         "elements); check the config sizes it reads");
+  }
+}
+
+/// A weight of `owner`, in the compile dtype.
+static void addWeight(TorchCall &call, InstanceObj *owner, llvm::StringRef attr,
+                      SmallVector<int64_t> shape) {
+  checkWeightShape(call, attr, shape);
   auto *p = call.interp.create<ParamObj>();
   p->shape = std::move(shape);
   p->elementType = call.ops.graph.paramType();
@@ -100,6 +114,7 @@ static PyValue makePassThrough(TorchCall &call) {
 static PyValue makeParameter(TorchCall &call) {
   if (call["data"].kind != Kind::Shape)
     fail(call.loc, "nn.Parameter takes torch.ones(...) or torch.zeros(...) in a model file");
+  checkWeightShape(call, "data", call["data"].as<ShapeObj>()->shape);
   auto *p = call.interp.create<ParamObj>();
   p->shape = call["data"].as<ShapeObj>()->shape;
   p->elementType = call.ops.graph.paramType();

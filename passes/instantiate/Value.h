@@ -35,6 +35,14 @@ struct Failure {
 
 [[noreturn]] void fail(mlir::Location loc, const llvm::Twine &message);
 
+/// Bounds on what a model file and its config can make the compiler build
+/// (docs/RELIABILITY.md): loops unroll, so a range has at most 2^16 items
+/// (layers); a weight has dims below 2^31 and at most 2^36 elements (a 405B
+/// model's largest has 2^31).
+inline constexpr int64_t kMaxRangeItems = int64_t(1) << 16;
+inline constexpr int64_t kMaxWeightDim = (int64_t(1) << 31) - 1;
+inline constexpr int64_t kMaxWeightElements = int64_t(1) << 36;
+
 enum class Kind {
   None, Bool, Int, Float, Str, Ellipsis,
   Tuple, List, Dict, Slice,

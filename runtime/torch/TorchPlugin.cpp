@@ -70,6 +70,13 @@ runGraphWithTorch(const Artifact &artifact, const Checkpoint &checkpoint, llvm::
   if (!module)
     return makeError(graphPath + ": cannot read the artifact's graph (see above)");
 
+  // The same boundary checks as the compiled code's (ATen's own would
+  // differ: an id past the table is its index error, not ours).
+  const EntryPoint *entryPoint = artifact.manifest().findEntryPoint(entry);
+  if (!entryPoint)
+    return makeError(artifact.directory() + ": no entry point '" + entry + "'");
+  if (llvm::Error error = checkInputs(*entryPoint, inputs))
+    return std::move(error);
   std::vector<at::Tensor> torchInputs;
   for (const HostTensor &input : inputs) {
     auto tensor = toTorch(input.dtype(), input.shape(), input.data());

@@ -12,6 +12,7 @@
 #include "frontend/Python.h"
 #include "ir/Registration.h"
 #include "passes/Pipelines.h"
+#include "passes/attention/AttentionBackends.h"
 #include "runtime/Error.h"
 #include "targets/Artifact.h"
 #include "targets/Target.h"
@@ -311,7 +312,35 @@ private:
   std::unique_ptr<PhaseDumper> dumper;
 };
 
+/// The longest KV cache --max-seq-len may ask for: 2^24 positions, far past
+/// any released model's context, and small enough that no cache size
+/// computed from it overflows.
+constexpr int64_t kMaxSeqLenBound = int64_t(1) << 24;
+
+/// Flags the pipeline's passes would otherwise report at the config's or the
+/// model file's location, as if those files were wrong.
+llvm::Error checkModelFlags() {
+  if (maxSeqLen < 0 || maxSeqLen > kMaxSeqLenBound)
+    return makeError("--max-seq-len=" + llvm::Twine(maxSeqLen.getValue()) +
+                     ": the KV cache length must be in [0, " + llvm::Twine(kMaxSeqLenBound) +
+                     "] (0: no decode entry)");
+  if (!dtypeOpt.empty() && dtypeOpt != "float32" && dtypeOpt != "bfloat16" && dtypeOpt != "float16")
+    return makeError("--dtype=" + dtypeOpt + " is not one of: float32, bfloat16, float16");
+  llvm::SmallVector<llvm::StringRef> items;
+  llvm::StringRef(attnImplementation).split(items, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef item : items) {
+    llvm::StringRef name = item.contains('=') ? item.split('=').second : item;
+    if (!tmc::lookupAttentionBackend(name.trim()))
+      return makeError(
+          "--attn-implementation=" + attnImplementation + ": '" + name.trim() +
+          "' is not an attention backend; registered: " + tmc::attentionBackendNames());
+  }
+  return llvm::Error::success();
+}
+
 llvm::Error compile() {
+  if (llvm::Error error = checkModelFlags())
+    return error;
   std::optional<Phase> last = tmc::parsePhase(compileTo);
   if (!last)
     return makeError("--compile-to=" + compileTo + " is not a phase; phases: " +
