@@ -46,6 +46,20 @@ def LinalgToBlas : Pass<"tmc-linalg-to-blas", "mlir::ModuleOp"> {
   ];
 }
 
+def NameAllocations : Pass<"tmc-cpu-name-allocations", "mlir::ModuleOp"> {
+  let summary = "Names each heap allocation for the runtime's out-of-memory error";
+  let description = [{
+    Before every `memref.alloc`, calls `tmc_alloc_site(description)` with a
+    string naming the buffer: its function, type and source location (the
+    model-file line of the op that made it). The memref lowering then calls
+    the runtime's `_mlir_memref_to_llvm_alloc` (`use-generic-functions`),
+    which checks every allocation and, when one fails, reports the bytes and
+    the last named site and exits, instead of compiled code writing through
+    a null pointer.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect"];
+}
+
 def CopiesToLinalg : Pass<"tmc-copies-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Rewrites memref.copy into linalg.copy, so copies become loops";
   let description = [{

@@ -3,8 +3,9 @@
 // RUN: tmc-opt %s --tmc-lower-to-cpu --tmc-cpu-to-llvm | FileCheck %s --check-prefixes=CHECK,BLAS
 // RUN: tmc-opt %s --tmc-lower-to-cpu --tmc-cpu-to-llvm="gemm=loops" | FileCheck %s --check-prefixes=CHECK,LOOPS
 
-// CHECK:       llvm.func @free(!llvm.ptr)
-// CHECK:       llvm.func @malloc(i64) -> !llvm.ptr
+// Heap buffers come from the runtime's checked allocator (runtime/Allocation.h).
+// CHECK:       llvm.func @_mlir_memref_to_llvm_free(!llvm.ptr)
+// CHECK:       llvm.func @_mlir_memref_to_llvm_alloc(i64) -> !llvm.ptr
 // BLAS:        llvm.func @cblas_sgemm(
 // LOOPS-NOT:   cblas_sgemm
 // CHECK-NOT:   _mlir_ciface_logits
