@@ -22,7 +22,11 @@ written in the layout of the real checkpoints' files, then loaded back with
 
 For each fixture, <name>.expected holds FileCheck lines with the reference ids of
 texts.txt (one text per line; with and without special tokens) and of the texts
-with newlines that tokenize.test passes with --text. Rerun after changing anything:
+with newlines that reference-ids.test passes with --text, and the reference's
+decode of the ids (keeping and skipping special tokens) and DecodeStream pieces,
+as JSON. Training breaks ties between equally frequent pairs differently from run
+to run, so a rerun changes the vocabularies: commit all the files of one run.
+Rerun after changing anything:
 
     scripts/reference/make_tokenizer_fixtures.py [--out test/runtime/tokenizer/Inputs]
 """
@@ -80,7 +84,7 @@ TEXTS = [
 MULTILINE = [
     ("Line one\nLine two", "Line one\\nLine two"),
     ("a\n\n\nb\r\nc", "a\\n\\n\\nb\\r\\nc"),
-    ("  \n  indented\n", "  \\n  indented\\n"),
+    ("  \n  indented\n\tend", "  \\n  indented\\n\\tend"),
 ]
 
 
@@ -267,6 +271,11 @@ INLINE = {
 }
 
 
+def checkable(text):
+    """`text` as a FileCheck pattern: only {{ and [[ are special there."""
+    return text.replace("{{", "{{[{][{]}}").replace("[[", "{{[[][[]}}")
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -287,12 +296,23 @@ def main():
         plain_ids = [",".join(str(i) for i in tok.encode(t, add_special_tokens=False).ids)
                      for t in texts]
         multi_ids = [",".join(str(i) for i in tok.encode(t).ids) for t, _ in MULTILINE]
-        out = ["; Reference ids from tokenizers %s (scripts/reference/make_tokenizer_fixtures.py)"
-               % __import__("tokenizers").__version__]
-        for prefix, lines in (("FILE", file_ids), ("PLAIN", plain_ids), ("MULTI", multi_ids)):
+        encoded = [tok.encode(t).ids for t in texts]
+        decoded = [checkable(json.dumps(tok.decode(ids, skip_special_tokens=False), ensure_ascii=False))
+                   for ids in encoded]
+        skipped = [checkable(json.dumps(tok.decode(ids, skip_special_tokens=True), ensure_ascii=False))
+                   for ids in encoded]
+        streamed = []
+        for ids in encoded:
+            stream = decoders.DecodeStream(skip_special_tokens=False)
+            streamed.append(checkable(json.dumps([stream.step(tok, i) for i in ids], ensure_ascii=False, separators=(",", ":"))))
+        out = ["; Reference ids and texts from tokenizers %s "
+               "(scripts/reference/make_tokenizer_fixtures.py)" % __import__("tokenizers").__version__]
+        for prefix, lines in (("FILE", file_ids), ("PLAIN", plain_ids), ("MULTI", multi_ids),
+                              ("DECODE", decoded), ("SKIP", skipped), ("STREAM", streamed)):
             for i, line in enumerate(lines):
                 directive = "%s%s:" % (prefix, "" if i == 0 else "-NEXT")
-                out.append("%s %s" % (directive, line) if line else prefix + "-EMPTY:")
+                # No space after the colon: the tests match with --strict-whitespace.
+                out.append("%s%s" % (directive, line) if line else prefix + "-EMPTY:")
         with open(os.path.join(args.out, name + ".expected"), "w", encoding="utf-8") as f:
             f.write("\n".join(out) + "\n")
         print("%-11s vocab %4d  %6d bytes" % (name, tok.get_vocab_size(), len(text)))
