@@ -117,6 +117,13 @@ llvm::Expected<char32_t> readChar(const json &object, llvm::StringRef key, const
   return decodeAt(value, pos);
 }
 
+namespace {
+/// Parsed files hold unsigned numbers, built ones (FromGguf) signed ones.
+bool isNonNegativeInteger(const json &value) {
+  return value.is_number_unsigned() || (value.is_number_integer() && value.get<int64_t>() >= 0);
+}
+} // namespace
+
 llvm::Expected<uint64_t> readUnsigned(const json &object, llvm::StringRef key, const JsonLoc &loc,
                                       std::optional<uint64_t> fallback) {
   const json &value = member(object, key);
@@ -125,13 +132,13 @@ llvm::Expected<uint64_t> readUnsigned(const json &object, llvm::StringRef key, c
       return *fallback;
     return loc.field(key).error("missing (a non-negative integer is required)");
   }
-  if (!value.is_number_unsigned())
+  if (!isNonNegativeInteger(value))
     return loc.field(key).error("expected a non-negative integer, got " + describe(value));
   return value.get<uint64_t>();
 }
 
 llvm::Expected<uint32_t> readId(const json &value, const JsonLoc &loc) {
-  if (!value.is_number_unsigned() || value.get<uint64_t>() > UINT32_MAX)
+  if (!isNonNegativeInteger(value) || value.get<uint64_t>() > UINT32_MAX)
     return loc.error("expected a token id (an integer from 0 to 4294967295), got " +
                      (value.is_number() ? value.dump() : describe(value).str()));
   return static_cast<uint32_t>(value.get<uint64_t>());
