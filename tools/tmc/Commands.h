@@ -21,6 +21,8 @@ extern llvm::cl::SubCommand modularGraphCommand;
 extern llvm::cl::SubCommand modularCandidatesCommand;
 extern llvm::cl::SubCommand launchCommand;
 extern llvm::cl::SubCommand traceDiffCommand;
+extern llvm::cl::SubCommand tokenizeCommand;
+extern llvm::cl::SubCommand detokenizeCommand;
 
 int runCompile();
 int runRun();
@@ -31,6 +33,8 @@ int runModularGraph();
 int runModularCandidates();
 int runLaunch();
 int runTraceDiff();
+int runTokenize();
+int runDetokenize();
 
 /// Prints the one-line usage error and returns exit code 2.
 int usageError(const llvm::Twine &message);

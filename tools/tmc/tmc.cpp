@@ -67,6 +67,14 @@ const Command kCommands[] = {
      "the first module where two activation traces (tmc run --trace-out, transformers' "
      "debugger) differ",
      tmc::driver::runTraceDiff},
+    {"tokenize",
+     "<tokenizer.json|checkpoint-dir> --text TEXT [--text ...] [--file F] [--no-special-tokens]",
+     "print the token ids of each text (a Hugging Face tokenizer.json), one line per text",
+     tmc::driver::runTokenize},
+    {"detokenize",
+     "<tokenizer.json|checkpoint-dir> --ids 1,2,3 [--ids ...] [--skip-special-tokens] "
+     "[--stream] [--json]",
+     "print the text of token ids", tmc::driver::runDetokenize},
 };
 
 const Command *findCommand(llvm::StringRef name) {
