@@ -68,7 +68,7 @@ def main():
     for name in failed:
         print("lit: %s" % name)
     for name, why in not_allowed:
-        print("lit: %s: unsupported (%s), but it is required: only tests needing a GPU may be skipped" % (name, why))
+        print("lit: %s: unsupported (%s); only tests that need a GPU, or a feature TMC_REQUIRE leaves out, may be skipped" % (name, why))
 
     parts = []
     for code, label in LABELS.items():
