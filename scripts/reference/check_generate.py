@@ -44,7 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tmc_cli import rows_text, run  # noqa: E402
 
 
-def new_tokens(row, eos_ids, pad_id):
+def new_tokens(row, eos_ids):
     """A reference row's generated ids up to and including its first eos (the rest is padding)."""
     row = [int(t) for t in row]
     end = next((i + 1 for i, t in enumerate(row) if t in eos_ids), len(row))
@@ -58,7 +58,7 @@ def references_vary(ckpt, eos_ids, min_distinct):
         ids = np.load(os.path.join(ckpt, "generate_%s_input_ids.npy" % name))
         out = np.load(os.path.join(ckpt, "generate_%s_output_ids.npy" % name))[:, ids.shape[1]:]
         for r in range(len(out)):
-            tokens = new_tokens(out[r], eos_ids, None)
+            tokens = new_tokens(out[r], eos_ids)
             distinct = len(set(tokens))
             echo = all(t == int(ids[r, -1]) for t in tokens)
             row_ok = distinct >= min_distinct and not echo
@@ -136,7 +136,7 @@ def main():
                 hf_logits = np.load(os.path.join(ckpt, "generate_%s_logits.npy" % name))
                 worst, compared = 0.0, 0
                 for r, (g, w) in enumerate(zip(got, want)):
-                    steps = new_tokens(w, eos_ids, fixtures["pad_token_id"])
+                    steps = new_tokens(w, eos_ids)
                     diverged = next((t for t, (a, b) in enumerate(zip(g, w)) if a != b), None)
                     steps = min(len(steps), len(g), diverged + 1 if diverged is not None else len(g))
                     if steps > decoded.shape[1] or steps > hf_logits.shape[1] or decoded.shape[2] != hf_logits.shape[2]:
