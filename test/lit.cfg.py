@@ -34,6 +34,27 @@ if shutil.which("mpirun") and os.path.exists(
         os.path.join(config.tmc_obj_root, "lib", "libtmc-mpi.so")):
     config.available_features.add("mpi")
 
+# Tests that need an actual GPU (not just the CUDA toolkit) carry REQUIRES: gpu;
+# they are the only ones scripts/test lets be skipped.
+if shutil.which("nvidia-smi"):
+    import subprocess
+    try:
+        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=30)
+        if listed.returncode == 0 and "GPU " in listed.stdout:
+            config.available_features.add("gpu")
+    except (OSError, subprocess.SubprocessError):
+        pass
+
+# A feature the build requires (TMC_REQUIRE) that is missing here would skip
+# its tests as unsupported: stop instead, saying which and why.
+required_lit_features = {"torch": "torch", "cuda-toolkit": "cuda", "mpi": "mpi"}
+for feature in config.tmc_require:
+    lit_feature = required_lit_features.get(feature)
+    if lit_feature and lit_feature not in config.available_features:
+        lit_config.fatal("TMC_REQUIRE names %s, but lit feature '%s' is unavailable%s; its tests would "
+                         "be reported unsupported" % (feature, lit_feature,
+                                                      " (mpirun not on PATH?)" if feature == "mpi" else ""))
+
 # The source tree, for tests that run scripts over files in it (models/<name>/...).
 config.substitutions.append(("%tmc_src", config.tmc_src_root))
 # The built executables, for tests that inspect them (ldd tmc-run).

@@ -3,7 +3,7 @@
 
     check_parallel.py CHECKPOINT_DIR --work DIR --tp N [--ranks mpi|threads] [--tmc tmc]
         [--attn eager,sdpa] [--tp-plan plan.json] [--max-seq-len 64] [--no-generate]
-        [--atol-reference 1e-4] [--atol-single 1e-5]
+        [--atol-reference 1e-4] [--atol-single 1e-5] [--min-distinct 4]
 
 CHECKPOINT_DIR is what make_hf_checkpoint.py writes (transformers' save_pretrained
 output and fixtures computed by transformers). For each attention implementation
@@ -17,7 +17,10 @@ or as threads of one process (`tmc run --ranks threads`), and compares:
 
 Then (unless --no-generate) it compiles with --max-seq-len, generates 32 greedy
 tokens on N ranks from the fixtures' prompts (batch 1, and batch 2 left-padded)
-and compares the ids with transformers' generate(do_sample=False) exactly.
+and compares the ids with transformers' generate(do_sample=False) exactly;
+with --min-distinct N, first checks that those vary (check_generate.py's
+rule: each row at least N distinct new ids, not the prompt's last token
+repeated).
 Padded rows are compared on token positions only. Prints one line per
 comparison and exits 1 when one fails.
 """
@@ -31,6 +34,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_generate import references_vary  # noqa: E402
 from tmc_cli import Comparisons, rows_text, run  # noqa: E402
 
 
@@ -48,6 +52,8 @@ def main():
     parser.add_argument("--no-generate", action="store_true")
     parser.add_argument("--atol-reference", type=float, default=1e-4)
     parser.add_argument("--atol-single", type=float, default=1e-5)
+    parser.add_argument("--min-distinct", type=int, default=0,
+                        help="first require each row of transformers' greedy output to hold this many distinct new ids")
     args = parser.parse_args()
 
     tmc = shutil.which(args.tmc) or args.tmc
@@ -64,6 +70,13 @@ def main():
     comparisons = Comparisons(width=56)
     failures = comparisons.failures
     check = comparisons.check
+    if args.min_distinct and not args.no_generate:
+        # An echo of the prompt's last token as reference would let an echoing decoder pass.
+        with open(os.path.join(ckpt, "fixtures.json")) as f:
+            eos_ids = json.load(f).get("eos_token_id")
+        eos_ids = set(eos_ids if isinstance(eos_ids, list) else [] if eos_ids is None else [eos_ids])
+        if not references_vary(ckpt, eos_ids, args.min_distinct):
+            failures.append("reference")
 
     batches = {
         "batch": ("input_ids.npy", None, "logits.npy"),

@@ -3,14 +3,16 @@
 
     make_hf_checkpoint.py models/qwen2 -o DIR [--config models/qwen2/configs/tiny.json]
         [--set KEY=JSON]... [--dtype float32|bfloat16] [--max-shard-size 50KB]
-        [--seed 0] [--seq-len 12] [--max-new-tokens 32] [--no-generate]
+        [--seed 0] [--scale GLOB=FACTOR]... [--seq-len 12] [--max-new-tokens 32]
+        [--no-generate]
 
 Builds transformers' own implementation of the model from the config (default
 <model_dir>/configs/tiny.json, with --set overrides: `AutoConfig.for_model(
 model_type, **config)`, `AutoModelForCausalLM.from_config`, eager attention),
 draws its weights with a fixed seed exactly as check_modeling.py does (norm
 weights 1 + N(0, 0.1), or N(0, 0.1) for the zero-initialized (1 + weight) norms
-of Gemma, biases N(0, 0.1), every other weight N(0, 1 / fan_in)), casts it to
+of Gemma, biases N(0, 0.1), every other weight N(0, 1 / fan_in)), multiplies
+the weights whose names match a --scale glob by its factor, casts it to
 --dtype, and writes into DIR:
 
   config.json, model.safetensors     `save_pretrained`, exactly as transformers writes
@@ -31,6 +33,10 @@ of Gemma, biases N(0, 0.1), every other weight N(0, 1 / fan_in)), casts it to
   generate_b2_input_ids.npy          int64 (2, 5): prompts of 5 and 3 tokens, the
   generate_b2_attention_mask.npy       second left-padded with pad_token_id
   generate_b2_output_ids.npy         int64 (2, 5 + n), greedy as above
+  generate_b{1,2}_logits.npy         float32 (batch, n, vocab): the logits each new
+                                     token was picked from (generate's
+                                     output_logits, the decode steps with the KV
+                                     cache and, for b2, the padded attention mask)
   fixtures.json                      what was written: dtype, seed, seq_len, the
                                      tokens generation stops at and pads with,
                                      transformers' version
@@ -44,6 +50,15 @@ bos and eos ids. Every fixture comes from the checkpoint loaded back with
 `from_pretrained(DIR, dtype=...)`, as a user runs it (its weights must equal
 those saved; buffers such as RoPE's inv_freq stay fp32 there).
 
+--scale makes greedy generation informative where these draws make it
+degenerate: in a tied-embedding model (Gemma) the residual stream holds the
+current token's own embedding row, scaled by sqrt(hidden), and lm_head is that
+same table, so every step picks the token it was fed and generation repeats the
+prompt's last token; `--scale '*.o_proj.weight=8' --scale '*.down_proj.weight=8'`
+lets the layers outweigh it (Gemma 2's post-norms undo that: scale
+`model.embed_tokens.weight` down instead, and its logits with it).
+check_generate.py rejects references that repeat.
+
 Example: a sharded bf16 checkpoint of the tiny Gemma 2 for a compiled-path test:
 
     make_hf_checkpoint.py models/gemma2 -o %t/gemma2 --dtype bfloat16 --max-shard-size 100KB
@@ -53,6 +68,7 @@ the logits. Keep committed fixtures small: tests generate them into %t.
 """
 
 import argparse
+import fnmatch
 import json
 import os
 import sys
@@ -106,6 +122,8 @@ def main():
     parser.add_argument("--dtype", default="float32", choices=sorted(DTYPES), help="dtype of the weights")
     parser.add_argument("--max-shard-size", help="split the weights into shards of at most this size (e.g. 50KB)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights and inputs")
+    parser.add_argument("--scale", action="append", default=[], metavar="GLOB=FACTOR",
+                        help="multiply the weights whose names match GLOB (fnmatch) by FACTOR")
     parser.add_argument("--seq-len", type=int, default=12, help="sequence length of the logits fixtures")
     parser.add_argument("--max-new-tokens", type=int, default=32, help="tokens generate() adds")
     parser.add_argument("--no-generate", action="store_true", help="skip the generation fixtures")
@@ -132,7 +150,22 @@ def main():
     hf_config = AutoConfig.for_model(model_type, **{k: v for k, v in config.items() if k != "model_type"})
     model = AutoModelForCausalLM.from_config(hf_config, attn_implementation="eager", dtype=torch.float32)
     model = model.to(torch.float32).eval()
-    model.load_state_dict(random_state_dict(model, args.seed), strict=True)
+    state = random_state_dict(model, args.seed)
+    for item in args.scale:
+        pattern, _, factor = item.rpartition("=")
+        try:
+            factor = float(factor)
+        except ValueError:
+            parser.error("--scale %s: %r is not a number" % (item, factor))
+        names = [n for n in state if fnmatch.fnmatchcase(n, pattern)]
+        if not pattern or not names:
+            parser.error("--scale %s: no weight matches %r (names look like %s)" % (item, pattern, next(iter(state))))
+        scaled = set()
+        for n in names:
+            if id(state[n]) not in scaled:  # tied names share one tensor: scale it once
+                scaled.add(id(state[n]))
+                state[n].mul_(factor)
+    model.load_state_dict(state, strict=True)
     model = model.to(dtype)
 
     out = args.output
@@ -172,17 +205,21 @@ def main():
         b1 = torch.tensor([prompt], dtype=torch.int64)
         b2 = torch.tensor([prompt, [pad_id] * 2 + short], dtype=torch.int64)
         b2_mask = torch.tensor([[1] * 5, [0] * 2 + [1] * 3], dtype=torch.int64)
-        settings = dict(do_sample=False, max_new_tokens=args.max_new_tokens, pad_token_id=pad_id)
+        settings = dict(do_sample=False, max_new_tokens=args.max_new_tokens, pad_token_id=pad_id,
+                        return_dict_in_generate=True, output_logits=True)
         with torch.no_grad():
             b1_out = model.generate(b1, attention_mask=torch.ones_like(b1), **settings)
             b2_out = model.generate(b2, attention_mask=b2_mask, **settings)
         save_npy(out, "generate_b1_input_ids", b1)
-        save_npy(out, "generate_b1_output_ids", b1_out)
+        save_npy(out, "generate_b1_output_ids", b1_out.sequences)
+        save_npy(out, "generate_b1_logits", torch.stack(b1_out.logits, dim=1))
         save_npy(out, "generate_b2_input_ids", b2)
         save_npy(out, "generate_b2_attention_mask", b2_mask)
-        save_npy(out, "generate_b2_output_ids", b2_out)
-        written += ["generate_b1_input_ids", "generate_b1_output_ids", "generate_b2_input_ids",
-                    "generate_b2_attention_mask", "generate_b2_output_ids"]
+        save_npy(out, "generate_b2_output_ids", b2_out.sequences)
+        save_npy(out, "generate_b2_logits", torch.stack(b2_out.logits, dim=1))
+        written += ["generate_b1_input_ids", "generate_b1_output_ids", "generate_b1_logits",
+                    "generate_b2_input_ids", "generate_b2_attention_mask", "generate_b2_output_ids",
+                    "generate_b2_logits"]
 
     with open(os.path.join(out, "fixtures.json"), "w") as f:
         json.dump({
@@ -190,6 +227,7 @@ def main():
             "config": os.path.abspath(config_path),
             "dtype": args.dtype,
             "seed": args.seed,
+            "scale": args.scale,
             "seq_len": args.seq_len,
             "max_new_tokens": args.max_new_tokens,
             "eos_token_id": eos_id,
