@@ -38,6 +38,25 @@ Expected<Artifact> Artifact::open(StringRef directory) {
   auto library = llvm::sys::DynamicLibrary::getPermanentLibrary(libraryPath.c_str(), &error);
   if (!library.isValid())
     return makeError(libraryPath + ": cannot load the compiled model: " + error);
+  // The manifest and the library must describe one ABI: an edited manifest
+  // or a library copied from another artifact would call code with the
+  // wrong arguments.
+  std::string computed = artifact.info.abiFingerprint();
+  if (artifact.info.recordedFingerprint != computed)
+    return makeError(manifestPath + ": the manifest does not match the artifact it was written "
+                     "for (its ABI fingerprint is '" + artifact.info.recordedFingerprint +
+                     "', its contents hash to '" + computed +
+                     "'): it was edited; recompile the artifact");
+  auto *libraryFingerprint =
+      static_cast<const char *>(library.getAddressOfSymbol(Manifest::kFingerprintSymbol));
+  if (!libraryFingerprint)
+    return makeError(libraryPath + ": has no " + Manifest::kFingerprintSymbol +
+                     "; it is not a tmc model library; recompile the artifact");
+  if (llvm::StringRef(libraryFingerprint, strnlen(libraryFingerprint, 17)) != computed)
+    return makeError(libraryPath + " was compiled for another artifact (ABI fingerprint '" +
+                     llvm::StringRef(libraryFingerprint, strnlen(libraryFingerprint, 17)) +
+                     "', the manifest's is '" + computed +
+                     "'); copy the artifact directory whole, or recompile it");
   for (const EntryPoint &entry : artifact.info.entryPoints) {
     void *symbol = library.getAddressOfSymbol(entry.symbol.c_str());
     if (!symbol)

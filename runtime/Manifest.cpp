@@ -2,7 +2,11 @@
 #include "runtime/Manifest.h"
 #include "runtime/Error.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SHA256.h"
+
+#include <array>
 
 using namespace tmc::rt;
 using llvm::Expected;
@@ -74,6 +78,8 @@ json Manifest::toJson() const {
                  {"graph", graph},      {"entry_points", entries},
                  {"params", paramList}, {"attention", attentionBackends},
                  {"world_size", worldSize}};
+  if (!recordedFingerprint.empty())
+    result["abi_fingerprint"] = recordedFingerprint;
   if (!modelClass.empty())
     result["model_class"] = modelClass;
   if (!tracePoints.empty()) {
@@ -84,6 +90,18 @@ json Manifest::toJson() const {
     result["trace_points"] = std::move(points);
   }
   return result;
+}
+
+std::string Manifest::abiFingerprint() const {
+  json full = toJson(), abi = json::object();
+  for (const char *key : {"format", "target", "world_size", "entry_points", "params", "trace_points"})
+    if (full.contains(key))
+      abi[key] = full[key];
+  // SHA-256 of the compact JSON (sorted keys, as nlohmann prints objects), so
+  // that a tool can recompute it: hashlib.sha256(json.dumps(abi,
+  // sort_keys=True, separators=(",", ":"), ensure_ascii=False)).
+  std::array<uint8_t, 32> digest = llvm::SHA256::hash(llvm::arrayRefFromStringRef(abi.dump()));
+  return llvm::toHex(llvm::ArrayRef(digest).take_front(8), /*LowerCase=*/true);
 }
 
 namespace {
@@ -217,6 +235,11 @@ Expected<Manifest> Manifest::fromJson(const json &value, StringRef source) {
     if (!text)
       return text.takeError();
     *field = *text;
+  }
+  if (auto it = value.find("abi_fingerprint"); it != value.end()) {
+    if (!it->is_string())
+      return makeError(source + ": 'abi_fingerprint' must be a string");
+    manifest.recordedFingerprint = it->get<std::string>();
   }
   auto params = specsFromJson(reader, "params");
   if (!params)

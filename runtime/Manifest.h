@@ -77,6 +77,8 @@ struct TracePoint {
 struct Manifest {
   static constexpr const char *kFormat = "tmc-artifact/2";
   static constexpr const char *kFileName = "manifest.json";
+  /// The compiled library's symbol holding the ABI fingerprint.
+  static constexpr const char *kFingerprintSymbol = "tmc_abi_fingerprint";
 
   std::string tmcVersion;
   std::string target;  // "cpu"
@@ -93,6 +95,16 @@ struct Manifest {
   std::string modelClass;
   /// The trace points by id; empty unless compiled with --trace.
   std::vector<TracePoint> tracePoints;
+  /// abiFingerprint() as the compiler recorded it; the compiled library
+  /// holds the same text as its `tmc_abi_fingerprint` symbol.
+  std::string recordedFingerprint;
+
+  /// A hash of everything the runtime trusts to call the compiled code
+  /// (target, ranks, entry points, their symbols, inputs, results, caches,
+  /// weights and trace points): the first 16 hex digits of the SHA-256 of
+  /// their JSON. An edited manifest or a library of another artifact no
+  /// longer matches it.
+  std::string abiFingerprint() const;
 
   const EntryPoint *findEntryPoint(llvm::StringRef name) const;
   const TensorSpec *findParam(llvm::StringRef name) const;

@@ -5,6 +5,8 @@
 #include "runtime/Error.h"
 #include "runtime/Version.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -149,6 +151,18 @@ llvm::Error tmc::writeArtifact(const Target &target, ModuleOp module, llvm::Stri
     return makeError(outputPath + ": cannot create a temporary directory: " + ec.message());
   auto cleanup = llvm::make_scope_exit([&] { llvm::sys::fs::remove_directories(tempDir); });
 
+  // The compiled library carries the fingerprint of the manifest's ABI,
+  // which the runtime compares with the manifest it loads the library by.
+  manifest->recordedFingerprint = manifest->abiFingerprint();
+  {
+    OpBuilder b(module.getContext());
+    b.setInsertionPointToStart(module.getBody());
+    std::string text = manifest->recordedFingerprint + '\0';
+    auto type = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
+    LLVM::GlobalOp::create(b, module.getLoc(), type, /*isConstant=*/true,
+                           LLVM::Linkage::External, rt::Manifest::kFingerprintSymbol,
+                           b.getStringAttr(text));
+  }
   auto library = target.writeCode(module, tempDir, dumpDir);
   if (!library)
     return library.takeError();

@@ -1,7 +1,10 @@
-"""Writes a tensor-parallel test artifact around tp-model.c's model.so, and
-its full checkpoint: tp-artifact.py ARTIFACT_DIR WORLD_SIZE TMC_RUN [CKPT
+"""Writes a tensor-parallel test artifact's manifest for tp-model.c's
+model.so, the header that gives the library the manifest's ABI fingerprint,
+and its full checkpoint: tp-artifact.py ARTIFACT_DIR WORLD_SIZE TMC_RUN [CKPT
 [--short-head]]. TMC_RUN is the tmc-run whose version the manifest names;
---short-head writes a checkpoint whose head has 6 rows, not 8."""
+compile tp-model.c with `-include ARTIFACT_DIR/fingerprint.h`; --short-head
+writes a checkpoint whose head has 6 rows, not 8."""
+import hashlib
 import json
 import struct
 import subprocess
@@ -30,8 +33,15 @@ manifest = {
         "params": list(full),
         "results": [{"name": "logits", "dtype": "F32", "shape": [-1, -1, 8]}]}],
 }
+# The fingerprint as runtime/Manifest.cpp computes it: SHA-256 of the ABI
+# fields' compact JSON with sorted keys.
+abi = {key: manifest[key] for key in ("format", "target", "world_size", "entry_points", "params")}
+text = json.dumps(abi, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+manifest["abi_fingerprint"] = hashlib.sha256(text.encode()).hexdigest()[:16]
 with open(out + "/manifest.json", "w") as f:
     json.dump(manifest, f, indent=2)
+with open(out + "/fingerprint.h", "w") as f:
+    f.write('const char tmc_abi_fingerprint[] = "%s";\n' % manifest["abi_fingerprint"])
 
 if len(sys.argv) > 4:
     if "--short-head" in sys.argv:
