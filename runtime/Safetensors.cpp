@@ -150,13 +150,31 @@ static std::optional<uint64_t> byteSize(llvm::ArrayRef<int64_t> shape,
 /// Parses `text`; `what` and `source` describe it in errors.
 static Expected<json> parseJson(StringRef text, const Twine &source,
                                 StringRef what) {
+  // A key given twice is an error, as in the reference implementation
+  // (nlohmann's parser would keep the last one silently).
+  std::vector<std::set<std::string>> keysOfOpenObjects;
+  std::string duplicate;
+  json::parser_callback_t noDuplicates = [&](int, json::parse_event_t event,
+                                             json &parsed) {
+    if (event == json::parse_event_t::object_start)
+      keysOfOpenObjects.emplace_back();
+    else if (event == json::parse_event_t::object_end)
+      keysOfOpenObjects.pop_back();
+    else if (event == json::parse_event_t::key && duplicate.empty() &&
+             !keysOfOpenObjects.back().insert(parsed.get<std::string>()).second)
+      duplicate = parsed.get<std::string>();
+    return true;
+  };
   json value;
   try {
-    value = json::parse(text.begin(), text.end());
+    value = json::parse(text.begin(), text.end(), noDuplicates);
   } catch (const json::exception &error) {
     return makeError(source + ": " + what +
                      " is not valid JSON: " + error.what());
   }
+  if (!duplicate.empty())
+    return makeError(source + ": " + what + " gives the key '" + duplicate +
+                     "' twice");
   if (!value.is_object())
     return makeError(source + ": " + what + " must be a JSON object, got " +
                      value.type_name());
@@ -259,6 +277,12 @@ SafetensorsFile::open(StringRef path) {
                      "file is truncated or not a safetensors file");
   uint64_t headerSize = llvm::support::endian::read64le(
       reinterpret_cast<const uint8_t *>(bytes.data()));
+  // The reference implementation's bound (safetensors' MAX_HEADER_SIZE).
+  constexpr uint64_t kMaxHeaderSize = 100'000'000;
+  if (headerSize > kMaxHeaderSize)
+    return makeError(path + ": header length " + Twine(headerSize) +
+                     " is more than the 100 MB safetensors allows; the file "
+                     "is corrupt or not a safetensors file");
   if (headerSize > bytes.size() - 8)
     return makeError(path + ": header length " + Twine(headerSize) +
                      " runs past the end of the file (" + Twine(bytes.size()) +
@@ -298,23 +322,36 @@ SafetensorsFile::open(StringRef path) {
     file->infos.push_back(std::move(*info));
   }
 
-  // Empty tensors take no bytes and may share an offset with anything.
-  llvm::sort(starts);
+  // As the reference implementation requires, the tensors tile the data
+  // section: in offset order each starts where the previous one ended
+  // (empty ones too), and the last ends at the end of the file.
+  llvm::sort(starts, [&](auto a, auto b) {
+    return std::make_pair(a.first, file->infos[a.second].numBytes) <
+           std::make_pair(b.first, file->infos[b.second].numBytes);
+  });
   const TensorInfo *previous = nullptr;
-  uint64_t previousEnd = 0;
+  uint64_t cursor = 0;
   for (auto [begin, index] : starts) {
     const TensorInfo &info = file->infos[index];
-    if (info.numBytes == 0)
-      continue;
-    if (previous && begin < previousEnd)
-      return makeError(path + ": tensor '" + info.name + "': data_offsets [" +
-                       Twine(begin) + ", " + Twine(begin + info.numBytes) +
-                       "] overlap tensor '" + previous->name + "' at [" +
-                       Twine(previousEnd - previous->numBytes) + ", " +
-                       Twine(previousEnd) + "]");
+    std::string range = "[" + std::to_string(begin) + ", " +
+                        std::to_string(begin + info.numBytes) + "]";
+    if (begin < cursor)
+      return makeError(path + ": tensor '" + info.name + "': data_offsets " +
+                       range + " overlap tensor '" + previous->name +
+                       "' at [" + Twine(cursor - previous->numBytes) + ", " +
+                       Twine(cursor) + "]");
+    if (begin > cursor)
+      return makeError(path + ": tensor '" + info.name + "': data_offsets " +
+                       range + " leave bytes [" + Twine(cursor) + ", " +
+                       Twine(begin) + ") of the data section to no tensor; "
+                       "safetensors files have no gaps");
     previous = &info;
-    previousEnd = begin + info.numBytes;
+    cursor = begin + info.numBytes;
   }
+  if (cursor != data.size())
+    return makeError(path + ": the data section has " + Twine(data.size()) +
+                     " bytes but its tensors end at " + Twine(cursor) +
+                     "; the file has bytes no tensor covers");
 
   // JSON objects iterate in key order, so infos are already sorted by name.
   file->buffer = std::move(*buffer);
@@ -371,6 +408,17 @@ static Error openIndex(StringRef indexPath,
       return makeError(indexPath + ": weight_map entry '" + name +
                        "' must be a shard file name, got " + show(shardJson));
     std::string shardName = shardJson.get<std::string>();
+    // A shard is a file beside the index, as transformers writes them: a
+    // name that climbs out of the checkpoint (`../x.safetensors`) or is
+    // absolute would read files the checkpoint does not own.
+    if (shardName.empty() || llvm::sys::path::is_absolute(shardName) ||
+        llvm::is_contained(llvm::make_range(llvm::sys::path::begin(shardName),
+                                            llvm::sys::path::end(shardName)),
+                           ".."))
+      return makeError(indexPath + ": weight_map entry '" + name +
+                       "' names shard '" + shardName +
+                       "', which is not a file inside the checkpoint "
+                       "directory");
     auto [it, isNew] = opened.try_emplace(shardName, nullptr);
     if (isNew) {
       llvm::SmallString<256> shardPath(dir);
@@ -401,13 +449,29 @@ Expected<Checkpoint> Checkpoint::open(StringRef path) {
   llvm::SmallString<256> file(path);
   bool isIndex = path.ends_with(".json");
 
+  // "Permission denied" must not read as "no such file".
+  auto present = [](StringRef candidate) -> Expected<bool> {
+    llvm::sys::fs::file_status status;
+    std::error_code ec = llvm::sys::fs::status(candidate, status);
+    if (ec == std::errc::no_such_file_or_directory)
+      return false;
+    if (ec)
+      return makeError(candidate + ": cannot read: " + ec.message());
+    return true;
+  };
   if (llvm::sys::fs::is_directory(path)) {
     llvm::SmallString<256> single(path), index(path);
     llvm::sys::path::append(single, "model.safetensors");
     llvm::sys::path::append(index, "model.safetensors.index.json");
-    if (llvm::sys::fs::exists(single)) {
+    Expected<bool> hasSingle = present(single);
+    if (!hasSingle)
+      return hasSingle.takeError();
+    Expected<bool> hasIndex = *hasSingle ? true : present(index);
+    if (!hasIndex)
+      return hasIndex.takeError();
+    if (*hasSingle) {
       file = single;
-    } else if (llvm::sys::fs::exists(index)) {
+    } else if (*hasIndex) {
       file = index;
       isIndex = true;
     } else {
@@ -415,7 +479,9 @@ Expected<Checkpoint> Checkpoint::open(StringRef path) {
                               "model.safetensors or "
                               "model.safetensors.index.json");
     }
-  } else if (!llvm::sys::fs::exists(path)) {
+  } else if (Expected<bool> exists = present(path); !exists) {
+    return exists.takeError();
+  } else if (!*exists) {
     return makeError(path + ": no such file or directory");
   }
 

@@ -339,16 +339,59 @@ TEST_F(SafetensorsTest, OverlappingTensors) {
                    "[0, 8]");
 }
 
-TEST_F(SafetensorsTest, EmptyTensorsMayShareAnOffset) {
+// Empty tensors take no bytes but, as in the reference implementation, sit
+// where the tensors before them end: at a boundary, not inside a tensor.
+TEST_F(SafetensorsTest, EmptyTensorsSitAtABoundary) {
   std::string path =
       writeFile("empty.safetensors",
                 R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                R"("b":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},)"
+                R"("b":{"dtype":"F32","shape":[0],"data_offsets":[8,8]},)"
                 R"("c":{"dtype":"F32","shape":[0,3],"data_offsets":[0,0]}})",
                 8);
   auto file = SafetensorsFile::open(path);
   ASSERT_TRUE(static_cast<bool>(file)) << llvm::toString(file.takeError());
   EXPECT_EQ((*file)->tensors().size(), 3u);
+
+  std::string inside =
+      writeFile("inside.safetensors",
+                R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                R"("b":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}})",
+                8);
+  EXPECT_EQ(errorOf(SafetensorsFile::open(inside)),
+            inside + ": tensor 'b': data_offsets [4, 4] overlap tensor 'a' at "
+                     "[0, 8]");
+}
+
+// safetensors rejects these three; so does tmc.
+TEST_F(SafetensorsTest, GapBetweenTensors) {
+  std::string path =
+      writeFile("gap.safetensors",
+                R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                R"("b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})",
+                16);
+  EXPECT_EQ(errorOf(SafetensorsFile::open(path)),
+            path + ": tensor 'b': data_offsets [8, 16] leave bytes [4, 8) of "
+                   "the data section to no tensor; safetensors files have no "
+                   "gaps");
+}
+
+TEST_F(SafetensorsTest, BytesAfterTheLastTensor) {
+  std::string path = writeFile(
+      "tail.safetensors",
+      R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 16);
+  EXPECT_EQ(errorOf(SafetensorsFile::open(path)),
+            path + ": the data section has 16 bytes but its tensors end at 8; "
+                   "the file has bytes no tensor covers");
+}
+
+TEST_F(SafetensorsTest, DuplicateKey) {
+  std::string path =
+      writeFile("dup.safetensors",
+                R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                R"("a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})",
+                16);
+  EXPECT_EQ(errorOf(SafetensorsFile::open(path)),
+            path + ": header gives the key 'a' twice");
 }
 
 TEST_F(SafetensorsTest, NegativeDimension) {
@@ -479,6 +522,27 @@ TEST_F(SafetensorsTest, ShardedCheckpointWithATensorAbsentFromItsShard) {
             index + ": tensor 'b' is listed in weight_map under shard "
                     "'model-00001-of-00001.safetensors', but that shard does "
                     "not contain it");
+}
+
+// A shard is a file beside the index: names that climb out of the
+// checkpoint directory or are absolute are refused before anything opens.
+TEST_F(SafetensorsTest, ShardedCheckpointNamingAFileOutsideIt) {
+  std::vector<float> a = {1};
+  ASSERT_FALSE(writeSafetensors(pathOf("model-00001-of-00001.safetensors"),
+                                {{"a", DType::F32, {1}, bytesOf(a)}}));
+  for (std::string shard : {"../../x.safetensors", "sub/../../x.safetensors",
+                            "/etc/passwd", ""}) {
+    std::string index = writeRaw("model.safetensors.index.json",
+                                 R"({"weight_map": {"a": ")" + shard + R"("}})");
+    EXPECT_EQ(errorOf(Checkpoint::open(dir)),
+              index + ": weight_map entry 'a' names shard '" + shard +
+                  "', which is not a file inside the checkpoint directory");
+  }
+  std::string index = writeRaw("model.safetensors.index.json",
+                               R"({"weight_map": {"a": "model-00001-of-00001.safetensors", )"
+                               R"("a": "model-00001-of-00001.safetensors"}})");
+  EXPECT_EQ(errorOf(Checkpoint::open(dir)),
+            index + ": index gives the key 'a' twice");
 }
 
 TEST_F(SafetensorsTest, ShardedCheckpointWithABadIndex) {
