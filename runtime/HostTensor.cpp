@@ -1,5 +1,6 @@
 //===- HostTensor.cpp - a contiguous tensor in host memory ------*- C++ -*-===//
 #include "runtime/HostTensor.h"
+#include "runtime/AtomicFile.h"
 #include "runtime/Manifest.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -112,24 +113,11 @@ llvm::Error tmc::rt::writeNpy(llvm::StringRef path, const HostTensor &tensor) {
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
 
-  std::string tempPath = (path + ".tmp").str();
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(tempPath, ec);
-    if (ec)
-      return llvm::createStringError(ec, "%s: cannot write: %s", path.str().c_str(),
-                                     ec.message().c_str());
+  return writeFileAtomically(path, [&](llvm::raw_ostream &os) {
     os << "\x93NUMPY" << char(1) << char(0) << char(header.size() & 0xff)
        << char(header.size() >> 8) << header;
     os.write(static_cast<const char *>(tensor.data()), tensor.numBytes());
-    os.close();
-    if (os.has_error())
-      return llvm::createStringError(os.error(), "%s: write failed", path.str().c_str());
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(tempPath, path))
-    return llvm::createStringError(ec, "%s: cannot rename: %s", path.str().c_str(),
-                                   ec.message().c_str());
-  return llvm::Error::success();
+  });
 }
 
 llvm::Expected<HostTensor> tmc::rt::readNpy(llvm::StringRef path) {

@@ -8,13 +8,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Safetensors.h"
+#include "runtime/AtomicFile.h"
 #include "runtime/Error.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -555,16 +555,7 @@ Error tmc::rt::writeSafetensors(
   // Padding with spaces keeps the data section 8-byte aligned.
   headerText.append((8 - headerText.size() % 8) % 8, ' ');
 
-  llvm::SmallString<256> model(path);
-  model += ".tmp-%%%%%%";
-  int fd = -1;
-  llvm::SmallString<256> tempPath;
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, tempPath))
-    return makeError(
-        path + ": cannot create a temporary file next to it: " + ec.message());
-  llvm::FileRemover removeOnFailure(tempPath);
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+  return writeFileAtomically(path, [&](llvm::raw_ostream &os) {
     char length[8];
     llvm::support::endian::write64le(length, headerText.size());
     os.write(length, sizeof(length));
@@ -572,18 +563,7 @@ Error tmc::rt::writeSafetensors(
     for (const TensorToWrite *tensor : sorted)
       os.write(reinterpret_cast<const char *>(tensor->bytes.data()),
                tensor->bytes.size());
-    os.close();
-    if (os.has_error()) {
-      std::string message = os.error().message();
-      os.clear_error();
-      return makeError(tempPath + ": cannot write: " + message);
-    }
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(tempPath, path))
-    return makeError(path + ": cannot rename " + tempPath +
-                     " into place: " + ec.message());
-  removeOnFailure.releaseFile();
-  return Error::success();
+  });
 }
 
 //===----------------------------------------------------------------------===//

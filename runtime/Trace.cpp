@@ -1,6 +1,7 @@
 //===- Trace.cpp - activation traces of a --trace artifact ------*- C++ -*-===//
 
 #include "runtime/Trace.h"
+#include "runtime/AtomicFile.h"
 
 #include "runtime/Error.h"
 #include "runtime/collectives/Reduce.h"
@@ -197,23 +198,9 @@ json Tracer::tree() const {
 }
 
 llvm::Error Tracer::write(llvm::StringRef path) const {
-  std::string tempPath = (path + ".tmp").str();
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(tempPath, ec);
-    if (ec)
-      return makeError("--trace-out " + path + ": cannot write: " + ec.message());
-    os << tree().dump(2) << "\n";
-    os.close();
-    if (os.has_error()) {
-      llvm::sys::fs::remove(tempPath);
-      return makeError("--trace-out " + path + ": write failed: " + os.error().message());
-    }
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(tempPath, path)) {
-    llvm::sys::fs::remove(tempPath);
-    return makeError("--trace-out " + path + ": cannot rename " + tempPath + ": " + ec.message());
-  }
+  if (llvm::Error error = writeFileAtomically(
+          path, [&](llvm::raw_ostream &os) { os << tree().dump(2) << "\n"; }))
+    return makeError("--trace-out " + llvm::toString(std::move(error)));
   return llvm::Error::success();
 }
 

@@ -2,6 +2,7 @@
 #include "targets/Artifact.h"
 #include "ir/Tmc/DTypes.h"
 #include "ir/Tmc/TmcAttrs.h"
+#include "runtime/AtomicFile.h"
 #include "runtime/Error.h"
 #include "runtime/Version.h"
 
@@ -11,7 +12,10 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <csignal>
 
 using namespace mlir;
 using tmc::rt::makeError;
@@ -120,17 +124,19 @@ static std::string joinPath(llvm::StringRef dir, llvm::StringRef name) {
   return path.str().str();
 }
 
-static llvm::Error writeFile(llvm::StringRef path,
-                             llvm::function_ref<void(llvm::raw_ostream &)> write) {
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (ec)
-    return makeError(path + ": cannot write: " + ec.message());
-  write(os);
-  os.close();
-  if (os.has_error())
-    return makeError(path + ": cannot write: " + os.error().message());
-  return llvm::Error::success();
+/// The temporary directory an artifact is being written into: an interrupt
+/// (Ctrl-C, SIGTERM) removes it before the process ends, as LLVM's
+/// RemoveFileOnSignal does for files.
+static llvm::SmallString<256> directoryBeingWritten;
+
+static void removeDirectoryBeingWritten() {
+  if (!directoryBeingWritten.empty())
+    llvm::sys::fs::remove_directories(directoryBeingWritten);
+  // LLVM restored the previous handlers before calling this: die of the
+  // interrupt as the shell expects, or exit if SIGINT was being ignored (a
+  // background job).
+  std::raise(SIGINT);
+  std::_Exit(130);
 }
 
 llvm::Error tmc::writeArtifact(const Target &target, ModuleOp module, llvm::StringRef graphText,
@@ -149,7 +155,12 @@ llvm::Error tmc::writeArtifact(const Target &target, ModuleOp module, llvm::Stri
   llvm::SmallString<256> tempDir;
   if (std::error_code ec = llvm::sys::fs::createUniqueDirectory(outputPath + ".tmp", tempDir))
     return makeError(outputPath + ": cannot create a temporary directory: " + ec.message());
-  auto cleanup = llvm::make_scope_exit([&] { llvm::sys::fs::remove_directories(tempDir); });
+  directoryBeingWritten = tempDir;
+  llvm::sys::SetInterruptFunction(removeDirectoryBeingWritten);
+  auto cleanup = llvm::make_scope_exit([&] {
+    llvm::sys::fs::remove_directories(tempDir);
+    directoryBeingWritten.clear();
+  });
 
   // The compiled library carries the fingerprint of the manifest's ABI,
   // which the runtime compares with the manifest it loads the library by.
@@ -167,14 +178,14 @@ llvm::Error tmc::writeArtifact(const Target &target, ModuleOp module, llvm::Stri
   if (!library)
     return library.takeError();
   manifest->library = *library;
-  if (llvm::Error error = writeFile(joinPath(tempDir, manifest->graph),
+  if (llvm::Error error = tmc::rt::writeFileAtomically(joinPath(tempDir, manifest->graph),
                                     [&](llvm::raw_ostream &os) { os << graphText; }))
     return error;
-  if (llvm::Error error = writeFile(joinPath(tempDir, "final.mlir"),
+  if (llvm::Error error = tmc::rt::writeFileAtomically(joinPath(tempDir, "final.mlir"),
                                     [&](llvm::raw_ostream &os) { module->print(os); }))
     return error;
   if (llvm::Error error =
-          writeFile(joinPath(tempDir, rt::Manifest::kFileName),
+          tmc::rt::writeFileAtomically(joinPath(tempDir, rt::Manifest::kFileName),
                     [&](llvm::raw_ostream &os) { os << manifest->toJson().dump(2) << "\n"; }))
     return error;
 
@@ -197,5 +208,6 @@ llvm::Error tmc::writeArtifact(const Target &target, ModuleOp module, llvm::Stri
     return makeError(outputPath + ": cannot move the artifact into place: " + ec.message());
   }
   cleanup.release();
+  directoryBeingWritten.clear();
   return llvm::Error::success();
 }

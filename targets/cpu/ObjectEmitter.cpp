@@ -19,9 +19,9 @@
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
@@ -46,6 +46,21 @@ static std::unique_ptr<llvm::TargetMachine> hostTargetMachine(std::string &error
       triple, llvm::sys::getHostCPUName(), features, llvm::TargetOptions(),
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
 }
+
+namespace {
+/// A file in the system's temporary directory, removed when this goes out of
+/// scope and when the process is interrupted.
+struct TemporaryFile {
+  explicit TemporaryFile(llvm::StringRef path) : path(path.str()) {
+    llvm::sys::RemoveFileOnSignal(path);
+  }
+  ~TemporaryFile() {
+    llvm::sys::fs::remove(path);
+    llvm::sys::DontRemoveFileOnSignal(path);
+  }
+  std::string path;
+};
+} // namespace
 
 llvm::Error tmc::cpu::emitSharedLibrary(ModuleOp module, llvm::StringRef libraryPath,
                                            llvm::StringRef llvmIRPath) {
@@ -75,7 +90,7 @@ llvm::Error tmc::cpu::emitSharedLibrary(ModuleOp module, llvm::StringRef library
   llvm::SmallString<128> objectPath;
   if (std::error_code ec = llvm::sys::fs::createTemporaryFile("tmc-model", "o", objectPath))
     return makeError("cannot create a temporary object file: " + ec.message());
-  llvm::FileRemover removeObject(objectPath);
+  TemporaryFile objectFile(objectPath);
   {
     std::error_code ec;
     llvm::raw_fd_ostream os(objectPath, ec);
@@ -85,6 +100,12 @@ llvm::Error tmc::cpu::emitSharedLibrary(ModuleOp module, llvm::StringRef library
     if (machine->addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile))
       return makeError("the host code generator cannot emit object files");
     codegen.run(*llvmModule);
+    os.close();
+    if (os.has_error()) {
+      std::string message = os.error().message();
+      os.clear_error();
+      return makeError(objectPath + ": cannot write the model's object code: " + message);
+    }
   }
 
   auto compiler = llvm::sys::findProgramByName("cc");
@@ -94,7 +115,7 @@ llvm::Error tmc::cpu::emitSharedLibrary(ModuleOp module, llvm::StringRef library
   llvm::SmallString<128> logPath;
   if (std::error_code ec = llvm::sys::fs::createTemporaryFile("tmc-link", "log", logPath))
     return makeError("cannot create a temporary file: " + ec.message());
-  llvm::FileRemover removeLog(logPath);
+  TemporaryFile logFile(logPath);
   llvm::StringRef args[] = {*compiler, "-shared", "-o", libraryPath, objectPath,
                             "-lopenblas", "-lm"};
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(), logPath.str()};

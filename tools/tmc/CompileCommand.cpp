@@ -13,6 +13,7 @@
 #include "ir/Registration.h"
 #include "passes/Pipelines.h"
 #include "passes/attention/AttentionBackends.h"
+#include "runtime/AtomicFile.h"
 #include "runtime/Error.h"
 #include "targets/Artifact.h"
 #include "targets/Target.h"
@@ -33,7 +34,6 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 #include <functional>
 
@@ -108,13 +108,7 @@ std::string joinPath(llvm::StringRef dir, llvm::StringRef name) {
 
 /// Writes `path` atomically (stdout for "-" or ""), as `tmc-opt -o` would.
 llvm::Error writeOutput(llvm::StringRef path, llvm::function_ref<void(llvm::raw_ostream &)> fn) {
-  std::string error;
-  auto file = openOutputFile(path.empty() ? "-" : path, &error);
-  if (!file)
-    return makeError(path + ": cannot write: " + error);
-  fn(file->os());
-  file->keep();
-  return llvm::Error::success();
+  return tmc::rt::writeFileAtomically(path.empty() ? "-" : path, fn);
 }
 
 /// The module as `tmc-opt` prints it, so a phase's file is the next

@@ -4,12 +4,12 @@
 #include "frontend/Python.h"
 #include "ir/Mdl/MdlDialect.h"
 #include "passes/modular/Passes.h"
+#include "runtime/AtomicFile.h"
 #include "runtime/Error.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
 
-#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -76,22 +76,7 @@ llvm::Error writeAtomically(StringRef path, StringRef text) {
   if (!parent.empty())
     if (std::error_code ec = llvm::sys::fs::create_directories(parent))
       return makeError(path + ": cannot create its directory: " + ec.message());
-  int fd;
-  llvm::SmallString<256> tempPath;
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(path + ".tmp-%%%%%%", fd, tempPath))
-    return makeError(path + ": cannot create a temporary file: " + ec.message());
-  llvm::scope_exit cleanup([&] { llvm::sys::fs::remove(tempPath); });
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << text;
-    os.close();
-    if (os.has_error())
-      return makeError(tempPath + ": cannot write: " + os.error().message());
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(tempPath, path))
-    return makeError(path + ": cannot rename " + tempPath + " into place: " + ec.message());
-  cleanup.release();
-  return llvm::Error::success();
+  return tmc::rt::writeFileAtomically(path, [&](llvm::raw_ostream &os) { os << text; });
 }
 
 } // namespace tmc::driver
