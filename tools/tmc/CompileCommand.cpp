@@ -48,8 +48,9 @@ cl::SubCommand compileCommand("compile", "compile a model ahead of time for a ta
 namespace {
 using tmc::driver::compileCommand;
 
-cl::opt<std::string> inputPath(cl::Positional, cl::sub(compileCommand),
-                               cl::desc("<model-name|checkpoint-dir|model.gguf|modeling_x.py|graph.mlir>"));
+cl::opt<std::string>
+    inputPath(cl::Positional, cl::sub(compileCommand),
+              cl::desc("<model-name|checkpoint-dir|model.gguf|modeling_x.py|graph.mlir>"));
 cl::opt<std::string> configPath("config", cl::sub(compileCommand),
                                 cl::desc("config.json to instantiate the model with (default: "
                                          "the checkpoint's, else the config class's defaults)"),
@@ -358,8 +359,9 @@ llvm::Error compile() {
 
 int tmc::driver::runCompile() {
   if (inputPath.empty())
-    return usageError("compile needs a model (tmc compile <model-name|checkpoint-dir|model.gguf|graph.mlir> "
-                      "-o ARTIFACT_DIR)");
+    return usageError(
+        "compile needs a model (tmc compile <model-name|checkpoint-dir|model.gguf|graph.mlir> "
+        "-o ARTIFACT_DIR)");
   if (llvm::Error error = compile())
     return reportError("compile", std::move(error));
   return 0;
