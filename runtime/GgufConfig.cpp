@@ -23,7 +23,6 @@ using json = nlohmann::json;
 static constexpr GgufArchitecture kArchitectures[] = {
     // name     model_type  HF class               permutes normShift sandwich
     {"llama", "llama", "LlamaForCausalLM", true, 0.0f, false},
-    {"mistral", "mistral", "MistralForCausalLM", true, 0.0f, false},
     {"qwen2", "qwen2", "Qwen2ForCausalLM", false, 0.0f, false},
     {"qwen3", "qwen3", "Qwen3ForCausalLM", false, 0.0f, false},
     {"gemma", "gemma", "GemmaForCausalLM", false, -1.0f, false},

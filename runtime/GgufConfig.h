@@ -6,8 +6,8 @@
 // the config.json the model's config class is built from (whose model_type
 // chooses models/<name>/) and the checkpoint names of its weights.
 //
-// Architectures: llama, mistral, qwen2, qwen3, gemma, gemma2. Any other is an
-// error naming it. docs/CHECKPOINTS.md lists which config field comes from
+// Architectures: llama (which Mistral models convert to), qwen2, qwen3, gemma,
+// gemma2. Any other is an error naming it. docs/CHECKPOINTS.md lists which config field comes from
 // which key.
 //
 //===----------------------------------------------------------------------===//

@@ -3,6 +3,7 @@
 #include "tools/tmc/ModelSource.h"
 #include "runtime/Error.h"
 #include "runtime/Gguf.h"
+#include "runtime/GgufCheckpoint.h"
 #include "runtime/GgufConfig.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -44,6 +45,10 @@ llvm::Expected<std::string> modelingFileFor(llvm::StringRef name, llvm::StringRe
 /// the instantiation pass reads a config from a file, where its errors
 /// point.
 llvm::Error resolveGguf(llvm::StringRef input, llvm::StringRef modelsDir, ModelSource &source) {
+  // Every tensor is checked too (types tmc can decode, the names' shapes),
+  // so that a file tmc-run would refuse fails before compiling.
+  if (auto checkpoint = tmc::rt::openGgufCheckpoint(input); !checkpoint)
+    return checkpoint.takeError();
   auto file = tmc::rt::GgufFile::open(input);
   if (!file)
     return file.takeError();
