@@ -447,6 +447,10 @@ private:
       if (!type)
         return fail(at, where + ": type " + Twine(*typeId) + " is not a ggml type");
       tensor.type = type->type;
+      // A block type's rows are whole blocks (and a scalar has no rows).
+      if (type->blockSize != 1 && tensor.dims.empty())
+        return fail(at, where + ": a tensor of no dimensions cannot be " + type->name +
+                            ", whose blocks hold " + Twine(type->blockSize) + " values");
       if (!tensor.dims.empty() && tensor.dims[0] % type->blockSize != 0)
         return fail(at, where + ": ne[0] = " + Twine(tensor.dims[0]) + " is not a multiple of " +
                             type->name + "'s block size " + Twine(type->blockSize));
