@@ -42,8 +42,9 @@ cl::SubCommand &runCommand = tmc::rt::runnerSubCommand();
 cl::opt<std::string> artifactDir(cl::Positional, cl::sub(runCommand),
                                  cl::desc("<artifact-dir>"));
 cl::opt<std::string> weightsPath("weights", cl::sub(runCommand),
-                                 cl::desc("Checkpoint: a .safetensors file or a directory "
-                                          "(model.safetensors or a sharded index)"));
+                                 cl::desc("Checkpoint: a .safetensors file, a .gguf file "
+                                          "or a directory (model.safetensors or a sharded "
+                                          "index)"));
 cl::opt<std::string> inputIds("input-ids", cl::sub(runCommand),
                               cl::desc("Token ids, comma separated; ';' separates batch rows "
                                        "(\"1,2,3;4,5\": shorter rows are left-padded when the "
@@ -270,9 +271,20 @@ void printSummary(llvm::raw_ostream &out, const HostTensor &logits) {
 }
 
 /// eos and pad ids as transformers' generate() reads them: generation_config.json,
-/// then config.json, of a checkpoint directory.
-void readSpecialIds(llvm::StringRef weights, std::vector<int64_t> &eos,
-                    std::optional<int64_t> &pad) {
+/// then config.json, of a checkpoint directory; a GGUF file's tokenizer metadata.
+void readSpecialIds(llvm::StringRef weights, const Checkpoint &checkpoint,
+                    std::vector<int64_t> &eos, std::optional<int64_t> &pad) {
+  if (weights.ends_with(".gguf")) {
+    const auto &meta = checkpoint.metadata();
+    int64_t id;
+    auto eosIt = meta.find("tokenizer.ggml.eos_token_id");
+    if (eos.empty() && eosIt != meta.end() && !llvm::StringRef(eosIt->second).getAsInteger(10, id))
+      eos.push_back(id);
+    auto padIt = meta.find("tokenizer.ggml.padding_token_id");
+    if (!pad && padIt != meta.end() && !llvm::StringRef(padIt->second).getAsInteger(10, id))
+      pad = id;
+    return;
+  }
   if (!llvm::sys::fs::is_directory(weights))
     return;
   for (const char *file : {"generation_config.json", "config.json"}) {
@@ -372,7 +384,7 @@ llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkp
   if (padId.getNumOccurrences())
     pad = padId.getValue();
   options.eosIds.assign(eosIds.begin(), eosIds.end());
-  readSpecialIds(weightsPath, options.eosIds, pad);
+  readSpecialIds(weightsPath, checkpoint, options.eosIds, pad);
   options.padId = pad.value_or(0);
 
   HostTensor ids(DType::I64, {0, 0}), mask(DType::I64, {0, 0});

@@ -10,6 +10,7 @@
 #include "runtime/Safetensors.h"
 #include "runtime/AtomicFile.h"
 #include "runtime/Error.h"
+#include "runtime/GgufCheckpoint.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -445,6 +446,8 @@ static Error openIndex(StringRef indexPath,
 }
 
 Expected<Checkpoint> Checkpoint::open(StringRef path) {
+  if (path.ends_with(".gguf"))
+    return openGgufCheckpoint(path);
   Checkpoint checkpoint;
   llvm::SmallString<256> file(path);
   bool isIndex = path.ends_with(".json");

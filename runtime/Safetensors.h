@@ -44,6 +44,11 @@ llvm::StringRef dtypeName(DType dtype);
 /// Bytes per element.
 size_t dtypeSize(DType dtype);
 
+/// How a tensor's bytes must be decoded when they are not plain `dtype`
+/// elements in PyTorch order: a GGUF tensor's (quantized blocks, rows
+/// llama.cpp permuted). Defined in GgufCheckpoint.h.
+struct TensorEncoding;
+
 struct TensorInfo {
   std::string name;
   DType dtype;
@@ -53,6 +58,9 @@ struct TensorInfo {
   size_t numBytes;
   /// The file holding the tensor, as it was given to open().
   std::string file;
+  /// Null for safetensors; for a GGUF tensor, how `data` decodes into
+  /// `dtype` and `shape` (decodeTensor() in GgufCheckpoint.h).
+  std::shared_ptr<const TensorEncoding> encoding;
 
   int64_t numElements() const;
 };
@@ -84,9 +92,10 @@ private:
 /// The weights of a model: one safetensors file or the shards of an index.
 class Checkpoint {
 public:
-  /// `path` is a safetensors file, an index file (*.json), or a directory
-  /// holding model.safetensors or model.safetensors.index.json (the single
-  /// file wins when both are there, as in transformers).
+  /// `path` is a safetensors file, an index file (*.json), a GGUF file
+  /// (*.gguf, GgufCheckpoint.h), or a directory holding model.safetensors or
+  /// model.safetensors.index.json (the single file wins when both are there,
+  /// as in transformers).
   static llvm::Expected<Checkpoint> open(llvm::StringRef path);
 
   /// Sorted by name. For a sharded checkpoint, the tensors of its weight_map.
@@ -100,9 +109,13 @@ public:
   }
 
 private:
+  friend llvm::Expected<Checkpoint> openGgufCheckpoint(llvm::StringRef path);
+
   std::vector<std::unique_ptr<SafetensorsFile>> shards;
   std::vector<TensorInfo> infos;
   std::map<std::string, std::string> meta;
+  /// A GGUF checkpoint's mapped file, which its tensors point into.
+  std::shared_ptr<const void> ggufFile;
 };
 
 struct TensorToWrite {

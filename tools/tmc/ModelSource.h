@@ -1,8 +1,9 @@
 //===- ModelSource.h - what `tmc compile` is given --------------*- C++ -*-===//
 //
 // `tmc compile` takes a tmc-dialect graph (.mlir), a modeling file (.py), a
-// model name (`llama`) or a Hugging Face checkpoint directory (config.json +
-// safetensors, whose `model_type` names the model). This resolves each to the
+// model name (`llama`), a Hugging Face checkpoint directory (config.json +
+// safetensors, whose `model_type` names the model) or a GGUF file (whose
+// metadata gives the config, runtime/GgufConfig.h). This resolves each to the
 // modeling file to instantiate and the config to instantiate it with.
 //
 //===----------------------------------------------------------------------===//
@@ -12,6 +13,9 @@
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/FileUtilities.h"
+
+#include <memory>
 
 #include <string>
 
@@ -21,6 +25,10 @@ struct ModelSource {
   std::string graphPath;    // a .mlir graph, or
   std::string modelingPath; // the modeling file to instantiate
   std::string configPath;   // "" for the config class's defaults
+  /// For a GGUF file: configPath is the config derived from it, in a
+  /// temporary file removed when the last copy of this goes, unless kept.
+  std::string ggufPath;
+  std::shared_ptr<llvm::FileRemover> derivedConfig;
 };
 
 /// The models folder: `explicitDir`, else ./models when it exists, else the

@@ -52,7 +52,7 @@ const Command kCommands[] = {
      "write a deterministic random checkpoint for a module's weights",
      tmc::driver::runInitWeights},
     {"compile",
-     "<model-name|checkpoint-dir|graph.mlir> [--config C.json] [--dtype float32|bfloat16]\n"
+     "<model-name|checkpoint-dir|model.gguf|graph.mlir> [--config C.json] [--dtype float32|bfloat16]\n"
      "      [--attn-implementation eager|sdpa] [--max-seq-len N] [--tp N] [--trace]\n"
      "      [--dump-ir-dir DIR] -o ARTIFACT_DIR",
      "compile a model (or a tmc graph) ahead of time for a target", tmc::driver::runCompile},

@@ -1,0 +1,98 @@
+//===- GgmlTypes.h - ggml tensor types and their block decoders -*- C++ -*-===//
+//
+// The element types of a GGUF tensor (ggml's `ggml_type`): their names, block
+// sizes and bytes per block, as gguf-py's GGML_QUANT_SIZES lists them, and
+// decoders from a row of blocks to float for the types tmc reads.
+//
+// A quantized type stores a row of `n` values as n / blockSize blocks of
+// typeSize bytes each; a block is decoded on its own. The decoders are kept
+// one per type and callable on single blocks, so that code keeping weights
+// quantized (the CPU performance work) can reuse them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TMC_RUNTIME_GGMLTYPES_H
+#define TMC_RUNTIME_GGMLTYPES_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace tmc::rt {
+
+/// ggml_type ids as written in a GGUF file (ggml.h, gguf-py constants.py).
+enum class GgmlType : uint32_t {
+  F32 = 0,
+  F16 = 1,
+  Q4_0 = 2,
+  Q4_1 = 3,
+  Q5_0 = 6,
+  Q5_1 = 7,
+  Q8_0 = 8,
+  Q8_1 = 9,
+  Q2_K = 10,
+  Q3_K = 11,
+  Q4_K = 12,
+  Q5_K = 13,
+  Q6_K = 14,
+  Q8_K = 15,
+  IQ2_XXS = 16,
+  IQ2_XS = 17,
+  IQ3_XXS = 18,
+  IQ1_S = 19,
+  IQ4_NL = 20,
+  IQ3_S = 21,
+  IQ2_S = 22,
+  IQ4_XS = 23,
+  I8 = 24,
+  I16 = 25,
+  I32 = 26,
+  I64 = 27,
+  F64 = 28,
+  IQ1_M = 29,
+  BF16 = 30,
+  TQ1_0 = 34,
+  TQ2_0 = 35,
+  MXFP4 = 39,
+};
+
+struct GgmlTypeInfo {
+  GgmlType type;
+  const char *name;
+  /// Values per block (1 for plain types) and bytes per block.
+  uint32_t blockSize;
+  uint32_t typeSize;
+};
+
+/// The type of id `id`; nullopt for an id ggml does not define.
+std::optional<GgmlTypeInfo> ggmlTypeInfo(uint32_t id);
+inline GgmlTypeInfo ggmlTypeInfo(GgmlType type) {
+  return *ggmlTypeInfo(static_cast<uint32_t>(type));
+}
+
+/// Whether decodeRow() reads `type`.
+bool canDecode(GgmlType type);
+/// "F32, F16, BF16, Q8_0, Q4_0, Q4_1": the types decodeRow() reads.
+std::string decodableTypeNames();
+
+/// Decodes `count` values (a multiple of the type's block size) stored as
+/// `type` at `bytes` into `out`. `type` must satisfy canDecode().
+void decodeRow(GgmlType type, const uint8_t *bytes, int64_t count, float *out);
+
+/// One block each: 32 values from the block at `block`.
+void decodeBlockQ8_0(const uint8_t *block, float *out);
+void decodeBlockQ4_0(const uint8_t *block, float *out);
+void decodeBlockQ4_1(const uint8_t *block, float *out);
+
+/// Bits of IEEE half / bfloat16 to float, exact.
+float halfBitsToFloat(uint16_t bits);
+float bf16BitsToFloat(uint16_t bits);
+/// Float to half / bfloat16 bits, rounding to nearest even (NaN stays NaN).
+uint16_t floatToHalfBits(float value);
+uint16_t floatToBF16Bits(float value);
+
+} // namespace tmc::rt
+
+#endif // TMC_RUNTIME_GGMLTYPES_H
