@@ -43,9 +43,9 @@ llvm::Error tmc::rt::writeFileAtomically(llvm::StringRef path,
   int fd = -1;
   llvm::SmallString<256> tempPath;
   if (std::error_code ec = llvm::sys::fs::createUniqueFile(path + ".tmp-%%%%%%", fd, tempPath))
-    return makeError(path + ": cannot create a temporary file beside it: " + ec.message());
+    return makeError(path + ": cannot write: " + ec.message());
   llvm::sys::RemoveFileOnSignal(tempPath);
-  auto cleanup = llvm::make_scope_exit([&] {
+  llvm::scope_exit cleanup([&] {
     llvm::sys::fs::remove(tempPath);
     llvm::sys::DontRemoveFileOnSignal(tempPath);
   });

@@ -266,7 +266,9 @@ Expected<json> tmc::rt::ggufToHfConfig(const GgufFile &file) {
 
 std::string tmc::rt::hfTensorName(const GgufArchitecture &arch, StringRef name) {
   // The parameter kind (weight, bias) is kept as it is.
-  auto [stem, kind] = name.rsplit('.');
+  // Named pairs, not structured bindings: the lambda below captures them.
+  std::pair<llvm::StringRef, llvm::StringRef> stemAndKind = name.rsplit('.');
+  llvm::StringRef stem = stemAndKind.first, kind = stemAndKind.second;
   if (kind != "weight" && kind != "bias")
     return "";
   static const std::pair<const char *, const char *> kTopLevel[] = {
@@ -281,7 +283,8 @@ std::string tmc::rt::hfTensorName(const GgufArchitecture &arch, StringRef name) 
   // blk.<N>.<tensor>
   if (!stem.consume_front("blk."))
     return "";
-  auto [number, tensor] = stem.split('.');
+  std::pair<llvm::StringRef, llvm::StringRef> numberAndTensor = stem.split('.');
+  llvm::StringRef number = numberAndTensor.first, tensor = numberAndTensor.second;
   unsigned layer;
   if (number.getAsInteger(10, layer) || tensor.empty())
     return "";
