@@ -669,6 +669,15 @@ OwningOpRef<ModuleOp> tmc::parsePython(llvm::SourceMgr &sourceMgr,
   const llvm::MemoryBuffer *buffer =
       sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
   StringAttr file = StringAttr::get(context, buffer->getBufferIdentifier());
+  // A bound on what one file can make tmc do: the largest transformers
+  // modeling file is about 300 KB; a 50 MB file took minutes and gigabytes.
+  constexpr size_t kMaxModelFileBytes = 8 << 20;
+  if (buffer->getBufferSize() > kMaxModelFileBytes) {
+    emitError(FileLineColLoc::get(file, 1, 1))
+        << "model file of " << buffer->getBufferSize()
+        << " bytes; tmc reads model files of at most 8 MiB (8388608 bytes)";
+    return nullptr;
+  }
   OwningOpRef<ModuleOp> module =
       ModuleOp::create(FileLineColLoc::get(file, 1, 1));
   Parser parser(python::lex(buffer->getBuffer()), file, *module);
