@@ -194,14 +194,21 @@ GgufTokenizerData ggufFrom(llvm::StringRef fixture, llvm::StringRef model) {
   GgufTokenizerData data;
   data.model = model.str();
   const auto &vocab = root["model"]["vocab"];
-  data.tokens.resize(vocab.size());
-  data.tokenTypes.assign(vocab.size(), 1);
+  // Added tokens may have ids past the model's vocabulary (found by ASan:
+  // this wrote past tokenTypes).
+  size_t size = vocab.size();
+  for (const auto &token : root["added_tokens"])
+    size = std::max(size, token["id"].get<size_t>() + 1);
+  data.tokens.resize(size);
+  data.tokenTypes.assign(size, 1);
   for (auto it = vocab.begin(); it != vocab.end(); ++it)
     data.tokens[it.value().get<size_t>()] = it.key();
   for (const auto &merge : root["model"]["merges"])
     data.merges.push_back(merge[0].get<std::string>() + " " + merge[1].get<std::string>());
-  for (const auto &token : root["added_tokens"])
+  for (const auto &token : root["added_tokens"]) {
+    data.tokens[token["id"].get<size_t>()] = token["content"].get<std::string>();
     data.tokenTypes[token["id"].get<size_t>()] = 3;
+  }
   return data;
 }
 
