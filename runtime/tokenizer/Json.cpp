@@ -36,6 +36,12 @@ llvm::Expected<json> parseJson(llvm::StringRef text, llvm::StringRef file) {
     return rt::makeError(
         file + ":" + llvm::Twine(line) + ":" + llvm::Twine(column) +
         ": not valid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+  } catch (const json::exception &error) {
+    // Not a syntax error: a number past double's range (found by the fuzzer).
+    std::string what = error.what();
+    size_t bracket = what.find("] ");
+    return rt::makeError(file + ": not valid JSON: " +
+                         (bracket == std::string::npos ? what : what.substr(bracket + 2)));
   }
 }
 
