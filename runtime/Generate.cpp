@@ -213,6 +213,10 @@ generate(const EntryPoint &decode, const EntryRunner &run, const HostTensor &ids
       fullMask[b * width + length] = 1; // generate() extends every row's mask with 1
       nextPositions.as<int64_t>()[b] = ++positionsSoFar[b];
     }
+    if (options.onStep)
+      if (llvm::Error error =
+              options.onStep(llvm::ArrayRef(next.as<int64_t>(), static_cast<size_t>(batch))))
+        return std::move(error);
     if (llvm::all_of(finished, [](bool f) { return f; }) || step + 1 == options.maxNewTokens)
       break;
     stepIds = next;

@@ -32,6 +32,8 @@ struct GenerationOptions {
   uint64_t seed = 0;
   std::vector<int64_t> eosIds; // a row stops after producing one of these
   int64_t padId = 0;           // ...and continues with this one
+  /// When set, called after each step with each row's new token (streaming).
+  std::function<llvm::Error(llvm::ArrayRef<int64_t>)> onStep;
 };
 
 struct GenerationStats {

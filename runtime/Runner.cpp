@@ -16,6 +16,7 @@
 #include "runtime/Trace.h"
 #include "runtime/collectives/InProcessCollectives.h"
 #include "runtime/collectives/LoadCollectives.h"
+#include "runtime/tokenizer/Tokenizer.h"
 #include "runtime/torch/ReferenceBackend.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -50,6 +51,13 @@ cl::opt<std::string> inputIds("input-ids", cl::sub(runCommand),
                                        "(\"1,2,3;4,5\": shorter rows are left-padded when the "
                                        "model takes an attention_mask); @FILE reads them from "
                                        "FILE, @FILE.npy from a 2-D int64 array"));
+cl::opt<std::string> promptText(
+    "prompt", cl::sub(runCommand), cl::value_desc("TEXT"),
+    cl::desc("Text to continue, tokenized with the checkpoint's tokenizer (tokenizer.json beside "
+             "the weights, or a GGUF file's metadata); prints the generated text as it comes "
+             "(32 new tokens unless --max-new-tokens says otherwise)"));
+cl::opt<bool> outputIds("output-ids", cl::sub(runCommand),
+                        cl::desc("With --prompt, print the generated ids instead of the text"));
 cl::opt<std::string> attentionMask(
     "attention-mask", cl::sub(runCommand),
     cl::desc("1 for tokens, 0 for padding, shaped like --input-ids (\"1,1,0;1,1,1\", @file, "
@@ -371,7 +379,8 @@ llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkp
     return makeError(artifactDir + ": no entry point '" + entryPoint +
                      "' (compile the model with --max-seq-len N for generation)");
   GenerationOptions options;
-  options.maxNewTokens = maxNewTokens;
+  options.maxNewTokens =
+      maxNewTokens.getNumOccurrences() || promptText.empty() ? maxNewTokens.getValue() : 32;
   options.sample = temperature.getNumOccurrences() || topK.getNumOccurrences() ||
                    topP.getNumOccurrences();
   if (options.sample && temperature.getNumOccurrences() && temperature == 0)
@@ -388,8 +397,45 @@ llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkp
   options.padId = pad.value_or(0);
 
   HostTensor ids(DType::I64, {0, 0}), mask(DType::I64, {0, 0});
-  if (llvm::Error error = readTokens(/*ragged=*/true, options.padId, ids, mask))
+  std::unique_ptr<tmc::tok::Tokenizer> tokenizer;
+  std::optional<tmc::tok::DecodeStream> stream;
+  if (!promptText.empty()) {
+    if (!inputIds.empty())
+      return makeError("--prompt and --input-ids both give the prompt; use one");
+    auto loaded = tmc::tok::Tokenizer::forCheckpoint(weightsPath);
+    if (!loaded)
+      return makeError("--prompt: " + llvm::toString(loaded.takeError()));
+    tokenizer = std::move(*loaded);
+    auto encoded = tokenizer->encode(promptText, /*addSpecialTokens=*/true);
+    if (!encoded)
+      return makeError("--prompt: " + llvm::toString(encoded.takeError()));
+    int64_t length = encoded->size();
+    ids = HostTensor(DType::I64, {1, length});
+    mask = HostTensor(DType::I64, {1, length});
+    for (int64_t i = 0; i < length; ++i) {
+      ids.as<int64_t>()[i] = (*encoded)[i];
+      mask.as<int64_t>()[i] = 1;
+    }
+    if (options.eosIds.empty() && tokenizer->eosId())
+      options.eosIds.push_back(*tokenizer->eosId());
+    if (!outputIds) {
+      // Text as it comes: each step's new piece, special tokens (eos) left out.
+      stream.emplace(*tokenizer, /*skipSpecialTokens=*/true);
+      options.onStep = [&](llvm::ArrayRef<int64_t> tokens) -> llvm::Error {
+        if (tokens[0] < 0 || tokens[0] >= int64_t(tokenizer->idLimit()))
+          return makeError("the model generated id " + llvm::Twine(tokens[0]) +
+                           ", which its tokenizer does not know");
+        auto piece = stream->step(uint32_t(tokens[0]));
+        if (!piece)
+          return piece.takeError();
+        rank.out << *piece;
+        rank.out.flush();
+        return llvm::Error::success();
+      };
+    }
+  } else if (llvm::Error error = readTokens(/*ragged=*/true, options.padId, ids, mask)) {
     return error;
+  }
   auto runner = entryRunner(artifact, checkpoint, entryPoint);
   if (!runner)
     return runner.takeError();
@@ -401,9 +447,13 @@ llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkp
   auto generated = generate(*entry, *runner, ids, mask, options, &genStats);
   if (!generated)
     return generated.takeError();
-  for (const std::vector<int64_t> &row : *generated) {
-    llvm::interleave(row, rank.out, ",");
+  if (stream) {
     rank.out << "\n";
+  } else {
+    for (const std::vector<int64_t> &row : *generated) {
+      llvm::interleave(row, rank.out, ",");
+      rank.out << "\n";
+    }
   }
   if (!outputPath.empty() && rank.leader()) {
     // [batch, steps, vocab]: the logits each new token was picked from.
@@ -509,7 +559,8 @@ llvm::Error runRank(Rank &rank, Artifact &artifact, const Checkpoint &checkpoint
   }
   llvm::Error error = artifact.bindWeights(checkpoint, rank.index);
   if (!error)
-    error = maxNewTokens.getNumOccurrences() ? runGenerate(rank, artifact, checkpoint)
+    error = maxNewTokens.getNumOccurrences() || !promptText.empty()
+                ? runGenerate(rank, artifact, checkpoint)
                                              : runForward(rank, artifact, checkpoint);
   if (!error && tracer) {
     error = tracer->write(traceOut);
@@ -678,8 +729,8 @@ std::string tmc::rt::missingRunFlag() {
     return "needs an artifact directory (ARTIFACT_DIR --weights W --input-ids ...)";
   if (weightsPath.empty())
     return "needs --weights <checkpoint>";
-  if (inputIds.empty())
-    return "needs --input-ids (e.g. --input-ids 1,2,3)";
+  if (inputIds.empty() && promptText.empty())
+    return "needs --input-ids (e.g. --input-ids 1,2,3) or --prompt TEXT";
   return "";
 }
 

@@ -33,8 +33,7 @@ llvm::Expected<std::unique_ptr<Tokenizer>> Tokenizer::fromPath(llvm::StringRef p
                                   "tokenizer.json files)");
     file = inside.str().str();
   } else if (path.ends_with(".gguf")) {
-    return rt::makeError(path + ": reading the tokenizer of a GGUF file here needs the GGUF "
-                                "reader; give a tokenizer.json or its checkpoint directory");
+    return fromGgufFile(path);
   }
   auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);

@@ -67,7 +67,10 @@ struct GgufTokenizerData {
 
 class Tokenizer {
 public:
-  /// A tokenizer.json file, or a checkpoint directory holding one.
+  /// The tokenizer a checkpoint ships: tokenizer.json in its directory (or
+  /// beside its .safetensors file), or a GGUF file's tokenizer metadata.
+  static llvm::Expected<std::unique_ptr<Tokenizer>> forCheckpoint(llvm::StringRef path);
+  /// A tokenizer.json file, a checkpoint directory holding one, or a .gguf file.
   static llvm::Expected<std::unique_ptr<Tokenizer>> fromPath(llvm::StringRef path);
   /// tokenizer.json's text; `name` labels errors (usually the file's path).
   static llvm::Expected<std::unique_ptr<Tokenizer>> fromJsonText(llvm::StringRef text,
@@ -75,6 +78,8 @@ public:
   /// A parsed tokenizer.json.
   static llvm::Expected<std::unique_ptr<Tokenizer>> fromJson(const nlohmann::json &root,
                                                              llvm::StringRef name);
+  /// The tokenizer in a GGUF file's tokenizer.ggml.* metadata.
+  static llvm::Expected<std::unique_ptr<Tokenizer>> fromGgufFile(llvm::StringRef path);
   /// The tokenizer a GGUF file's metadata describes; `name` labels errors.
   static llvm::Expected<std::unique_ptr<Tokenizer>> fromGguf(const GgufTokenizerData &data,
                                                              llvm::StringRef name);

@@ -50,6 +50,8 @@ def main():
     parser.add_argument("--input-ids", required=True, help=".npy of int64 (batch, seq)")
     parser.add_argument("--reference", help="HF checkpoint directory to compare with (default: the GGUF)")
     parser.add_argument("--generate", type=int, default=0)
+    parser.add_argument("--prompt", help="text: tmc run --prompt's streamed text must be the "
+                        "detokenized ids transformers generates greedily from its tokens")
     parser.add_argument("--tmc", default="tmc")
     parser.add_argument("--atol", type=float, default=1e-4)
     parser.add_argument("--rtol", type=float, default=0.0)
@@ -94,6 +96,28 @@ def main():
                                 ",".join(map(str, got_ids)), "ok" if ok else "FAIL (want %s)" % want_ids))
         if not ok:
             failures.append("generate")
+    if args.prompt:
+        # transformers has no GGUF tokenizer converter here: the tokens are
+        # tmc's, the continuation transformers', and the text must be what
+        # tmc prints for those ids as it generates them.
+        n = args.generate or 16
+        tokens = [int(t) for t in run([tmc, "tokenize", args.gguf, "--text", args.prompt]).stdout.split(",")]
+        prompt = torch.tensor([tokens])
+        with torch.no_grad():
+            out = model.generate(prompt, attention_mask=torch.ones_like(prompt), do_sample=False,
+                                 max_new_tokens=n, min_new_tokens=n, eos_token_id=None, pad_token_id=0)
+        want_ids = out[0, prompt.shape[1]:].tolist()
+        want_text = run([tmc, "detokenize", args.gguf, "--skip-special-tokens", "--ids",
+                         ",".join(map(str, want_ids))]).stdout.rstrip("\n")
+        common = [artifact, "--weights", args.gguf, "--prompt", args.prompt, "--max-new-tokens", str(n),
+                  "--eos-id", str(2**40)]
+        got_ids = [int(t) for t in run([tmc, "run"] + common + ["--output-ids"]).stdout.strip().splitlines()[-1].split(",")]
+        got_text = run([tmc, "run"] + common).stdout.rstrip("\n")
+        ok = got_ids == want_ids and got_text == want_text
+        print("%-40s %r  %s" % ("--prompt text vs transformers", got_text,
+                                "ok" if ok else "FAIL (want %r, ids %s, got ids %s)" % (want_text, want_ids, got_ids)))
+        if not ok:
+            failures.append("prompt")
     return 1 if failures else 0
 
 
