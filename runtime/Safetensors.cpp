@@ -10,6 +10,7 @@
 #include "runtime/Safetensors.h"
 #include "runtime/AtomicFile.h"
 #include "runtime/Error.h"
+#include "runtime/GgmlTypes.h"
 #include "runtime/GgufCheckpoint.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -23,7 +24,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cmath>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -573,25 +573,6 @@ Error tmc::rt::writeSafetensors(
 // Conversion
 //===----------------------------------------------------------------------===//
 
-/// IEEE half to float, exact (every half is a float).
-static float halfToFloat(uint16_t half) {
-  uint32_t sign = uint32_t(half & 0x8000) << 16;
-  uint32_t exponent = (half >> 10) & 0x1f;
-  uint32_t mantissa = half & 0x3ff;
-  uint32_t bits;
-  if (exponent == 0x1f) { // Inf and NaN keep their payload.
-    bits = sign | 0x7f800000u | (mantissa << 13);
-  } else if (exponent != 0) { // Normal: rebias 15 -> 127.
-    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
-  } else { // Zero or subnormal: mantissa * 2^-24, exact in float.
-    float value = std::ldexp(static_cast<float>(mantissa), -24);
-    return sign ? -value : value;
-  }
-  float value;
-  std::memcpy(&value, &bits, sizeof(value));
-  return value;
-}
-
 Expected<std::vector<float>> tmc::rt::readAsFloat32(const TensorInfo &tensor) {
   const auto *bytes = static_cast<const uint8_t *>(tensor.data);
   size_t count = tensor.numBytes / dtypeSize(tensor.dtype);
@@ -605,14 +586,12 @@ Expected<std::vector<float>> tmc::rt::readAsFloat32(const TensorInfo &tensor) {
     }
     return values;
   case DType::BF16:
-    for (size_t i = 0; i < count; ++i) {
-      uint32_t bits = uint32_t(read16le(bytes + 2 * i)) << 16;
-      std::memcpy(&values[i], &bits, sizeof(float));
-    }
+    for (size_t i = 0; i < count; ++i)
+      values[i] = bf16BitsToFloat(read16le(bytes + 2 * i));
     return values;
   case DType::F16:
     for (size_t i = 0; i < count; ++i)
-      values[i] = halfToFloat(read16le(bytes + 2 * i));
+      values[i] = halfBitsToFloat(read16le(bytes + 2 * i));
     return values;
   default:
     return makeError(tensor.file + ": tensor '" + tensor.name + "' is " +
