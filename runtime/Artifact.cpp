@@ -120,11 +120,16 @@ llvm::Error tmc::rt::checkInputs(const EntryPoint &entry, llvm::ArrayRef<HostTen
                          llvm::Twine(spec.valuesBelow) +
                          "): token ids index the model's vocabulary of " +
                          llvm::Twine(spec.valuesBelow));
-    if (entry.maxSeqLen > 0 && spec.name == "attention_mask" && input.shape().size() == 2 &&
-        input.shape()[1] > entry.maxSeqLen)
-      return makeError("input 'attention_mask' covers " + llvm::Twine(input.shape()[1]) +
-                       " positions, more than the KV cache of " + llvm::Twine(entry.maxSeqLen) +
-                       " (tmc compile --max-seq-len)");
+    bool decodes = !entry.inPlace.empty();
+    if (entry.maxSeqLen > 0 && (spec.name == "attention_mask" || !decodes) &&
+        input.shape().size() == 2 && input.shape()[1] > entry.maxSeqLen)
+      return makeError(
+          "input '" + spec.name + "' covers " + llvm::Twine(input.shape()[1]) +
+          " positions, more than " +
+          (decodes ? "the KV cache of " + llvm::Twine(entry.maxSeqLen) +
+                         " (tmc compile --max-seq-len)"
+                   : "the model's " + llvm::Twine(entry.maxSeqLen) +
+                         " position embeddings (max_position_embeddings)"));
   }
   return llvm::Error::success();
 }

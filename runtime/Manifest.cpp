@@ -4,6 +4,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Regex.h"
 #include "llvm/Support/SHA256.h"
 
 #include <array>
@@ -82,6 +83,9 @@ json Manifest::toJson() const {
     result["abi_fingerprint"] = recordedFingerprint;
   if (!modelClass.empty())
     result["model_class"] = modelClass;
+  if (!ignoredCheckpointKeys.empty())
+    result["ignored_checkpoint_keys"] = ignoredCheckpointKeys;
+  result["padding_side"] = paddingSide;
   if (!tracePoints.empty()) {
     json points = json::array();
     for (const TracePoint &point : tracePoints)
@@ -261,6 +265,23 @@ Expected<Manifest> Manifest::fromJson(const json &value, StringRef source) {
     if (!it->is_string())
       return makeError(source + ": 'model_class' must be a class name");
     manifest.modelClass = it->get<std::string>();
+  }
+  if (auto it = value.find("padding_side"); it != value.end()) {
+    if (!it->is_string() || (*it != "left" && *it != "right"))
+      return makeError(source + ": 'padding_side' must be \"left\" or \"right\"");
+    manifest.paddingSide = it->get<std::string>();
+  }
+  if (auto it = value.find("ignored_checkpoint_keys"); it != value.end()) {
+    std::string what = source.str() + ": 'ignored_checkpoint_keys' must be a list of regular "
+                                      "expressions";
+    if (!it->is_array())
+      return makeError(what);
+    for (const json &pattern : *it) {
+      std::string error;
+      if (!pattern.is_string() || !llvm::Regex(pattern.get<std::string>()).isValid(error))
+        return makeError(what + (error.empty() ? "" : " (" + error + ")"));
+      manifest.ignoredCheckpointKeys.push_back(pattern.get<std::string>());
+    }
   }
   if (auto it = value.find("trace_points"); it != value.end()) {
     if (!it->is_array())

@@ -93,6 +93,14 @@ struct Manifest {
   std::map<std::string, std::string> attentionBackends;
   /// The model class (`LlamaForCausalLM`), the root of a trace.
   std::string modelClass;
+  /// Patterns (searched, as Python's re.search) of checkpoint tensors that
+  /// are not weights and are skipped when binding a checkpoint: the model
+  /// class's `_keys_to_ignore_on_load_unexpected` (BERT's `position_ids`).
+  std::vector<std::string> ignoredCheckpointKeys;
+  /// Where shorter rows of a batch are padded: "left" (decoders, as for
+  /// generation) or "right" (encoders, whose positions count from the first token).
+  std::string paddingSide = "left";
+  bool isEncoder() const { return paddingSide == "right"; }
   /// The trace points by id; empty unless compiled with --trace.
   std::vector<TracePoint> tracePoints;
   /// abiFingerprint() as the compiler recorded it; the compiled library

@@ -11,6 +11,7 @@
 #include "runtime/Runner.h"
 
 #include "runtime/Artifact.h"
+#include "runtime/Embeddings.h"
 #include "runtime/Error.h"
 #include "runtime/Generate.h"
 #include "runtime/Trace.h"
@@ -51,13 +52,24 @@ cl::opt<std::string> inputIds("input-ids", cl::sub(runCommand),
                                        "(\"1,2,3;4,5\": shorter rows are left-padded when the "
                                        "model takes an attention_mask); @FILE reads them from "
                                        "FILE, @FILE.npy from a 2-D int64 array"));
-cl::opt<std::string> promptText(
+cl::list<std::string> prompts(
     "prompt", cl::sub(runCommand), cl::value_desc("TEXT"),
-    cl::desc("Text to continue, tokenized with the checkpoint's tokenizer (tokenizer.json beside "
-             "the weights, or a GGUF file's metadata); prints the generated text as it comes "
-             "(32 new tokens unless --max-new-tokens says otherwise)"));
+    cl::desc("Text, tokenized with the checkpoint's tokenizer (tokenizer.json beside the "
+             "weights, or a GGUF file's metadata). A decoder continues it and prints the "
+             "generated text as it comes (32 new tokens unless --max-new-tokens says "
+             "otherwise); an encoder (BERT) embeds it, one sentence embedding per --prompt "
+             "(see --pooling)"));
 cl::opt<bool> outputIds("output-ids", cl::sub(runCommand),
                         cl::desc("With --prompt, print the generated ids instead of the text"));
+cl::opt<std::string> poolingName(
+    "pooling", cl::sub(runCommand), cl::value_desc("mean|cls|max"),
+    cl::desc("How an encoder's --prompt embeddings pool the last hidden state: the mean of "
+             "the tokens, the first token or the per-dim max (default: the checkpoint's "
+             "sentence-transformers Pooling module, else mean)"));
+cl::opt<bool> normalizeEmbeddings(
+    "normalize", cl::sub(runCommand),
+    cl::desc("Divide each --prompt embedding by its L2 norm (default: whether the checkpoint's "
+             "sentence-transformers modules.json has a Normalize module)"));
 cl::opt<std::string> attentionMask(
     "attention-mask", cl::sub(runCommand),
     cl::desc("1 for tokens, 0 for padding, shaped like --input-ids (\"1,1,0;1,1,1\", @file, "
@@ -77,8 +89,14 @@ cl::opt<bool> stats("stats", cl::sub(runCommand),
 cl::opt<std::string> outputPath("output", cl::sub(runCommand),
                                 cl::desc("Write the first result (logits) as a .npy file; with "
                                          "--max-new-tokens the logits each token was picked "
-                                         "from (batch, new, vocab)"),
+                                         "from (batch, new, vocab); with an encoder's --prompt "
+                                         "the embeddings (prompts, hidden)"),
                                 cl::value_desc("logits.npy"));
+
+cl::opt<std::string> outputDir(
+    "output-dir", cl::sub(runCommand), cl::value_desc("DIR"),
+    cl::desc("Write every result of the entry point as DIR/<name>.npy (result0.npy, "
+             "result1.npy, ...: an encoder's last hidden state and pooled output)"));
 
 cl::opt<int64_t> maxNewTokens(
     "max-new-tokens", cl::init(0), cl::sub(runCommand),
@@ -111,11 +129,36 @@ cl::list<int64_t> eosIds("eos-id", cl::sub(runCommand), cl::CommaSeparated,
                                   "checkpoint's generation_config.json, else config.json)"));
 
 
+/// Rows of token ids as one batch: shorter rows are padded with `padId` on
+/// the left (decoders, as transformers pads for generation) or, with
+/// `padRight`, on the right (encoders, as their tokenizers pad); `mask` gets
+/// 1 for tokens, 0 for padding. Whether any row was padded.
+bool padRows(const std::vector<std::vector<int64_t>> &rows, int64_t padId, bool padRight,
+             HostTensor &ids, HostTensor &mask) {
+  size_t width = 0;
+  for (const std::vector<int64_t> &row : rows)
+    width = std::max(width, row.size());
+  std::vector<int64_t> shape{static_cast<int64_t>(rows.size()), static_cast<int64_t>(width)};
+  ids = HostTensor(DType::I64, shape);
+  mask = HostTensor(DType::I64, shape);
+  bool padded = false;
+  for (auto [r, row] : llvm::enumerate(rows)) {
+    size_t pad = width - row.size(), first = padRight ? 0 : pad;
+    padded |= pad > 0;
+    for (size_t c = 0; c < width; ++c) {
+      bool token = c >= first && c < first + row.size();
+      ids.as<int64_t>()[r * width + c] = token ? row[c - first] : padId;
+      mask.as<int64_t>()[r * width + c] = token;
+    }
+  }
+  return padded;
+}
+
 /// Token rows "1,2,3;4,5" (or @file with that text, or @file.npy). Rows of
-/// different lengths are left-padded with `padId` when `mask` is wanted, as
-/// transformers pads for generation; `mask` gets 1 for tokens, 0 for padding.
+/// different lengths are padded with `padId` when `mask` is wanted (padRows);
+/// `mask` gets 1 for tokens, 0 for padding.
 llvm::Error parseInputIds(llvm::StringRef flag, llvm::StringRef text, bool ragged, int64_t padId,
-                          HostTensor &ids, std::optional<HostTensor> *mask) {
+                          bool padRight, HostTensor &ids, std::optional<HostTensor> *mask) {
   std::string contents = text.str();
   if (text.starts_with("@")) {
     llvm::StringRef file = text.drop_front();
@@ -155,19 +198,8 @@ llvm::Error parseInputIds(llvm::StringRef flag, llvm::StringRef text, bool ragge
                        "takes no attention_mask to pad them with)");
     width = std::max(width, values.back().size());
   }
-  std::vector<int64_t> shape{static_cast<int64_t>(rows.size()), static_cast<int64_t>(width)};
-  ids = HostTensor(DType::I64, shape);
-  HostTensor padding(DType::I64, shape);
-  bool padded = false;
-  for (auto [r, row] : llvm::enumerate(values)) {
-    size_t pad = width - row.size();
-    padded |= pad > 0;
-    for (size_t c = 0; c < width; ++c) {
-      ids.as<int64_t>()[r * width + c] = c < pad ? padId : row[c - pad];
-      padding.as<int64_t>()[r * width + c] = c < pad ? 0 : 1;
-    }
-  }
-  if (mask && padded)
+  HostTensor padding(DType::I64, {0, 0});
+  if (padRows(values, padId, padRight, ids, padding) && mask)
     *mask = std::move(padding);
   return llvm::Error::success();
 }
@@ -263,10 +295,13 @@ void resetCollectiveTime(Rank &rank) {
 }
 
 /// Each batch row's argmax over the last position's logits.
-void printSummary(llvm::raw_ostream &out, const HostTensor &logits) {
+/// The first result's shape and, for a decoder's logits, each row's argmax.
+void printSummary(llvm::raw_ostream &out, const HostTensor &logits, bool encoder) {
   llvm::ArrayRef<int64_t> shape = logits.shape();
-  out << "logits: " << dtypeName(logits.dtype()) << " " << shapeToString(shape) << "\n";
-  if (shape.size() != 3 || (logits.dtype() != DType::F32 && logits.dtype() != DType::BF16))
+  out << (encoder ? "last hidden state: " : "logits: ") << dtypeName(logits.dtype()) << " "
+      << shapeToString(shape) << "\n";
+  if (encoder || shape.size() != 3 ||
+      (logits.dtype() != DType::F32 && logits.dtype() != DType::BF16))
     return;
   HostTensor wide = widenBF16(logits);
   int64_t batch = shape[0], seq = shape[1], vocab = shape[2];
@@ -319,14 +354,15 @@ void readSpecialIds(llvm::StringRef weights, const Checkpoint &checkpoint,
 
 /// --input-ids and their mask: --attention-mask, else the padding of ragged
 /// rows (left-padded with `pad` when `ragged`), else all ones.
-llvm::Error readTokens(bool ragged, int64_t pad, HostTensor &ids, HostTensor &mask) {
+llvm::Error readTokens(bool ragged, int64_t pad, bool padRight, HostTensor &ids,
+                       HostTensor &mask) {
   std::optional<HostTensor> padding;
-  if (llvm::Error error =
-          parseInputIds("--input-ids", inputIds, ragged, pad, ids, ragged ? &padding : nullptr))
+  if (llvm::Error error = parseInputIds("--input-ids", inputIds, ragged, pad, padRight, ids,
+                                        ragged ? &padding : nullptr))
     return error;
   if (!attentionMask.empty()) {
     if (llvm::Error error =
-            parseInputIds("--attention-mask", attentionMask, false, 0, mask, nullptr))
+            parseInputIds("--attention-mask", attentionMask, false, 0, false, mask, nullptr))
       return error;
     if (mask.shape() != ids.shape())
       return makeError("--attention-mask is " + shapeToString(mask.shape()) +
@@ -372,6 +408,28 @@ llvm::Expected<EntryRunner> entryRunner(Artifact &artifact, const Checkpoint &ch
   return makeError("--backend=" + backend + " is not one of: compiled, torch");
 }
 
+/// The --prompt texts as token ids, with the special tokens the tokenizer
+/// adds (BOS; BERT's [CLS] and [SEP]); the tokenizer stays in `tokenizer`.
+llvm::Expected<std::vector<std::vector<int64_t>>>
+tokenizePrompts(std::unique_ptr<tmc::tok::Tokenizer> &tokenizer) {
+  if (!inputIds.empty())
+    return makeError("--prompt and --input-ids both give the input; use one");
+  auto loaded = tmc::tok::Tokenizer::forCheckpoint(weightsPath);
+  if (!loaded)
+    return makeError("--prompt: " + llvm::toString(loaded.takeError()));
+  tokenizer = std::move(*loaded);
+  std::vector<std::vector<int64_t>> rows;
+  for (const std::string &prompt : prompts) {
+    auto encoded = tokenizer->encode(prompt, /*addSpecialTokens=*/true);
+    if (!encoded)
+      return makeError("--prompt: " + llvm::toString(encoded.takeError()));
+    if (encoded->empty())
+      return makeError("--prompt " + llvm::Twine(rows.size() + 1) + " has no tokens");
+    rows.emplace_back(encoded->begin(), encoded->end());
+  }
+  return rows;
+}
+
 llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkpoint) {
   std::string entryPoint = entryName.getNumOccurrences() ? entryName.getValue() : "decode";
   const tmc::rt::EntryPoint *entry = artifact.manifest().findEntryPoint(entryPoint);
@@ -380,7 +438,7 @@ llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkp
                      "' (compile the model with --max-seq-len N for generation)");
   GenerationOptions options;
   options.maxNewTokens =
-      maxNewTokens.getNumOccurrences() || promptText.empty() ? maxNewTokens.getValue() : 32;
+      maxNewTokens.getNumOccurrences() || prompts.empty() ? maxNewTokens.getValue() : 32;
   options.sample = temperature.getNumOccurrences() || topK.getNumOccurrences() ||
                    topP.getNumOccurrences();
   if (options.sample && temperature.getNumOccurrences() && temperature == 0)
@@ -399,23 +457,13 @@ llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkp
   HostTensor ids(DType::I64, {0, 0}), mask(DType::I64, {0, 0});
   std::unique_ptr<tmc::tok::Tokenizer> tokenizer;
   std::optional<tmc::tok::DecodeStream> stream;
-  if (!promptText.empty()) {
-    if (!inputIds.empty())
-      return makeError("--prompt and --input-ids both give the prompt; use one");
-    auto loaded = tmc::tok::Tokenizer::forCheckpoint(weightsPath);
-    if (!loaded)
-      return makeError("--prompt: " + llvm::toString(loaded.takeError()));
-    tokenizer = std::move(*loaded);
-    auto encoded = tokenizer->encode(promptText, /*addSpecialTokens=*/true);
-    if (!encoded)
-      return makeError("--prompt: " + llvm::toString(encoded.takeError()));
-    int64_t length = encoded->size();
-    ids = HostTensor(DType::I64, {1, length});
-    mask = HostTensor(DType::I64, {1, length});
-    for (int64_t i = 0; i < length; ++i) {
-      ids.as<int64_t>()[i] = (*encoded)[i];
-      mask.as<int64_t>()[i] = 1;
-    }
+  if (!prompts.empty()) {
+    if (prompts.size() > 1)
+      return makeError("--prompt: generation continues one prompt; give one --prompt");
+    auto tokenized = tokenizePrompts(tokenizer);
+    if (!tokenized)
+      return tokenized.takeError();
+    padRows(*tokenized, options.padId, /*padRight=*/false, ids, mask);
     if (options.eosIds.empty() && tokenizer->eosId())
       options.eosIds.push_back(*tokenizer->eosId());
     if (!outputIds) {
@@ -433,7 +481,8 @@ llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkp
         return llvm::Error::success();
       };
     }
-  } else if (llvm::Error error = readTokens(/*ragged=*/true, options.padId, ids, mask)) {
+  } else if (llvm::Error error =
+                 readTokens(/*ragged=*/true, options.padId, /*padRight=*/false, ids, mask)) {
     return error;
   }
   auto runner = entryRunner(artifact, checkpoint, entryPoint);
@@ -490,6 +539,95 @@ llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkp
 
 /// Everything a rank reads and checks before its first collective, then the
 /// run itself.
+/// The inputs of `entry` by name: the token ids, their attention_mask, and
+/// token_type_ids of zeros (one segment, as a tokenizer gives one text).
+llvm::Expected<std::vector<HostTensor>> entryInputs(const tmc::rt::EntryPoint &entry,
+                                                    const HostTensor &ids, const HostTensor &mask) {
+  std::vector<HostTensor> inputs;
+  for (const tmc::rt::TensorSpec &spec : entry.inputs) {
+    if (spec.name == "input_ids") {
+      inputs.push_back(ids);
+    } else if (spec.name == "attention_mask") {
+      inputs.push_back(mask);
+    } else if (spec.name == "token_type_ids") {
+      HostTensor types(DType::I64, ids.shape().vec());
+      std::fill_n(types.as<int64_t>(), types.numElements(), 0);
+      inputs.push_back(std::move(types));
+    } else {
+      return makeError("entry point '" + entry.name + "' takes an input '" + spec.name +
+                       "' that tmc run cannot fill");
+    }
+  }
+  return inputs;
+}
+
+/// An encoder's --prompt texts: one sentence embedding each, pooled from the
+/// last hidden state (--pooling, --normalize) and printed or written (--output).
+llvm::Error runEmbed(Rank &rank, Artifact &artifact, const Checkpoint &checkpoint) {
+  const tmc::rt::EntryPoint *entry = artifact.manifest().findEntryPoint(entryName);
+  if (!entry)
+    return makeError(artifactDir + ": no entry point '" + entryName + "'");
+  auto defaults = sentenceTransformersPooling(weightsPath);
+  if (!defaults)
+    return makeError("--prompt: " + llvm::toString(defaults.takeError()));
+  PoolingOptions pooling = defaults->value_or(PoolingOptions());
+  if (poolingName.getNumOccurrences()) {
+    std::optional<Pooling> mode = poolingByName(poolingName);
+    if (!mode)
+      return makeError("--pooling=" + poolingName + " is not one of: mean, cls, max");
+    pooling.mode = *mode;
+  }
+  if (normalizeEmbeddings.getNumOccurrences())
+    pooling.normalize = normalizeEmbeddings;
+
+  std::unique_ptr<tmc::tok::Tokenizer> tokenizer;
+  auto tokenized = tokenizePrompts(tokenizer);
+  if (!tokenized)
+    return tokenized.takeError();
+  std::optional<int64_t> pad;
+  if (padId.getNumOccurrences())
+    pad = padId.getValue();
+  std::vector<int64_t> unusedEos;
+  readSpecialIds(weightsPath, checkpoint, unusedEos, pad);
+  HostTensor ids(DType::I64, {0, 0}), mask(DType::I64, {0, 0});
+  padRows(*tokenized, pad.value_or(0), /*padRight=*/true, ids, mask);
+  auto inputs = entryInputs(*entry, ids, mask);
+  if (!inputs)
+    return inputs.takeError();
+  auto runner = entryRunner(artifact, checkpoint, entryName);
+  if (!runner)
+    return runner.takeError();
+  if (llvm::Error error = startTogether(rank, llvm::Error::success()))
+    return error;
+  auto start = std::chrono::steady_clock::now();
+  auto results = (*runner)(*inputs);
+  if (!results)
+    return results.takeError();
+  double milliseconds =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  auto embeddings = poolEmbeddings(results->front(), mask, pooling);
+  if (!embeddings)
+    return embeddings.takeError();
+  if (stats && rank.leader())
+    llvm::errs() << llvm::formatv("embed: {0} backend, {1} prompts, {2} tokens in {3:f2} ms "
+                                  "({4:f1} tokens/s)\n",
+                                  backend.getValue(), ids.shape()[0], ids.numElements(),
+                                  milliseconds, ids.numElements() / milliseconds * 1e3);
+  if (!rank.leader())
+    return llvm::Error::success();
+  if (!outputPath.empty())
+    return writeNpy(outputPath, *embeddings);
+  int64_t width = embeddings->shape()[1];
+  for (int64_t r = 0; r < embeddings->shape()[0]; ++r) {
+    const float *row = embeddings->as<float>() + r * width;
+    rank.out << llvm::formatv("embedding {0} ({1} dims):", r, width);
+    for (int64_t d = 0; d < width; ++d)
+      rank.out << llvm::formatv(" {0:e}", row[d]);
+    rank.out << "\n";
+  }
+  return llvm::Error::success();
+}
+
 llvm::Error runForward(Rank &rank, Artifact &artifact, const Checkpoint &checkpoint) {
   const tmc::rt::EntryPoint *entry = artifact.manifest().findEntryPoint(entryName);
   if (!entry)
@@ -500,15 +638,16 @@ llvm::Error runForward(Rank &rank, Artifact &artifact, const Checkpoint &checkpo
   if (!attentionMask.empty() && !takesMask)
     return makeError("--attention-mask: entry point '" + entryName + "' takes no mask");
   HostTensor ids(DType::I64, {0, 0}), mask(DType::I64, {0, 0});
-  if (llvm::Error error = readTokens(/*ragged=*/takesMask, padId, ids, mask))
+  if (llvm::Error error = readTokens(/*ragged=*/takesMask, padId,
+                                     artifact.manifest().isEncoder(), ids, mask))
     return error;
-  std::vector<HostTensor> inputs;
-  for (const tmc::rt::TensorSpec &spec : entry->inputs)
-    inputs.push_back(spec.name == "attention_mask" ? mask : ids);
+  auto inputs = entryInputs(*entry, ids, mask);
+  if (!inputs)
+    return inputs.takeError();
   auto runner = entryRunner(artifact, checkpoint, entryName);
   if (!runner)
     return runner.takeError();
-  auto runOnce = [&] { return (*runner)(inputs); };
+  auto runOnce = [&] { return (*runner)(*inputs); };
   if (repeat == 0)
     return makeError("--repeat must be at least 1");
   if (llvm::Error error = startTogether(rank, llvm::Error::success()))
@@ -542,9 +681,19 @@ llvm::Error runForward(Rank &rank, Artifact &artifact, const Checkpoint &checkpo
     return results.takeError();
   if (results->empty())
     return llvm::Error::success();
-  printSummary(rank.out, results->front());
-  if (!outputPath.empty() && rank.leader())
-    return writeNpy(outputPath, widenBF16(results->front()));
+  printSummary(rank.out, results->front(), artifact.manifest().isEncoder());
+  if (!rank.leader())
+    return llvm::Error::success();
+  if (!outputPath.empty())
+    if (llvm::Error error = writeNpy(outputPath, widenBF16(results->front())))
+      return error;
+  if (!outputDir.empty()) {
+    if (std::error_code error = llvm::sys::fs::create_directories(outputDir))
+      return makeError("--output-dir " + outputDir + ": " + error.message());
+    for (auto [spec, result] : llvm::zip(entry->results, *results))
+      if (llvm::Error error = writeNpy(outputDir + "/" + spec.name + ".npy", widenBF16(result)))
+        return error;
+  }
   return llvm::Error::success();
 }
 /// One rank's whole run. A failure before the ranks started together still
@@ -559,9 +708,10 @@ llvm::Error runRank(Rank &rank, Artifact &artifact, const Checkpoint &checkpoint
   }
   llvm::Error error = artifact.bindWeights(checkpoint, rank.index);
   if (!error)
-    error = maxNewTokens.getNumOccurrences() || !promptText.empty()
+    error = artifact.manifest().isEncoder() && !prompts.empty() ? runEmbed(rank, artifact, checkpoint)
+            : maxNewTokens.getNumOccurrences() || !prompts.empty()
                 ? runGenerate(rank, artifact, checkpoint)
-                                             : runForward(rank, artifact, checkpoint);
+                : runForward(rank, artifact, checkpoint);
   if (!error && tracer) {
     error = tracer->write(traceOut);
     if (!error)
@@ -729,7 +879,7 @@ std::string tmc::rt::missingRunFlag() {
     return "needs an artifact directory (ARTIFACT_DIR --weights W --input-ids ...)";
   if (weightsPath.empty())
     return "needs --weights <checkpoint>";
-  if (inputIds.empty() && promptText.empty())
+  if (inputIds.empty() && prompts.empty())
     return "needs --input-ids (e.g. --input-ids 1,2,3) or --prompt TEXT";
   return "";
 }

@@ -4,6 +4,8 @@
 #include "runtime/Error.h"
 #include "runtime/GgufCheckpoint.h"
 
+#include "llvm/Support/Regex.h"
+
 #include <cstring>
 #include <optional>
 
@@ -108,8 +110,12 @@ tmc::rt::bindParams(const Manifest &manifest, const Checkpoint &checkpoint, int6
     }
     bound.emplace(spec.name, std::move(view));
   }
+  std::vector<llvm::Regex> ignored;
+  for (const std::string &pattern : manifest.ignoredCheckpointKeys)
+    ignored.emplace_back(pattern);
   for (const TensorInfo &tensor : checkpoint.tensors())
-    if (!manifest.findParam(tensor.name))
+    if (!manifest.findParam(tensor.name) &&
+        llvm::none_of(ignored, [&](const llvm::Regex &r) { return r.match(tensor.name); }))
       problems.push_back("unexpected: " + tensor.name + " (not a weight of this model)");
   if (!problems.empty()) {
     std::string message = "checkpoint does not match the artifact in " + artifactDir.str() + ":";

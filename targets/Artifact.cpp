@@ -52,6 +52,11 @@ llvm::Expected<tmc::rt::Manifest> tmc::manifestFromModule(ModuleOp module,
     manifest.worldSize = worldSize.getInt();
   if (StringAttr modelClass = tmc->getModelClassAttrHelper().getAttr(module))
     manifest.modelClass = modelClass.str();
+  if (StringAttr side = tmc->getPaddingSideAttrHelper().getAttr(module))
+    manifest.paddingSide = side.str();
+  if (ArrayAttr keys = tmc->getIgnoredCheckpointKeysAttrHelper().getAttr(module))
+    for (Attribute key : keys)
+      manifest.ignoredCheckpointKeys.push_back(cast<StringAttr>(key).str());
   if (ArrayAttr points = tmc->getTracePointsAttrHelper().getAttr(module))
     for (Attribute point : points) {
       auto dict = cast<DictionaryAttr>(point); // the dialect verified the layout

@@ -56,6 +56,14 @@ LogicalResult TmcDialect::verifyOperationAttribute(Operation *op, NamedAttribute
                   }),
                   "a dictionary from module names to tensor-parallel strategies");
   }
+  if (name == PaddingSideAttrHelper::getNameStr()) {
+    auto side = dyn_cast<StringAttr>(value);
+    return expect(side && (side.getValue() == "left" || side.getValue() == "right"),
+                  "\"left\" or \"right\"");
+  }
+  if (name == IgnoredCheckpointKeysAttrHelper::getNameStr())
+    return expect(isArrayOf([](Attribute a) { return isa<StringAttr>(a); }),
+                  "a list of patterns (strings)");
   if (name == WorldSizeAttrHelper::getNameStr()) {
     auto size = dyn_cast<IntegerAttr>(value);
     return expect(size && size.getInt() > 0, "a positive integer");

@@ -49,6 +49,14 @@ def Tmc_Dialect : Dialect {
     // names (`*` for layer numbers) to strategies: the config's
     // base_model_tp_plan under the base model's name, and the head's _tp_plan.
     "::mlir::DictionaryAttr":$tp_plan,
+    // On the module, from instantiation: patterns (Python re.search) of
+    // checkpoint tensors that are not weights (the model class's
+    // _keys_to_ignore_on_load_unexpected); the manifest carries them.
+    "::mlir::ArrayAttr":$ignored_checkpoint_keys,
+    // On the module, from instantiation: where the runtime pads shorter rows
+    // of a batch, "left" for decoders (as for generation), "right" for
+    // encoders (absolute positions count from the first token).
+    "::mlir::StringAttr":$padding_side,
     // On the module, from tmc-shard-tp: the ranks one program serves; on a
     // tmc.param it sharded: a #tmc.split.
     "::mlir::IntegerAttr":$world_size,

@@ -12,6 +12,9 @@
 #include "passes/abi/Passes.h"
 #include "passes/attention/AttentionBackends.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringSet.h"
@@ -152,6 +155,30 @@ struct PrepareEntryPoints : public tmc::impl::PrepareEntryPointsBase<PrepareEntr
     return rows;
   }
 
+  /// The rows of the smallest table that positions 0..seq-1 of the inputs'
+  /// sequence dim index (BERT's absolute position embeddings), or 0: the
+  /// longest sequence the entry can take.
+  static int64_t positionRows(func::FuncOp func, unsigned numInputs) {
+    int64_t rows = 0;
+    func.walk([&](tmc::EmbeddingOp embedding) {
+      mlir::Value ids = embedding.getIds();
+      while (auto reshape = ids.getDefiningOp<tmc::ReshapeOp>())
+        ids = reshape.getInput();
+      auto arange = ids.getDefiningOp<tmc::ArangeOp>();
+      if (!arange || getConstantIntValue(arange.getStart()) != 0)
+        return;
+      auto dim = arange.getLength().getDefiningOp<tensor::DimOp>();
+      auto arg = dim ? dyn_cast<BlockArgument>(dim.getSource()) : BlockArgument();
+      if (!arg || arg.getOwner()->getParentOp() != func || arg.getArgNumber() >= numInputs ||
+          dim.getConstantIndex() != 1)
+        return;
+      int64_t tableRows = embedding.getTable().getType().getDimSize(0);
+      if (!ShapedType::isDynamic(tableRows))
+        rows = rows ? std::min(rows, tableRows) : tableRows;
+    });
+    return rows;
+  }
+
   /// The #tmc.entry_point of a prepared public function whose first
   /// `numInputs` arguments are its inputs.
   FailureOr<Attribute> describe(func::FuncOp func, unsigned numInputs) {
@@ -200,10 +227,12 @@ struct PrepareEntryPoints : public tmc::impl::PrepareEntryPointsBase<PrepareEntr
         return failure();
       results.push_back(*result);
     }
+    // A decode entry's is its KV cache; a forward's, its position table's.
     IntegerAttr maxSeqLen = tmc->getMaxSeqLenAttrHelper().getAttr(func);
     return Attribute(tmc::EntryPointAttr::get(
         ctx, func.getSymName(), b.getArrayAttr(inputs), b.getArrayAttr(params),
-        b.getArrayAttr(results), b.getDenseI64ArrayAttr(inPlace), maxSeqLen ? maxSeqLen.getInt() : 0));
+        b.getArrayAttr(results), b.getDenseI64ArrayAttr(inPlace),
+        maxSeqLen ? maxSeqLen.getInt() : positionRows(func, numInputs)));
   }
 };
 } // namespace

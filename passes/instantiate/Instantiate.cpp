@@ -9,6 +9,7 @@
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Regex.h"
 
 #include <nlohmann/json.hpp>
 
@@ -190,17 +191,22 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
     std::vector<std::string> inputs;
     for (Attribute p : forward.getParams()) {
       llvm::StringRef name = cast<StringAttr>(p).getValue();
-      if (name == "input_ids" || name == "attention_mask")
+      if (name == "input_ids" || name == "attention_mask" || name == "token_type_ids")
         inputs.push_back(name.str());
     }
     if (inputs.empty() || inputs[0] != "input_ids")
       fail(forward.getLoc(), root->name() + ".forward must take input_ids");
     int batch = graph.newSymbol(), seq = graph.newSymbol();
     SmallVector<SmallVector<Dim>> dims(inputs.size(), {Dim::symbol(batch), Dim::symbol(seq)});
-    TensorObj *logits = traceEntry("forward", graph, interp, model, forward, root, inputs, dims);
-    graph.endEntry({logits}, forward.getLoc());
+    std::vector<TensorObj *> results =
+        traceEntry("forward", graph, interp, model, forward, root, inputs, dims);
+    graph.endEntry(results, forward.getLoc());
 
-    if (maxSeqLen > 0)
+    // An encoder (attention that sees later tokens) has nothing to generate.
+    bool encoder = isEncoder(module);
+    tmc::tmcDialect(ctx)->getPaddingSideAttrHelper().setAttr(
+        module, StringAttr::get(ctx, encoder ? "right" : "left"));
+    if (maxSeqLen > 0 && !encoder)
       buildDecode(graph, interp, model, forward, root, maxSeqLen);
     else if (maxSeqLen < 0)
       fail(configLoc, "max-seq-len must be positive, got " + std::to_string(maxSeqLen));
@@ -212,6 +218,38 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
     tmc->getModelTypeAttrHelper().setAttr(module, StringAttr::get(ctx, modelType));
     tmc->getModelClassAttrHelper().setAttr(module, StringAttr::get(ctx, root->name()));
     recordTpPlan(interp, configValue, model, config, configLoc);
+    recordIgnoredKeys(interp, model);
+  }
+
+  /// Whether the forward entry attends bidirectionally (BERT): no decode entry.
+  static bool isEncoder(ModuleOp module) {
+    bool encoder = false;
+    module.walk([&](tmc::AttentionOp op) { encoder |= !op.getCausal(); });
+    return encoder;
+  }
+
+  /// `tmc.ignored_checkpoint_keys`: the model class's
+  /// `_keys_to_ignore_on_load_unexpected`, patterns (Python `re.search`) of
+  /// checkpoint tensors that are not weights (BERT's saved `position_ids`
+  /// buffer); the runtime skips them instead of calling them unexpected.
+  void recordIgnoredKeys(Interpreter &interp, const PyValue &model) {
+    ClassInfo *root = model.as<InstanceObj>()->cls;
+    std::optional<PyValue> keys = interp.findAttr(model, "_keys_to_ignore_on_load_unexpected");
+    if (!keys || keys->isNone())
+      return;
+    MLIRContext *ctx = &getContext();
+    SmallVector<Attribute> patterns;
+    std::string what = (root->name() + "._keys_to_ignore_on_load_unexpected").str();
+    for (const PyValue &key : interp.iterate(*keys, root->op.getLoc())) {
+      if (key.kind != Kind::Str)
+        fail(root->op.getLoc(), what + " must be a list of regular expressions (strings)");
+      std::string error;
+      if (!llvm::Regex(key.str).isValid(error))
+        fail(root->op.getLoc(), what + ": '" + key.str + "' is not a regular expression: " + error);
+      patterns.push_back(StringAttr::get(ctx, key.str));
+    }
+    tmc::tmcDialect(ctx)->getIgnoredCheckpointKeysAttrHelper().setAttr(getOperation(),
+                                                                       ArrayAttr::get(ctx, patterns));
   }
 
   /// `tmc.tp_plan`, the model's tensor-parallel plan as transformers builds
@@ -304,7 +342,8 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
     SmallVector<SmallVector<Dim>> dims{{Dim::symbol(batch), Dim::symbol(fresh)},
                                        {Dim::symbol(batch), Dim::symbol(kv)},
                                        {Dim::symbol(batch), Dim::symbol(fresh)}};
-    TensorObj *logits = traceEntry("decode", graph, interp, model, forward, root, inputs, dims);
+    TensorObj *logits =
+        traceEntry("decode", graph, interp, model, forward, root, inputs, dims).front();
     if (graph.numCacheSlots() == 0)
       fail(forward.getLoc(), root->name() + ".forward calls no @compiles_to(\"attention\") "
                                             "function: nothing to cache");
@@ -377,8 +416,10 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
   }
 
   /// Starts entry function `name`, whose int64 `inputs` have `dims`, and
-  /// traces the model's forward on them; the logits (its first result).
-  TensorObj *traceEntry(llvm::StringRef name, Graph &graph, Interpreter &interp, PyValue model,
+  /// traces the model's forward on them; its results: the tensor it returns,
+  /// or the tensors of the tuple it returns (an encoder's last hidden state
+  /// and pooled output).
+  std::vector<TensorObj *> traceEntry(llvm::StringRef name, Graph &graph, Interpreter &interp, PyValue model,
                         tmc::mdl::DefOp forward, ClassInfo *root,
                         llvm::ArrayRef<std::string> inputs, llvm::ArrayRef<SmallVector<Dim>> dims) {
     SmallVector<Type> types(inputs.size(), IntegerType::get(graph.getContext(), 64));
@@ -388,9 +429,15 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
       callArgs.keywords.push_back({input, interp.makeTensor(t)});
     PyValue result = interp.call(interp.getAttr(model, "forward", forward.getLoc()), callArgs,
                                  forward.getLoc());
-    if (result.kind == Kind::Tuple && !result.as<SequenceObj>()->items.empty())
-      result = result.as<SequenceObj>()->items[0];
-    return interp.tensorOf(result, forward.getLoc(), (root->name() + ".forward's result").str());
+    std::string what = (root->name() + ".forward's result").str();
+    if (result.kind != Kind::Tuple)
+      return {interp.tensorOf(result, forward.getLoc(), what)};
+    std::vector<TensorObj *> results;
+    for (const PyValue &item : result.as<SequenceObj>()->items)
+      results.push_back(interp.tensorOf(item, forward.getLoc(), what));
+    if (results.empty())
+      fail(forward.getLoc(), what + " is an empty tuple");
+    return results;
   }
 };
 

@@ -112,16 +112,30 @@ PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const Ca
     return it == params.end() ? PyValue::none() : it->second;
   };
 
+  auto keyMaskOf = [&](PyValue keyMask) -> TensorObj * {
+    if (keyMask.isNone())
+      return nullptr;
+    TensorObj *t = tensorOf(keyMask, loc, "attention_mask");
+    if (t->dims.size() != 2 || !isa<IntegerType>(t->elementType))
+      fail(loc, "attention_mask must be a 2-D integer tensor (batch, seq), got " +
+                    shapeString(t->dims));
+    return t;
+  };
+
+  if (name == "bidirectional_mask") {
+    // As the Python body: no attention_mask, no mask.
+    TensorObj *keyMask = keyMaskOf(param("attention_mask"));
+    if (!keyMask)
+      return PyValue::none();
+    auto *mask = create<MaskObj>();
+    mask->keyMask = keyMask;
+    mask->causal = false;
+    return PyValue::object(Kind::Mask, mask);
+  }
+
   if (name == "causal_mask") {
     auto *mask = create<MaskObj>();
-    PyValue keyMask = param("attention_mask");
-    if (!keyMask.isNone()) {
-      TensorObj *t = tensorOf(keyMask, loc, "attention_mask");
-      if (t->dims.size() != 2 || !isa<IntegerType>(t->elementType))
-        fail(loc, "attention_mask must be a 2-D integer tensor (batch, seq), got " +
-                      shapeString(t->dims));
-      mask->keyMask = t;
-    }
+    mask->keyMask = keyMaskOf(param("attention_mask"));
     auto positive = [&](llvm::StringRef key) -> std::optional<int64_t> {
       PyValue v = optionalParam(key);
       if (v.isNone())
@@ -156,7 +170,8 @@ PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const Ca
     if (maskValue.kind == Kind::Mask)
       mask = maskValue.as<MaskObj>();
     else if (!maskValue.isNone())
-      fail(loc, "attention_mask must come from a @compiles_to(\"causal_mask\") function, not " +
+      fail(loc, "attention_mask must come from a @compiles_to(\"causal_mask\") or "
+                "@compiles_to(\"bidirectional_mask\") function, not " +
                     repr(maskValue));
     PyValue scaling = optionalParam("scaling");
     double scale = scaling.isNone() ? 1.0 / std::sqrt(double(q->dims[3].size))
@@ -187,7 +202,7 @@ PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const Ca
         softcap.isNone() ? FloatAttr() : b.getF64FloatAttr(toFloat(softcap, loc, "softcap"));
     TensorObj *out = graph.createTensor<AttentionOp>(
         loc, q->dims, q->elementType, query, key, value, keyMaskValue, b.getF64FloatAttr(scale),
-        mask ? b.getUnitAttr() : UnitAttr(), window ? b.getI64IntegerAttr(*window) : IntegerAttr(),
+        mask && mask->causal ? b.getUnitAttr() : UnitAttr(), window ? b.getI64IntegerAttr(*window) : IntegerAttr(),
         chunk ? b.getI64IntegerAttr(*chunk) : IntegerAttr(), softcapAttr, /*backend=*/StringAttr());
     // The attention functions return (batch, seq, heads, head_dim).
     TensorObj *result = graph.createTensor<TransposeOp>(
@@ -227,7 +242,8 @@ PyValue Interpreter::callIntrinsic(llvm::StringRef name, mdl::DefOp fn, const Ca
   }
 
   fail(loc, "unknown @compiles_to(\"" + name + "\") on " + fn.getSymName() +
-                "; functions may compile to: causal_mask, attention, rope, rope_interleaved");
+                "; functions may compile to: causal_mask, bidirectional_mask, attention, rope, "
+                "rope_interleaved");
 }
 
 PyValue Interpreter::callRotaryEmbedding(InstanceObj *inst, const CallArgs &args, Location loc) {

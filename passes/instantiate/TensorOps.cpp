@@ -298,4 +298,26 @@ TensorObj *TensorOps::pow(TensorObj *x, double exponent) {
                                    graph.b().getF64FloatAttr(exponent));
 }
 
+TensorObj *TensorOps::layerNorm(TensorObj *x, TensorObj *weight, TensorObj *bias, double eps) {
+  if (x->dims.empty() || !isa<FloatType>(x->elementType))
+    fail(loc, "layer_norm needs a floating-point tensor of rank >= 1");
+  for (TensorObj *affine : {weight, bias})
+    if (affine && (affine->dims.size() != 1 || affine->dims[0] != x->dims.back()))
+      fail(loc, "layer_norm: the input " + shapeString(x->dims) +
+                    " is normalized over its last dim, but weight or bias is " +
+                    shapeString(affine->dims));
+  // One rounding at the end, after the affine part, as torch's kernel does.
+  Type f32 = Float32Type::get(x->elementType.getContext());
+  TensorObj *x32 = cast(x, f32);
+  TensorObj *centered = binary<SubOp>(x32, reduce<MeanOp>(x32, {-1}, /*keepdim=*/true));
+  TensorObj *variance = reduce<MeanOp>(binary<MulOp>(centered, centered), {-1}, true);
+  TensorObj *normalized =
+      binary<MulOp>(centered, unary<RsqrtOp>(binary<AddOp>(variance, scalar(eps, f32))));
+  if (weight)
+    normalized = binary<MulOp>(normalized, weight);
+  if (bias)
+    normalized = binary<AddOp>(normalized, bias);
+  return cast(normalized, x->elementType);
+}
+
 } // namespace tmc::instantiate

@@ -92,6 +92,44 @@ static PyValue callEmbedding(TorchCall &call) {
   return call.result(call.ops.embedding(call.tensor("input"), weight));
 }
 
+static PyValue makeLayerNorm(TorchCall &call) {
+  InstanceObj *inst = newModule(call, "LayerNorm");
+  llvm::SmallVector<int64_t> shape = call.integers("normalized_shape");
+  if (shape.size() != 1)
+    fail(call.loc, "nn.LayerNorm normalizes the last dim only: give normalized_shape as one int");
+  if (call.interp.truthy(call["elementwise_affine"], call.loc)) {
+    addWeight(call, inst, "weight", {shape[0]});
+    if (call.interp.truthy(call["bias"], call.loc))
+      addWeight(call, inst, "bias", {shape[0]});
+  }
+  for (const char *attr : {"weight", "bias"})
+    inst->attrs.try_emplace(call.interp.intern(attr), PyValue::none());
+  setInt(call, inst, "normalized_size", shape[0]);
+  inst->attrs[call.interp.intern("eps")] =
+      PyValue::real(call.interp.toFloat(call["eps"], call.loc, "nn.LayerNorm's eps"));
+  return moduleValue(inst);
+}
+
+static PyValue callLayerNorm(TorchCall &call) {
+  InstanceObj *inst = call["self"].as<InstanceObj>();
+  auto optional = [&](llvm::StringRef attr) -> TensorObj * {
+    const PyValue &v = inst->attrs.lookup(attr);
+    return v.isNone() ? nullptr : call.interp.tensorOf(v, call.loc, attr);
+  };
+  TensorObj *bias = optional("bias"); // first: the order of CallLinear's reads
+  TensorObj *weight = optional("weight");
+  TensorObj *input = call.tensor("input");
+  if (input->dims.empty() || input->dims.back() != Dim::fixed(inst->attrs.lookup("normalized_size").i))
+    fail(call.loc, "nn.LayerNorm of size " + std::to_string(inst->attrs.lookup("normalized_size").i) +
+                       " called on " + shapeString(input->dims));
+  return call.result(call.ops.layerNorm(input, weight, bias, inst->attrs.lookup("eps").f));
+}
+
+/// nn.Tanh: no weights; calling one is torch.tanh.
+static PyValue callTanh(TorchCall &call) {
+  return call.result(call.ops.unary<TanhOp>(call.tensor("input")));
+}
+
 static PyValue makeModuleList(TorchCall &call) {
   InstanceObj *inst = newModule(call, "ModuleList");
   if (!call["modules"].isNone())
@@ -126,10 +164,16 @@ static const TorchOp kNnOps[] = {
     {{"nn.Linear.forward"}, "self, input", callLinear},
     {{"nn.Embedding"}, "num_embeddings, embedding_dim, padding_idx=None", makeEmbedding},
     {{"nn.Embedding.forward"}, "self, input", callEmbedding},
+    {{"nn.LayerNorm"},
+     "normalized_shape, eps=1e-05, elementwise_affine=True, bias=True, device=None, dtype=None",
+     makeLayerNorm},
+    {{"nn.LayerNorm.forward"}, "self, input", callLayerNorm},
     {{"nn.ModuleList"}, "modules=None", makeModuleList},
     {{"nn.Dropout"}, "p=0.5, inplace=False", makePassThrough},
     {{"nn.Identity"}, "*args, **kwargs", makePassThrough},
+    {{"nn.Tanh"}, "", makePassThrough},
     {{"nn.Dropout.forward", "nn.Identity.forward"}, "self, input", passInput},
+    {{"nn.Tanh.forward"}, "self, input", callTanh},
     {{"nn.Parameter"}, "data, requires_grad=True", makeParameter},
 };
 

@@ -123,6 +123,19 @@ static PyValue linear(TorchCall &call) {
   return call.result(call.ops.linear(call.tensor("input"), weight, bias));
 }
 
+static PyValue layerNorm(TorchCall &call) {
+  TensorObj *bias = call.optionalTensor("bias"); // first: see matmul
+  TensorObj *weight = call.optionalTensor("weight");
+  TensorObj *input = call.tensor("input");
+  llvm::SmallVector<int64_t> shape = call.integers("normalized_shape");
+  if (shape.size() != 1 || input->dims.empty() || Dim::fixed(shape[0]) != input->dims.back())
+    fail(call.loc, "F.layer_norm normalizes the last dim only: normalized_shape must be (" +
+                       shapeString({input->dims.empty() ? Dim::fixed(0) : input->dims.back()}) +
+                       ",) for an input of " + shapeString(input->dims));
+  double eps = call.interp.toFloat(call["eps"], call.loc, "F.layer_norm's eps");
+  return call.result(call.ops.layerNorm(input, weight, bias, eps));
+}
+
 static PyValue embedding(TorchCall &call) {
   TensorObj *weight = call.tensor("weight"); // first: see matmul
   return call.result(call.ops.embedding(call.tensor("input"), weight));
@@ -312,6 +325,7 @@ static const TorchOp kTensorOps[] = {
     {{"torch.pow", "Tensor.pow"}, "input, exponent", power},
     {{"torch.matmul"}, "input, other", matmul},
     {{"F.linear"}, "input, weight, bias=None", linear},
+    {{"F.layer_norm"}, "input, normalized_shape, weight=None, bias=None, eps=1e-05", layerNorm},
     {{"F.embedding"}, "input, weight, padding_idx=None", embedding},
     {{"F.dropout"}, "input, p=0.5, training=False, inplace=False", passInput},
     {{"F.softmax", "torch.softmax", "Tensor.softmax"}, "input, dim, dtype=None", softmax},

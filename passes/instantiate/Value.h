@@ -167,9 +167,11 @@ struct MethodObj : Object {
 };
 
 /// The mask `create_causal_mask` stands for: causal, an optional window, and
-/// an optional key padding mask (batch, seq) with 1 for tokens.
+/// an optional key padding mask (batch, seq) with 1 for tokens; or the one of
+/// `create_bidirectional_mask` (an encoder's): the key padding mask alone.
 struct MaskObj : Object {
   TensorObj *keyMask = nullptr;
+  bool causal = true;
   std::optional<int64_t> slidingWindow;
   std::optional<int64_t> chunkSize;
 };
