@@ -433,6 +433,9 @@ tokenizePrompts(std::unique_ptr<tmc::tok::Tokenizer> &tokenizer) {
 llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkpoint) {
   std::string entryPoint = entryName.getNumOccurrences() ? entryName.getValue() : "decode";
   const tmc::rt::EntryPoint *entry = artifact.manifest().findEntryPoint(entryPoint);
+  if (!entry && artifact.manifest().isEncoder())
+    return makeError(artifactDir + " holds an encoder (" + artifact.manifest().modelClass +
+                     "): it has no decode entry to generate with; --prompt TEXT embeds text");
   if (!entry)
     return makeError(artifactDir + ": no entry point '" + entryPoint +
                      "' (compile the model with --max-seq-len N for generation)");

