@@ -16,6 +16,7 @@
 #include "runtime/Trace.h"
 #include "runtime/collectives/InProcessCollectives.h"
 #include "runtime/collectives/LoadCollectives.h"
+#include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/Tokenizer.h"
 #include "runtime/torch/ReferenceBackend.h"
 
@@ -56,6 +57,11 @@ cl::opt<std::string> promptText(
     cl::desc("Text to continue, tokenized with the checkpoint's tokenizer (tokenizer.json beside "
              "the weights, or a GGUF file's metadata); prints the generated text as it comes "
              "(32 new tokens unless --max-new-tokens says otherwise)"));
+cl::opt<bool> chatPrompt("chat", cl::sub(runCommand),
+                         cl::desc("With --prompt: the text is one user message in the "
+                                  "checkpoint's chat template (chat_template.jinja or "
+                                  "tokenizer_config.json beside the weights, or GGUF metadata), "
+                                  "followed by the assistant's header"));
 cl::opt<bool> outputIds("output-ids", cl::sub(runCommand),
                         cl::desc("With --prompt, print the generated ids instead of the text"));
 cl::opt<std::string> attentionMask(
@@ -406,9 +412,11 @@ llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkp
     if (!loaded)
       return makeError("--prompt: " + llvm::toString(loaded.takeError()));
     tokenizer = std::move(*loaded);
-    auto encoded = tokenizer->encode(promptText, /*addSpecialTokens=*/true);
+    auto encoded = chatPrompt ? tmc::tok::encodeChatPrompt(weightsPath, *tokenizer, promptText)
+                              : tokenizer->encode(promptText, /*addSpecialTokens=*/true);
     if (!encoded)
-      return makeError("--prompt: " + llvm::toString(encoded.takeError()));
+      return makeError((chatPrompt ? "--chat: " : "--prompt: ") +
+                       llvm::toString(encoded.takeError()));
     int64_t length = encoded->size();
     ids = HostTensor(DType::I64, {1, length});
     mask = HostTensor(DType::I64, {1, length});
@@ -729,6 +737,8 @@ std::string tmc::rt::missingRunFlag() {
     return "needs an artifact directory (ARTIFACT_DIR --weights W --input-ids ...)";
   if (weightsPath.empty())
     return "needs --weights <checkpoint>";
+  if (chatPrompt && promptText.empty())
+    return "--chat needs --prompt TEXT (the user message)";
   if (inputIds.empty() && promptText.empty())
     return "needs --input-ids (e.g. --input-ids 1,2,3) or --prompt TEXT";
   return "";
