@@ -175,7 +175,8 @@ public:
           text = text.take_front(lineStart);
       }
       addData(text, pos);
-      llvm::Expected<size_t> end = kind == '#' ? comment(tag, inside) : tag_(kind, tag, inside);
+      llvm::Expected<size_t> end =
+          kind == '#' ? comment(tag, inside) : tagTokens(kind, tag, inside);
       if (!end)
         return end.takeError();
       lineStarting = source[*end - 1] == '\n';
@@ -219,7 +220,7 @@ private:
   }
 
   /// The tokens of a `{{ ... }}` or `{% ... %}` tag; returns where it ends.
-  llvm::Expected<size_t> tag_(char kind, size_t tag, size_t pos) {
+  llvm::Expected<size_t> tagTokens(char kind, size_t tag, size_t pos) {
     bool block = kind == '%';
     tokens.push_back({block ? Token::Kind::BlockBegin : Token::Kind::VariableBegin, "", 0, tag});
     std::vector<char> brackets;
@@ -650,28 +651,36 @@ private:
                   "operator '" + peek().text + "' is not supported (integers only: + - * // %)");
     return expr;
   }
-  llvm::Expected<ExprPtr> parseUnary() {
+  /// jinja2's parse_unary: `-x | f` filters the negation, `-x.y` negates the
+  /// attribute.
+  llvm::Expected<ExprPtr> parseUnary() { return parseUnaryFiltered(/*withFilters=*/true); }
+  llvm::Expected<ExprPtr> parseUnaryFiltered(bool withFilters) {
     Nested nested(depth);
     if (llvm::Error error = tooDeep())
       return std::move(error);
+    llvm::Expected<ExprPtr> expr = nullptr;
+    unsigned chained = 0; // postfix operators and filters in a row
+    llvm::scope_exit restore([&] { depth -= chained; });
     if (isOperator("-") || isOperator("+")) {
       bool negate = peek().text == "-";
       ExprPtr unary = make(Expr::Kind::Negate, next().offset);
-      auto operand = parseUnary();
-      if (!operand || !negate)
-        return operand;
-      unary->operands.push_back(std::move(*operand));
-      return unary;
+      expr = parseUnaryFiltered(/*withFilters=*/false);
+      if (!expr)
+        return expr;
+      if (negate) {
+        unary->operands.push_back(std::move(*expr));
+        *expr = std::move(unary);
+      }
+    } else {
+      expr = parsePrimary();
+      if (!expr)
+        return expr;
+      if (llvm::Error error = parsePostfix(*expr, chained))
+        return std::move(error);
     }
-    auto expr = parsePrimary();
-    if (!expr)
-      return expr;
-    unsigned chained = 0; // postfix operators and filters in a row
-    llvm::scope_exit restore([&] { depth -= chained; });
-    if (llvm::Error error = parsePostfix(*expr, chained))
-      return std::move(error);
-    if (llvm::Error error = parseFilters(*expr, chained))
-      return std::move(error);
+    if (withFilters)
+      if (llvm::Error error = parseFilters(*expr, chained))
+        return std::move(error);
     return expr;
   }
 
