@@ -17,6 +17,7 @@
 #include "runtime/Trace.h"
 #include "runtime/collectives/InProcessCollectives.h"
 #include "runtime/collectives/LoadCollectives.h"
+#include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/Tokenizer.h"
 #include "runtime/torch/ReferenceBackend.h"
 
@@ -59,6 +60,11 @@ cl::list<std::string> prompts(
              "generated text as it comes (32 new tokens unless --max-new-tokens says "
              "otherwise); an encoder (BERT) embeds it, one sentence embedding per --prompt "
              "(see --pooling)"));
+cl::opt<bool> chatPrompt("chat", cl::sub(runCommand),
+                         cl::desc("With --prompt: the text is one user message in the "
+                                  "checkpoint's chat template (chat_template.jinja or "
+                                  "tokenizer_config.json beside the weights, or GGUF metadata), "
+                                  "followed by the assistant's header"));
 cl::opt<bool> outputIds("output-ids", cl::sub(runCommand),
                         cl::desc("With --prompt, print the generated ids instead of the text"));
 cl::opt<std::string> poolingName(
@@ -420,9 +426,11 @@ tokenizePrompts(std::unique_ptr<tmc::tok::Tokenizer> &tokenizer) {
   tokenizer = std::move(*loaded);
   std::vector<std::vector<int64_t>> rows;
   for (const std::string &prompt : prompts) {
-    auto encoded = tokenizer->encode(prompt, /*addSpecialTokens=*/true);
+    auto encoded = chatPrompt ? tmc::tok::encodeChatPrompt(weightsPath, *tokenizer, prompt)
+                              : tokenizer->encode(prompt, /*addSpecialTokens=*/true);
     if (!encoded)
-      return makeError("--prompt: " + llvm::toString(encoded.takeError()));
+      return makeError((chatPrompt ? "--chat: " : "--prompt: ") +
+                       llvm::toString(encoded.takeError()));
     if (encoded->empty())
       return makeError("--prompt " + llvm::Twine(rows.size() + 1) + " has no tokens");
     rows.emplace_back(encoded->begin(), encoded->end());
@@ -882,6 +890,8 @@ std::string tmc::rt::missingRunFlag() {
     return "needs an artifact directory (ARTIFACT_DIR --weights W --input-ids ...)";
   if (weightsPath.empty())
     return "needs --weights <checkpoint>";
+  if (chatPrompt && prompts.empty())
+    return "--chat needs --prompt TEXT (the user message)";
   if (inputIds.empty() && prompts.empty())
     return "needs --input-ids (e.g. --input-ids 1,2,3) or --prompt TEXT";
   return "";

@@ -17,6 +17,10 @@ Checks, one printed line each (exit 1 when one fails):
   --generate N                     the greedy ids of N new tokens from the first row,
                                    transformers' generate(do_sample=False) with the
                                    eos id disabled so that all N tokens are compared
+  --chat TEXT                      `tmc run --prompt TEXT --chat`: ids and streamed text
+                                   equal transformers' greedy generation (up to its eos)
+                                   from apply_chat_template(TEXT, add_generation_prompt)
+                                   with the GGUF's own tokenizer and template
 """
 
 import argparse
@@ -43,6 +47,31 @@ def load_reference(gguf_path, checkpoint):
     return model.eval()
 
 
+def check_chat(tmc, artifact, gguf_path, model, text, n):
+    """tmc run --prompt TEXT --chat against transformers on the same GGUF: the
+    template's ids from transformers' GGUF tokenizer, generate() stopping at
+    the checkpoint's eos as tmc does, the text decoded without special tokens."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(os.path.dirname(os.path.abspath(gguf_path)),
+                                              gguf_file=os.path.basename(gguf_path))
+    prompt = tokenizer.apply_chat_template([{"role": "user", "content": text}], add_generation_prompt=True,
+                                           tokenize=True, return_dict=True, return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        out = model.generate(prompt, attention_mask=torch.ones_like(prompt), do_sample=False, max_new_tokens=n,
+                             pad_token_id=tokenizer.pad_token_id)
+    want_ids = out[0, prompt.shape[1]:].tolist()
+    want_text = tokenizer.decode(want_ids, skip_special_tokens=True)
+    common = [artifact, "--weights", gguf_path, "--prompt", text, "--chat", "--max-new-tokens", str(n)]
+    got_ids = [int(t) for t in run([tmc, "run"] + common + ["--output-ids"]).stdout.strip().splitlines()[-1].split(",")]
+    got_text = run([tmc, "run"] + common).stdout.rstrip("\n")
+    ok = got_ids == want_ids and got_text == want_text
+    print("%-40s %r (%d tokens)  %s" % ("--chat text vs transformers", got_text, len(got_ids),
+                                        "ok" if ok else "FAIL (want %r, ids %s, got ids %s)"
+                                        % (want_text, want_ids, got_ids)))
+    return ok
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("gguf")
@@ -52,6 +81,8 @@ def main():
     parser.add_argument("--generate", type=int, default=0)
     parser.add_argument("--prompt", help="text: tmc run --prompt's streamed text must be the "
                         "detokenized ids transformers generates greedily from its tokens")
+    parser.add_argument("--chat", help="text: one user message in the GGUF's chat template; tmc run "
+                        "--prompt TEXT --chat must generate transformers' greedy ids and text from it")
     parser.add_argument("--tmc", default="tmc")
     parser.add_argument("--atol", type=float, default=1e-4)
     parser.add_argument("--rtol", type=float, default=0.0)
@@ -66,6 +97,8 @@ def main():
 
     artifact = os.path.join(args.work, "artifact")
     max_seq = ids.shape[1] + args.generate + 8
+    if args.chat:  # the template's system prompt and headers, then up to 32 new tokens
+        max_seq = max(max_seq, 128)
     run([tmc, "compile", args.gguf, "-o", artifact, "--max-seq-len", str(max_seq)])
     logits = os.path.join(args.work, "logits.npy")
     run([tmc, "run", artifact, "--weights", args.gguf, "--input-ids", rows_text(ids), "--output", logits])
@@ -118,6 +151,8 @@ def main():
                                 "ok" if ok else "FAIL (want %r, ids %s, got ids %s)" % (want_text, want_ids, got_ids)))
         if not ok:
             failures.append("prompt")
+    if args.chat and not check_chat(tmc, artifact, args.gguf, model, args.chat, 32):
+        failures.append("chat")
     return 1 if failures else 0
 
 

@@ -68,7 +68,8 @@ const Command kCommands[] = {
      "debugger) differ",
      tmc::driver::runTraceDiff},
     {"tokenize",
-     "<tokenizer.json|checkpoint-dir> --text TEXT [--text ...] [--file F] [--no-special-tokens]",
+     "<tokenizer.json|checkpoint-dir> --text TEXT [--text ...] [--file F] [--no-special-tokens]\n"
+     "      [--chat [--messages F.json] [--no-generation-prompt] [--rendered]]",
      "print the token ids of each text (a Hugging Face tokenizer.json), one line per text",
      tmc::driver::runTokenize},
     {"detokenize",
