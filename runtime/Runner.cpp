@@ -419,7 +419,7 @@ llvm::Expected<EntryRunner> entryRunner(Artifact &artifact, const Checkpoint &ch
 llvm::Expected<std::vector<std::vector<int64_t>>>
 tokenizePrompts(std::unique_ptr<tmc::tok::Tokenizer> &tokenizer) {
   if (!inputIds.empty())
-    return makeError("--prompt and --input-ids both give the input; use one");
+    return makeError("--prompt and --input-ids both give the prompt; use one");
   auto loaded = tmc::tok::Tokenizer::forCheckpoint(weightsPath);
   if (!loaded)
     return makeError("--prompt: " + llvm::toString(loaded.takeError()));
@@ -550,23 +550,21 @@ llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkp
 
 /// Everything a rank reads and checks before its first collective, then the
 /// run itself.
-/// The inputs of `entry` by name: the token ids, their attention_mask, and
-/// token_type_ids of zeros (one segment, as a tokenizer gives one text).
-llvm::Expected<std::vector<HostTensor>> entryInputs(const tmc::rt::EntryPoint &entry,
-                                                    const HostTensor &ids, const HostTensor &mask) {
+/// The inputs of `entry` by name: its attention_mask, token_type_ids of
+/// zeros (one segment, as a tokenizer gives one text), and the token ids for
+/// any other (input_ids; `arg0` of a hand-written graph).
+std::vector<HostTensor> entryInputs(const tmc::rt::EntryPoint &entry, const HostTensor &ids,
+                                    const HostTensor &mask) {
   std::vector<HostTensor> inputs;
   for (const tmc::rt::TensorSpec &spec : entry.inputs) {
-    if (spec.name == "input_ids") {
-      inputs.push_back(ids);
-    } else if (spec.name == "attention_mask") {
+    if (spec.name == "attention_mask") {
       inputs.push_back(mask);
     } else if (spec.name == "token_type_ids") {
       HostTensor types(DType::I64, ids.shape().vec());
       std::fill_n(types.as<int64_t>(), types.numElements(), 0);
       inputs.push_back(std::move(types));
     } else {
-      return makeError("entry point '" + entry.name + "' takes an input '" + spec.name +
-                       "' that tmc run cannot fill");
+      inputs.push_back(ids);
     }
   }
   return inputs;
@@ -602,16 +600,14 @@ llvm::Error runEmbed(Rank &rank, Artifact &artifact, const Checkpoint &checkpoin
   readSpecialIds(weightsPath, checkpoint, unusedEos, pad);
   HostTensor ids(DType::I64, {0, 0}), mask(DType::I64, {0, 0});
   padRows(*tokenized, pad.value_or(0), /*padRight=*/true, ids, mask);
-  auto inputs = entryInputs(*entry, ids, mask);
-  if (!inputs)
-    return inputs.takeError();
+  std::vector<HostTensor> inputs = entryInputs(*entry, ids, mask);
   auto runner = entryRunner(artifact, checkpoint, entryName);
   if (!runner)
     return runner.takeError();
   if (llvm::Error error = startTogether(rank, llvm::Error::success()))
     return error;
   auto start = std::chrono::steady_clock::now();
-  auto results = (*runner)(*inputs);
+  auto results = (*runner)(inputs);
   if (!results)
     return results.takeError();
   double milliseconds =
@@ -652,13 +648,11 @@ llvm::Error runForward(Rank &rank, Artifact &artifact, const Checkpoint &checkpo
   if (llvm::Error error = readTokens(/*ragged=*/takesMask, padId,
                                      artifact.manifest().isEncoder(), ids, mask))
     return error;
-  auto inputs = entryInputs(*entry, ids, mask);
-  if (!inputs)
-    return inputs.takeError();
+  std::vector<HostTensor> inputs = entryInputs(*entry, ids, mask);
   auto runner = entryRunner(artifact, checkpoint, entryName);
   if (!runner)
     return runner.takeError();
-  auto runOnce = [&] { return (*runner)(*inputs); };
+  auto runOnce = [&] { return (*runner)(inputs); };
   if (repeat == 0)
     return makeError("--repeat must be at least 1");
   if (llvm::Error error = startTogether(rank, llvm::Error::success()))
