@@ -58,7 +58,9 @@ const Command kCommands[] = {
      "compile a model (or a tmc graph) ahead of time for a target", tmc::driver::runCompile},
     {"run", "ARTIFACT_DIR --weights W --input-ids 1,2,3 [--attention-mask M] [--output logits.npy]\n"
             "      [--max-new-tokens N [--temperature T --top-k K --top-p P --seed S] [--stats]]\n"
-            "      [--trace-out trace.json]",
+            "      [--prompt TEXT [--chat] [--output-ids]] [--trace-out trace.json] [--output-dir DIR]\n"
+            "      encoders: --prompt TEXT [--prompt ...] [--pooling mean|cls|max] [--normalize] "
+            "[--output emb.npy]",
      "run a compiled artifact on a checkpoint", tmc::driver::runRun},
     {"launch", "-n N [--hostfile HOSTS] -- run ARTIFACT_DIR ...",
      "run a tensor-parallel artifact's N ranks as MPI processes (mpirun -n N tmc run ...)",
