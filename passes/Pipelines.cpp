@@ -1,6 +1,7 @@
 //===- Pipelines.cpp - the target-independent phases ------------*- C++ -*-===//
 #include "passes/Pipelines.h"
 
+#include "passes/abi/Passes.h"
 #include "passes/attention/Passes.h"
 #include "passes/instantiate/Passes.h"
 #include "passes/parallel/Passes.h"
@@ -58,6 +59,9 @@ void tmc::buildSchedulePipeline(OpPassManager &pm, const SchedulePipelineOptions
   // Before sharding, so that a trace sees whole tensors.
   if (options.trace)
     pm.addPass(createInsertTracePoints());
+  pm.addPass(createKeepLastLogits());
+  // The slices of one value that the last position's ops take are one.
+  pm.addPass(createCSEPass());
   if (options.tp != 1 || !options.tpPlan.empty()) {
     ShardTpOptions shard;
     shard.worldSize = options.tp;

@@ -476,11 +476,23 @@ LogicalResult SliceOp::verify() {
   int64_t size = input.getDimSize(*dim), start = getStart(), step = getStep();
   if (step <= 0)
     return emitOpError("step must be positive, got ") << step;
-  if (start < 0 || (getEnd() && *getEnd() < start))
+  SmallVector<int64_t> expected(input.getShape());
+  if (start < 0) {
+    // The last -start indices.
+    if (getEnd() || step != 1)
+      return emitOpError("a negative start (from the end) takes no end and step 1");
+    if (!ShapedType::isDynamic(size) && -start > size)
+      return emitOpError("the last ") << -start << " indices exceed dimension " << *dim
+                                      << " of size " << size;
+    expected[*dim] = -start;
+    if (failed(verifySameElementType(*this, {input, getType()})))
+      return failure();
+    return verifyShape(*this, "result", getType(), expected);
+  }
+  if (getEnd() && *getEnd() < start)
     return emitOpError("needs 0 <= start <= end, got start ") << start;
   if (!ShapedType::isDynamic(size) && (start > size || (getEnd() && *getEnd() > size)))
     return emitOpError("range exceeds dimension ") << *dim << " of size " << size;
-  SmallVector<int64_t> expected(input.getShape());
   int64_t end = getEnd() ? *getEnd() : size;
   expected[*dim] = ShapedType::isDynamic(end) ? ShapedType::kDynamic
                                               : llvm::divideCeil(end - start, step);

@@ -494,7 +494,9 @@ def Tmc_SliceOp : Tmc_Op<"slice", [Pure]> {
   let summary = "A strided range of one dimension, as x[..., start:end:step]";
   let description = [{
     Keeps indices `start, start + step, ...` below `end` of dimension `dim`;
-    without `end` the range runs to the end of the dimension.
+    without `end` the range runs to the end of the dimension. A negative
+    `start` (without `end`, step 1) counts from the end, as `x[..., -k:]`:
+    the last `k` indices, also of a dynamic dimension.
   }];
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$dim, I64Attr:$start,
                        OptionalAttr<I64Attr>:$end,

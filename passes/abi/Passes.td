@@ -11,6 +11,23 @@
 
 include "mlir/Pass/PassBase.td"
 
+def KeepLastLogits : Pass<"tmc-keep-last-logits", "mlir::ModuleOp"> {
+  let summary = "The decode entry returns the logits of each row's last position only";
+  let description = [{
+    Generation picks the next token from the last position's logits, so the
+    decode entry (the function with `tmc.max_seq_len`) need not compute the
+    others: transformers' `logits_to_keep=1`. Its first result `[batch, new,
+    vocab]` becomes `[batch, 1, vocab]`, a `tmc.slice ... start = -1` of dim
+    1, and the slice moves up through the ops that made the logits as long
+    as each has no other user: `tmc.linear` (the head), elementwise ops
+    (an operand of size 1 there, broadcast, is kept whole), casts, powers and
+    reductions over other dims (the final norm). A prompt of n tokens then
+    runs the head and the final norm once instead of n times. Runs in the
+    `scheduled` phase after the trace points (a traced tensor has another
+    user and stays whole) and before sharding.
+  }];
+}
+
 def PrepareEntryPoints : Pass<"tmc-prepare-entry-points", "mlir::ModuleOp"> {
   let summary = "Gives public functions the artifact's calling convention";
   let description = [{

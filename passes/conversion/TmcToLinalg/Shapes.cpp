@@ -102,6 +102,15 @@ struct SliceToExtractSlice : OpRewritePattern<SliceOp> {
     auto type = op.getType();
     int64_t dim = normalize(op.getDim(), type.getRank());
     int64_t start = op.getStart(), step = op.getStep();
+    if (start < 0) {
+      // The last -start indices: from dim size + start.
+      Value offset = arith::SubIOp::create(
+          rewriter, loc, tensor::DimOp::create(rewriter, loc, op.getInput(), dim),
+          arith::ConstantIndexOp::create(rewriter, loc, -start));
+      rewriter.replaceOp(op, sliceAlong(rewriter, loc, op.getInput(), dim, OpFoldResult(offset),
+                                        rewriter.getIndexAttr(-start), 1, type));
+      return success();
+    }
     OpFoldResult size;
     if (!type.isDynamicDim(dim)) {
       size = rewriter.getIndexAttr(type.getDimSize(dim));

@@ -46,11 +46,16 @@ func.func @concat(%a: tensor<?x8xf32>, %b: tensor<?x8xf32>) -> tensor<?x16xf32> 
 // CHECK:         %[[SPAN:.*]] = arith.subi %[[DIM]], %{{.*}} : index
 // CHECK:         %[[SIZE:.*]] = arith.ceildivui %[[SPAN]], %{{.*}} : index
 // CHECK:         tensor.extract_slice %{{.*}}[1, 0] [%[[SIZE]], 16] [1, 1] : tensor<?x16xf32> to tensor<?x16xf32>
-func.func @slice(%x: tensor<?x16xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x16xf32>) {
+// A negative start takes the last indices of a dynamic dim: from dim - 1, one row.
+// CHECK:         %[[N:.*]] = tensor.dim %{{.*}}, %{{.*}} : tensor<?x16xf32>
+// CHECK:         %[[FROM:.*]] = arith.subi %[[N]], %{{.*}} : index
+// CHECK:         tensor.extract_slice %{{.*}}[%[[FROM]], 0] [1, 16] [1, 1] : tensor<?x16xf32> to tensor<1x16xf32>
+func.func @slice(%x: tensor<?x16xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x16xf32>, tensor<1x16xf32>) {
   %a = tmc.slice %x dim = 1 start = 0 end = 16 step = 2 : tensor<?x16xf32> -> tensor<?x8xf32>
   %b = tmc.slice %x dim = 1 start = 8 : tensor<?x16xf32> -> tensor<?x8xf32>
   %c = tmc.slice %x dim = 0 start = 1 : tensor<?x16xf32> -> tensor<?x16xf32>
-  return %a, %b, %c : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x16xf32>
+  %d = tmc.slice %x dim = 0 start = -1 : tensor<?x16xf32> -> tensor<1x16xf32>
+  return %a, %b, %c, %d : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x16xf32>, tensor<1x16xf32>
 }
 
 // -----

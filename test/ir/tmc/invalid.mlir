@@ -274,6 +274,22 @@ func.func @slice_range(%x: tensor<2x8xf32>) {
 
 // -----
 
+func.func @slice_from_end(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{the last 9 indices exceed dimension 1 of size 8}}
+  %0 = tmc.slice %x dim = 1 start = -9 : tensor<2x8xf32> -> tensor<2x9xf32>
+  return
+}
+
+// -----
+
+func.func @slice_from_end_with_end(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{a negative start (from the end) takes no end and step 1}}
+  %0 = tmc.slice %x dim = 1 start = -2 end = 8 : tensor<2x8xf32> -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
 func.func @slice_step(%x: tensor<2x8xf32>) {
   // expected-error @+1 {{step must be positive, got 0}}
   %0 = tmc.slice %x dim = 1 start = 0 step = 0 : tensor<2x8xf32> -> tensor<2x8xf32>
