@@ -177,7 +177,14 @@ Expected<HostTensor> tmc::rt::decodeTensor(const TensorInfo &tensor, DType dtype
   if (exact && encoding.permutedHeads == 0 && aligned)
     return HostTensor::view(dtype, tensor.shape, tensor.data);
 
-  HostTensor result(dtype, tensor.shape);
+  // Decoded, a quantized tensor is up to 7x its bytes in the file: a
+  // failure is this tensor's error, not the process's (a fuzzer finding).
+  auto allocated = HostTensor::allocate(dtype, tensor.shape,
+                                        "weight '" + tensor.name + "' decoded from GGUF tensor '" +
+                                            encoding.ggufName + "'");
+  if (!allocated)
+    return allocated.takeError();
+  HostTensor result = std::move(*allocated);
   // An empty tensor's other dims may be anything (found by the fuzzer: a
   // [2^62, 0] tensor asked for a row buffer of 2^62 floats).
   if (tensor.numElements() == 0)
