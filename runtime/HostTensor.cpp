@@ -20,9 +20,15 @@ static int64_t product(llvm::ArrayRef<int64_t> shape) {
 }
 
 std::optional<int64_t> tmc::rt::checkedByteSize(DType dtype, llvm::ArrayRef<int64_t> shape) {
+  if (llvm::any_of(shape, [](int64_t dim) { return dim < 0; }))
+    return std::nullopt;
+  // An empty tensor holds no bytes whatever its other dims (a GGUF file may
+  // say [2^62, 0]: a fuzzer finding).
+  if (llvm::is_contained(shape, 0))
+    return 0;
   int64_t bytes = dtypeSize(dtype);
   for (int64_t dim : shape)
-    if (dim < 0 || __builtin_mul_overflow(bytes, dim, &bytes))
+    if (__builtin_mul_overflow(bytes, dim, &bytes))
       return std::nullopt;
   return bytes;
 }

@@ -11,6 +11,7 @@
 
 #include "runtime/Gguf.h"
 #include "runtime/GgmlTypes.h"
+#include "runtime/HostTensor.h"
 
 #include "llvm/ADT/APFloat.h"
 #include "llvm/Support/FileSystem.h"
@@ -250,6 +251,16 @@ TEST_F(GgufTest, HugeCountsFailBeforeAllocating) {
   c.data = "GGUF";
   c.put<uint32_t>(3).put<uint64_t>(~0ull).put<uint64_t>(0);
   EXPECT_CONTAINS(errorOf(c.data), "byte 8: the tensor count 18446744073709551615 cannot fit");
+}
+
+// An empty tensor is empty whatever its other dims: [2^62, 0] allocates
+// nothing (the 10-minute gguf fuzz run found it overflowing on the way).
+TEST(GgmlBlocks, EmptyTensorsOfHugeDimsHoldNoBytes) {
+  EXPECT_EQ(tmc::rt::checkedByteSize(tmc::rt::DType::F32, {int64_t(1) << 62, 0}), 0);
+  EXPECT_EQ(tmc::rt::checkedByteSize(tmc::rt::DType::F32, {int64_t(1) << 62, 4}), std::nullopt);
+  EXPECT_EQ(tmc::rt::checkedByteSize(tmc::rt::DType::F32, {0, -1}), std::nullopt);
+  tmc::rt::HostTensor empty(tmc::rt::DType::F32, {int64_t(1) << 62, 0});
+  EXPECT_EQ(empty.numElements(), 0);
 }
 
 TEST(GgmlBlocks, DecodeAsTheLayoutsSay) {
