@@ -185,12 +185,7 @@ llvm::Expected<ChatTemplate> ChatTemplate::forCheckpoint(llvm::StringRef path) {
     return fromGgufFile(path);
   // A directory holds the files; a .safetensors or tokenizer.json file has
   // them beside it.
-  llvm::SmallString<256> dir(path);
-  if (!llvm::sys::fs::is_directory(path))
-    dir = llvm::sys::path::parent_path(path);
-  if (dir.empty())
-    dir = ".";
-  return fromDirectory(dir);
+  return fromDirectory(checkpointDirectory(path));
 }
 
 llvm::Expected<ChatTemplate>

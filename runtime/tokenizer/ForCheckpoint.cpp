@@ -111,16 +111,18 @@ llvm::Expected<std::unique_ptr<Tokenizer>> Tokenizer::fromGgufFile(llvm::StringR
   return fromGguf(*data, path);
 }
 
+std::string checkpointDirectory(llvm::StringRef path) {
+  if (llvm::sys::fs::is_directory(path))
+    return path.str();
+  llvm::StringRef parent = llvm::sys::path::parent_path(path);
+  return parent.empty() ? "." : parent.str();
+}
+
 llvm::Expected<std::unique_ptr<Tokenizer>> Tokenizer::forCheckpoint(llvm::StringRef path) {
   if (path.ends_with(".gguf"))
     return fromGgufFile(path);
   // A directory holds tokenizer.json; a .safetensors file has it beside it.
-  llvm::SmallString<256> dir(path);
-  if (!llvm::sys::fs::is_directory(path))
-    dir = llvm::sys::path::parent_path(path);
-  if (dir.empty())
-    dir = ".";
-  return fromPath(dir);
+  return fromPath(checkpointDirectory(path));
 }
 
 } // namespace tmc::tok

@@ -65,6 +65,10 @@ struct GgufTokenizerData {
   std::optional<bool> addSpacePrefix;
 };
 
+/// The directory a checkpoint path names: the path itself, or the folder of
+/// a file in it (model.safetensors, tokenizer.json), "." for a bare file name.
+std::string checkpointDirectory(llvm::StringRef path);
+
 class Tokenizer {
 public:
   /// The tokenizer a checkpoint ships: tokenizer.json in its directory (or
