@@ -143,8 +143,6 @@ def main():
     parser.add_argument("--input-ids", help=".npy of int64 (batch, seq)")
     parser.add_argument("--reference", help="HF checkpoint directory to compare with (default: the GGUF)")
     parser.add_argument("--generate", type=int, default=0)
-    parser.add_argument("--prompt", help="text: tmc run --prompt's streamed text must be the "
-                        "detokenized ids transformers generates greedily from its tokens")
     parser.add_argument("--text-prompt", action="append", default=[],
                         help="text in, text out against transformers' model and tokenizer (repeatable)")
     parser.add_argument("--text-tokens", type=int, default=64, help="greedy tokens per --text-prompt")
@@ -204,28 +202,6 @@ def main():
                                 ",".join(map(str, got_ids)), "ok" if ok else "FAIL (want %s)" % want_ids))
         if not ok:
             failures.append("generate")
-    if args.prompt:
-        # transformers has no GGUF tokenizer converter here: the tokens are
-        # tmc's, the continuation transformers', and the text must be what
-        # tmc prints for those ids as it generates them.
-        n = args.generate or 16
-        tokens = [int(t) for t in run([tmc, "tokenize", args.gguf, "--text", args.prompt]).stdout.split(",")]
-        prompt = torch.tensor([tokens])
-        with torch.no_grad():
-            out = model.generate(prompt, attention_mask=torch.ones_like(prompt), do_sample=False,
-                                 max_new_tokens=n, min_new_tokens=n, eos_token_id=None, pad_token_id=0)
-        want_ids = out[0, prompt.shape[1]:].tolist()
-        want_text = run([tmc, "detokenize", args.gguf, "--skip-special-tokens", "--ids",
-                         ",".join(map(str, want_ids))]).stdout.rstrip("\n")
-        common = [artifact, "--weights", args.gguf, "--prompt", args.prompt, "--max-new-tokens", str(n),
-                  "--eos-id", str(2**40)]
-        got_ids = [int(t) for t in run([tmc, "run"] + common + ["--output-ids"]).stdout.strip().splitlines()[-1].split(",")]
-        got_text = run([tmc, "run"] + common).stdout.rstrip("\n")
-        ok = got_ids == want_ids and got_text == want_text
-        print("%-40s %r  %s" % ("--prompt text vs transformers", got_text,
-                                "ok" if ok else "FAIL (want %r, ids %s, got ids %s)" % (want_text, want_ids, got_ids)))
-        if not ok:
-            failures.append("prompt")
     if args.text_prompt:
         tokenizer = load_reference_tokenizer(args.gguf)
         for number, (text, tmc_ids) in enumerate(zip(args.text_prompt, text_prompt_ids), 1):
