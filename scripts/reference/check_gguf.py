@@ -32,8 +32,10 @@ import os
 import shutil
 import sys
 
-import numpy as np
-import torch
+# No progress bars from transformers' GGUF loader (tqdm reads this at import).
+os.environ.setdefault("TQDM_DISABLE", "1")
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tmc_cli import rows_text, run  # noqa: E402
