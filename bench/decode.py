@@ -35,8 +35,8 @@ about time is asserted.
     bench/decode.py [--contexts 128,2048] [--new-tokens 32] [--threads 2]
                     [--rounds 3] [--no-sdpa] [--keep DIR]
 
-The helpers at the top (import_prefill, make_checkpoint) are shared with
-bench/attention_memory.py.
+The helpers above main() are shared: bench/attention_memory.py,
+bench/tensor_parallel.py and bench/smollm2.py import this module.
 """
 
 import argparse

@@ -508,7 +508,11 @@ llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkp
   if (!generated)
     return generated.takeError();
   if (stream) {
-    rank.out << "\n";
+    // Bytes of a character the last token left incomplete, as decode() shows them.
+    auto rest = stream->finish();
+    if (!rest)
+      return rest.takeError();
+    rank.out << *rest << "\n";
   } else {
     for (const std::vector<int64_t> &row : *generated) {
       llvm::interleave(row, rank.out, ",");

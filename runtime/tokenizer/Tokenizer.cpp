@@ -203,4 +203,17 @@ llvm::Expected<std::string> DecodeStream::step(uint32_t id) {
   return delta;
 }
 
+llvm::Expected<std::string> DecodeStream::finish() {
+  auto text = tokenizer.decode(ids, skipSpecialTokens);
+  if (!text)
+    return text.takeError();
+  std::string rest;
+  if (text->size() > prefix.size() && llvm::StringRef(*text).starts_with(prefix))
+    rest = text->substr(prefix.size());
+  ids.clear();
+  prefix.clear();
+  prefixIndex = 0;
+  return rest;
+}
+
 } // namespace tmc::tok

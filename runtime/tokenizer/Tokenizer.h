@@ -129,6 +129,10 @@ public:
       : tokenizer(tokenizer), skipSpecialTokens(skipSpecialTokens) {}
   /// The new text after `id` (empty while it waits for more bytes).
   llvm::Expected<std::string> step(uint32_t id);
+  /// The text still held back when the ids end (the bytes of an incomplete
+  /// character, as decode() gives them: U+FFFD), so that the pieces add up to
+  /// decode(all ids), as transformers' TextStreamer prints at its end.
+  llvm::Expected<std::string> finish();
 
 private:
   const Tokenizer &tokenizer;

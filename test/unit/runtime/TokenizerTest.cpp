@@ -312,4 +312,31 @@ TEST(DecodeStream, WaitsForWholeCharacters) {
   EXPECT_EQ(pieces[pieces.size() - 2], "");
 }
 
+TEST(DecodeStream, FinishGivesTheIncompleteCharacter) {
+  // The ids end inside '€' (two of its three byte tokens): step() holds the
+  // bytes back, finish() gives them as decode() does, so the text adds up.
+  auto tokenizer = Tokenizer::fromPath(inputs("llama2.json"));
+  ASSERT_TRUE(static_cast<bool>(tokenizer)) << llvm::toString(tokenizer.takeError());
+  auto ids = (*tokenizer)->encode("a\xE2\x82\xAC", false);
+  ASSERT_TRUE(static_cast<bool>(ids));
+  ids->pop_back();
+  DecodeStream stream(**tokenizer, false);
+  std::string text;
+  for (uint32_t id : *ids) {
+    auto piece = stream.step(id);
+    ASSERT_TRUE(static_cast<bool>(piece));
+    text += *piece;
+  }
+  auto rest = stream.finish();
+  ASSERT_TRUE(static_cast<bool>(rest));
+  EXPECT_FALSE(rest->empty());
+  auto whole = (*tokenizer)->decode(*ids, false);
+  ASSERT_TRUE(static_cast<bool>(whole));
+  EXPECT_TRUE(llvm::StringRef(*whole).ends_with("\xEF\xBF\xBD")) << *whole;
+  EXPECT_EQ(text + *rest, *whole);
+  auto nothing = stream.finish();
+  ASSERT_TRUE(static_cast<bool>(nothing));
+  EXPECT_EQ(*nothing, "");
+}
+
 } // namespace
