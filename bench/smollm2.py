@@ -13,7 +13,8 @@ row makes the same steps:
                    model.gguf --input-ids @ids.npy --max-new-tokens N --stats
                    --eos-id=-1`: the weights dequantized to float32 at load; the
                    --stats line gives the prefill (the decode entry on the whole
-                   prompt, logits of every position) and the median decode step
+                   prompt, logits of the last position only: tmc-keep-last-logits) and
+                   the median decode step
   - transformers:  LlamaForCausalLM from the same file (`from_pretrained(dir,
                    gguf_file=...)`, dequantized to float32 by gguf-py),
                    attn_implementation eager (the reference row) and sdpa, a
