@@ -36,14 +36,18 @@ Every row uses the same thread count (torch.set_num_threads,
 OMP/OPENBLAS/MKL_NUM_THREADS, llama.cpp's n_threads). The set is measured
 --rounds times, interleaved; each cell is the median over rounds of the row's
 figure, with the min-max across rounds. decode tokens/s = 1000 / median ms per
-step; "tmc speedup" = row ms / tmc ms (> 1: tmc is faster). Nothing about time
-is asserted.
+step; "tmc speedup" = row ms / tmc ms (> 1: tmc is faster). Last, tmc's decode
+against the roofline: the bytes of the artifact's weights (every one is read once
+per token) times its decode tokens/s, over the machine's read bandwidth with the
+same threads (bench/bandwidth.py). Nothing about time is asserted.
 
     bench/smollm2.py [--prompt-tokens 128] [--new-tokens 64] [--threads 2]
                      [--rounds 3] [--no-llama-cpp] [--gguf FILE] [--keep DIR]
 """
 
 import argparse
+import json
+import math
 import os
 import platform
 import shutil
@@ -56,6 +60,7 @@ import time
 os.environ.setdefault("TQDM_DISABLE", "1")
 BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, BENCH)
+import bandwidth  # noqa: E402
 import decode  # noqa: E402
 
 sys.path.insert(0, os.path.join(decode.ROOT, "scripts", "reference"))
@@ -168,6 +173,10 @@ def cpu_model():
     return platform.processor() or "unknown CPU"
 
 
+# Bytes per element of the manifest's dtype names.
+DTYPE_BYTES = {"F32": 4, "BF16": 2, "F16": 2}
+
+
 def main():
     A = parse_args()
     if A.new_tokens < 2:
@@ -261,6 +270,14 @@ def main():
         print(f"\ntransformers eager's {N} greedy tokens: {text!r}")
         print(f"tmc compile --max-seq-len {max_seq_len}: {compile_s:.1f} s; "
               f"transformers from_pretrained(gguf_file=...): {load_s:.1f} s")
+        # The roofline: a decode step reads every weight once.
+        manifest = json.load(open(os.path.join(artifact, "manifest.json")))
+        weight_bytes = sum(math.prod(p["shape"]) * DTYPE_BYTES[p["dtype"]] for p in manifest["params"])
+        effective = weight_bytes * tmc_figures[1] / 1e9
+        roofline = bandwidth.read_bandwidth(A.threads)
+        print(f"tmc decode reads {weight_bytes / 1e6:.0f} MB of weights per token: {effective:.1f} GB/s "
+              f"effective, {100 * effective / roofline:.0f}% of the machine's read bandwidth "
+              f"{roofline:.1f} GB/s (bench/bandwidth.py, {A.threads} threads, load {P.load_avg():.1f})")
     finally:
         if not A.keep:
             shutil.rmtree(work, ignore_errors=True)
