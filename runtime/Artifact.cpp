@@ -1,5 +1,6 @@
 //===- Artifact.cpp - load and run a compiled artifact ----------*- C++ -*-===//
 #include "runtime/Artifact.h"
+#include "runtime/BlasBuffers.h"
 #include "runtime/Error.h"
 #include "runtime/Version.h"
 #include "runtime/Weights.h"
@@ -34,6 +35,9 @@ Expected<Artifact> Artifact::open(StringRef directory) {
   artifact.info = std::move(*manifest);
   llvm::SmallString<256> libraryPath(directory);
   llvm::sys::path::append(libraryPath, artifact.info.library);
+  // The library loads OpenBLAS, whose threads must fit under ulimit -v first.
+  if (llvm::Error error = fitBlasThreads(libraryPath))
+    return std::move(error);
   std::string error;
   auto library = llvm::sys::DynamicLibrary::getPermanentLibrary(libraryPath.c_str(), &error);
   if (!library.isValid())
@@ -57,6 +61,8 @@ Expected<Artifact> Artifact::open(StringRef directory) {
                      llvm::StringRef(libraryFingerprint, strnlen(libraryFingerprint, 17)) +
                      "', the manifest's is '" + computed +
                      "'); copy the artifact directory whole, or recompile it");
+  // Before weights and caches fill the address space (runtime/BlasBuffers.h).
+  mapBlasCallerBuffer(library);
   for (const EntryPoint &entry : artifact.info.entryPoints) {
     void *symbol = library.getAddressOfSymbol(entry.symbol.c_str());
     if (!symbol)
