@@ -3,7 +3,6 @@
 #include "runtime/Embeddings.h"
 
 #include "runtime/Error.h"
-#include "runtime/GgmlTypes.h"
 #include "runtime/Manifest.h"
 
 #include "llvm/ADT/StringSwitch.h"
@@ -116,9 +115,7 @@ llvm::Expected<HostTensor> tmc::rt::poolEmbeddings(const HostTensor &hidden, con
                      " does not match the hidden state " + shapeToString(shape));
   int64_t batch = shape[0], seq = shape[1], width = shape[2];
   auto at = [&](int64_t b, int64_t t, int64_t d) {
-    int64_t i = (b * seq + t) * width + d;
-    return hidden.dtype() == DType::F32 ? hidden.as<float>()[i]
-                                        : bf16BitsToFloat(hidden.as<uint16_t>()[i]);
+    return floatAt(hidden, (b * seq + t) * width + d);
   };
   HostTensor out(DType::F32, {batch, width});
   for (int64_t b = 0; b < batch; ++b) {

@@ -9,26 +9,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <numeric>
 #include <random>
 
 using tmc::rt::makeError;
 
 namespace tmc::rt {
-
-namespace {
-
-float loadFloat(const HostTensor &t, int64_t i) {
-  if (t.dtype() == DType::BF16) {
-    uint32_t bits = uint32_t(t.as<uint16_t>()[i]) << 16;
-    float f;
-    std::memcpy(&f, &bits, sizeof(f));
-    return f;
-  }
-  return t.as<float>()[i];
-}
-} // namespace
 
 int64_t pickToken(const float *logits, int64_t vocab, const GenerationOptions &options,
                   std::mt19937_64 &rng) {
@@ -198,7 +184,7 @@ generate(const EntryPoint &decode, const EntryRunner &run, const HostTensor &ids
     for (int64_t b = 0; b < batch; ++b) {
       int64_t base = (b * fresh + fresh - 1) * vocab;
       for (int64_t v = 0; v < vocab; ++v)
-        row[v] = loadFloat(logits, base + v);
+        row[v] = floatAt(logits, base + v);
       if (stats && stats->keepLogits) {
         stats->vocab = vocab;
         llvm::append_range(stats->logits, row);

@@ -1,6 +1,7 @@
 //===- HostTensor.cpp - a contiguous tensor in host memory ------*- C++ -*-===//
 #include "runtime/HostTensor.h"
 #include "runtime/AtomicFile.h"
+#include "runtime/GgmlTypes.h"
 #include "runtime/Manifest.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -193,4 +194,21 @@ llvm::Expected<HostTensor> tmc::rt::readNpy(llvm::StringRef path) {
     return tensor.takeError();
   std::memcpy(tensor->data(), data.data() + offset, *bytes);
   return tensor;
+}
+
+float tmc::rt::floatAt(const HostTensor &tensor, int64_t i) {
+  switch (tensor.dtype()) {
+  case DType::BF16: return bf16BitsToFloat(tensor.as<uint16_t>()[i]);
+  case DType::F16: return halfBitsToFloat(tensor.as<uint16_t>()[i]);
+  default: return tensor.as<float>()[i];
+  }
+}
+
+HostTensor tmc::rt::widenBF16(const HostTensor &tensor) {
+  if (tensor.dtype() != DType::BF16)
+    return tensor;
+  HostTensor wide(DType::F32, tensor.shape().vec());
+  for (int64_t i = 0, e = tensor.numElements(); i < e; ++i)
+    wide.as<float>()[i] = floatAt(tensor, i);
+  return wide;
 }

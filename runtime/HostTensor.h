@@ -57,6 +57,12 @@ private:
   void *pointer;
 };
 
+/// Element `i` (a flat index) of an F32, BF16 or F16 tensor, as a float.
+float floatAt(const HostTensor &tensor, int64_t i);
+
+/// A BF16 tensor as F32 (exact; NumPy has no bf16); any other tensor itself.
+HostTensor widenBF16(const HostTensor &tensor);
+
 /// Writes `tensor` as a NumPy .npy file (format 1.0), atomically.
 llvm::Error writeNpy(llvm::StringRef path, const HostTensor &tensor);
 

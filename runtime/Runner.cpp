@@ -210,19 +210,6 @@ llvm::Error parseInputIds(llvm::StringRef flag, llvm::StringRef text, bool ragge
   return llvm::Error::success();
 }
 
-/// bf16 results as f32 (exact): NumPy has no bf16.
-HostTensor widenBF16(const HostTensor &tensor) {
-  if (tensor.dtype() != DType::BF16)
-    return tensor;
-  HostTensor wide(DType::F32, tensor.shape().vec());
-  const uint16_t *in = tensor.as<uint16_t>();
-  for (int64_t i = 0, e = tensor.numElements(); i < e; ++i) {
-    uint32_t bits = uint32_t(in[i]) << 16;
-    std::memcpy(wide.as<float>() + i, &bits, sizeof(bits));
-  }
-  return wide;
-}
-
 /// One rank of the run: every rank runs the same forward or generate loop on
 /// its own weights; rank 0 alone prints and writes files.
 struct Rank {
