@@ -106,9 +106,12 @@ public:
 
 /// Sets config[field] from integer metadata `key`; an error when it is
 /// required and absent.
-llvm::Error setCount(const Keys &keys, json &config, StringRef key, const char *field,
-                     bool required) {
-  auto value = keys.count(key);
+/// config[field] = the metadata `key` as `read` (Keys::count, Keys::real)
+/// gives it; a missing key is an error when `required`.
+template <typename T>
+llvm::Error setField(const Keys &keys, Expected<std::optional<T>> (Keys::*read)(StringRef) const,
+                     json &config, StringRef key, const char *field, bool required) {
+  auto value = (keys.*read)(key);
   if (!value)
     return value.takeError();
   if (*value)
@@ -118,16 +121,14 @@ llvm::Error setCount(const Keys &keys, json &config, StringRef key, const char *
   return llvm::Error::success();
 }
 
+llvm::Error setCount(const Keys &keys, json &config, StringRef key, const char *field,
+                     bool required) {
+  return setField(keys, &Keys::count, config, key, field, required);
+}
+
 llvm::Error setReal(const Keys &keys, json &config, StringRef key, const char *field,
                     bool required) {
-  auto value = keys.real(key);
-  if (!value)
-    return value.takeError();
-  if (*value)
-    config[field] = **value;
-  else if (required)
-    return keys.missing(key, field);
-  return llvm::Error::success();
+  return setField(keys, &Keys::real, config, key, field, required);
 }
 
 /// head_dim: attention.key_length, else hidden / heads; the rotary part
