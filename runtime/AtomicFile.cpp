@@ -11,7 +11,7 @@ using namespace tmc::rt;
 
 /// Closes `os` and turns a failed write or close into an error naming
 /// `path` (clearing it, so that the stream does not abort the process).
-static llvm::Error finish(llvm::raw_fd_ostream &os, llvm::StringRef path) {
+llvm::Error tmc::rt::closeWritten(llvm::raw_fd_ostream &os, llvm::StringRef path) {
   os.flush();
   if (!os.has_error())
     os.close();
@@ -35,7 +35,7 @@ llvm::Error tmc::rt::writeFileAtomically(llvm::StringRef path,
     if (ec)
       return makeError(path + ": cannot write: " + ec.message());
     write(os);
-    return finish(os, path);
+    return closeWritten(os, path);
   }
   if (llvm::sys::fs::is_directory(status))
     return makeError(path + ": cannot write: it is a directory");
@@ -52,7 +52,7 @@ llvm::Error tmc::rt::writeFileAtomically(llvm::StringRef path,
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     write(os);
-    if (llvm::Error error = finish(os, path))
+    if (llvm::Error error = closeWritten(os, path))
       return error;
   }
   if (std::error_code ec = llvm::sys::fs::rename(tempPath, path))

@@ -26,6 +26,11 @@ namespace tmc::rt {
 llvm::Error writeFileAtomically(llvm::StringRef path,
                                 llvm::function_ref<void(llvm::raw_ostream &)> write);
 
+/// Flushes and closes `os`, which writes `path`: a failed write (a full disk)
+/// is `PATH: cannot write: REASON`, not LLVM's fatal "IO failure on output
+/// stream" when the stream is destroyed.
+llvm::Error closeWritten(llvm::raw_fd_ostream &os, llvm::StringRef path);
+
 } // namespace tmc::rt
 
 #endif // TMC_RUNTIME_ATOMICFILE_H

@@ -8,6 +8,7 @@
 
 #include "targets/cpu/ObjectEmitter.h"
 
+#include "runtime/AtomicFile.h"
 #include "runtime/Error.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -100,12 +101,8 @@ llvm::Error tmc::cpu::emitSharedLibrary(ModuleOp module, llvm::StringRef library
     if (machine->addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile))
       return makeError("the host code generator cannot emit object files");
     codegen.run(*llvmModule);
-    os.close();
-    if (os.has_error()) {
-      std::string message = os.error().message();
-      os.clear_error();
-      return makeError(objectPath + ": cannot write the model's object code: " + message);
-    }
+    if (llvm::Error error = tmc::rt::closeWritten(os, objectPath))
+      return error;
   }
 
   auto compiler = llvm::sys::findProgramByName("cc");
