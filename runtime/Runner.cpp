@@ -287,7 +287,6 @@ void resetCollectiveTime(Rank &rank) {
   }
 }
 
-/// Each batch row's argmax over the last position's logits.
 /// The first result's shape and, for a decoder's logits, each row's argmax.
 void printSummary(llvm::raw_ostream &out, const HostTensor &logits, bool encoder) {
   llvm::ArrayRef<int64_t> shape = logits.shape();
@@ -539,8 +538,6 @@ llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkp
   return llvm::Error::success();
 }
 
-/// Everything a rank reads and checks before its first collective, then the
-/// run itself.
 /// The inputs of `entry` by name: its attention_mask, token_type_ids of
 /// zeros (one segment, as a tokenizer gives one text), and the token ids for
 /// any other (input_ids; `arg0` of a hand-written graph).
@@ -626,6 +623,8 @@ llvm::Error runEmbed(Rank &rank, Artifact &artifact, const Checkpoint &checkpoin
   return llvm::Error::success();
 }
 
+/// --input-ids through the entry point, --repeat times: the first result's
+/// summary, --output and --output-dir.
 llvm::Error runForward(Rank &rank, Artifact &artifact, const Checkpoint &checkpoint) {
   const tmc::rt::EntryPoint *entry = artifact.manifest().findEntryPoint(entryName);
   if (!entry)
@@ -704,7 +703,8 @@ llvm::Error runRank(Rank &rank, Artifact &artifact, const Checkpoint &checkpoint
   }
   llvm::Error error = artifact.bindWeights(checkpoint, rank.index);
   if (!error)
-    error = artifact.manifest().isEncoder() && !prompts.empty() ? runEmbed(rank, artifact, checkpoint)
+    error = artifact.manifest().isEncoder() && !prompts.empty()
+                ? runEmbed(rank, artifact, checkpoint)
             : maxNewTokens.getNumOccurrences() || !prompts.empty()
                 ? runGenerate(rank, artifact, checkpoint)
                 : runForward(rank, artifact, checkpoint);

@@ -298,9 +298,13 @@ TensorObj *TensorOps::pow(TensorObj *x, double exponent) {
                                    graph.b().getF64FloatAttr(exponent));
 }
 
-TensorObj *TensorOps::layerNorm(TensorObj *x, TensorObj *weight, TensorObj *bias, double eps) {
+TensorObj *TensorOps::layerNorm(TensorObj *x, int64_t size, TensorObj *weight, TensorObj *bias,
+                                double eps) {
   if (x->dims.empty() || !isa<FloatType>(x->elementType))
     fail(loc, "layer_norm needs a floating-point tensor of rank >= 1");
+  if (x->dims.back() != Dim::fixed(size))
+    fail(loc, "layer_norm normalizes the last dim, of size " + std::to_string(size) +
+                  ", but the input is " + shapeString(x->dims));
   for (TensorObj *affine : {weight, bias})
     if (affine && (affine->dims.size() != 1 || affine->dims[0] != x->dims.back()))
       fail(loc, "layer_norm: the input " + shapeString(x->dims) +

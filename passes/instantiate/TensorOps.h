@@ -73,9 +73,9 @@ struct TensorOps {
   TensorObj *matmul(TensorObj *a, TensorObj *b);
   TensorObj *softmax(TensorObj *x, int64_t dim);
   TensorObj *pow(TensorObj *x, double exponent);
-  /// F.layer_norm over the last dim, in fp32 as PyTorch computes it; `weight`
-  /// and `bias` may be null.
-  TensorObj *layerNorm(TensorObj *x, TensorObj *weight, TensorObj *bias, double eps);
+  /// F.layer_norm over the last dim, of `size`, in fp32 as PyTorch computes
+  /// it; `weight` and `bias` may be null.
+  TensorObj *layerNorm(TensorObj *x, int64_t size, TensorObj *weight, TensorObj *bias, double eps);
 
 private:
   /// Casts `a` and `b` to their common element type; their broadcast shape.

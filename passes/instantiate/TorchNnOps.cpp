@@ -116,13 +116,11 @@ static PyValue callLayerNorm(TorchCall &call) {
     const PyValue &v = inst->attrs.lookup(attr);
     return v.isNone() ? nullptr : call.interp.tensorOf(v, call.loc, attr);
   };
-  TensorObj *bias = optional("bias"); // first: the order of CallLinear's reads
+  TensorObj *bias = optional("bias"); // first: the order of callLinear's reads
   TensorObj *weight = optional("weight");
-  TensorObj *input = call.tensor("input");
-  if (input->dims.empty() || input->dims.back() != Dim::fixed(inst->attrs.lookup("normalized_size").i))
-    fail(call.loc, "nn.LayerNorm of size " + std::to_string(inst->attrs.lookup("normalized_size").i) +
-                       " called on " + shapeString(input->dims));
-  return call.result(call.ops.layerNorm(input, weight, bias, inst->attrs.lookup("eps").f));
+  return call.result(call.ops.layerNorm(call.tensor("input"),
+                                        inst->attrs.lookup("normalized_size").i, weight, bias,
+                                        inst->attrs.lookup("eps").f));
 }
 
 /// nn.Tanh: no weights; calling one is torch.tanh.
