@@ -2,6 +2,7 @@
 #include "targets/Target.h"
 
 #include "runtime/Error.h"
+#include "targets/linalg/Passes.h"
 
 #include <vector>
 
@@ -38,6 +39,7 @@ std::string tmc::targetNames() {
 }
 
 void tmc::registerTargetPasses() {
+  lowering::registerLinalgPasses();
   for (const std::unique_ptr<Target> &target : registeredTargets())
     target->registerPasses();
 }

@@ -15,6 +15,7 @@
 #include "runtime/Error.h"
 #include "targets/cpu/ObjectEmitter.h"
 #include "targets/cpu/Passes.h"
+#include "targets/linalg/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -66,7 +67,7 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
     pm.addPass(createLinalgToBlas());
   // Remaining linalg ops (and strided copies) become loops; views become
   // explicit address arithmetic.
-  pm.addNestedPass<func::FuncOp>(createCopiesToLinalg());
+  pm.addNestedPass<func::FuncOp>(lowering::createCopiesToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());

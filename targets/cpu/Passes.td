@@ -1,7 +1,7 @@
 //===- Passes.td - the CPU target's own passes -------------*- tablegen -*-===//
 //
 // What the CPU target adds to upstream's lowering: its attention backends,
-// GEMM library calls and loops for strided copies.
+// GEMM library calls, collectives and trace points as runtime calls.
 //
 //===----------------------------------------------------------------------===//
 
@@ -58,18 +58,6 @@ def NameAllocations : Pass<"tmc-cpu-name-allocations", "mlir::ModuleOp"> {
     a null pointer.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect"];
-}
-
-def CopiesToLinalg : Pass<"tmc-copies-to-linalg", "mlir::func::FuncOp"> {
-  let summary = "Rewrites memref.copy into linalg.copy, so copies become loops";
-  let description = [{
-    Bufferization copies strided views (a slice of a fused projection, such
-    as Phi-3's `gate_up_proj` halves) with `memref.copy`, which the LLVM
-    lowering turns into a call to `memrefCopy` from MLIR's C runner
-    library for any non-contiguous layout. Artifacts do not link that
-    library; as `linalg.copy` the copy becomes plain loops instead.
-  }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
 def CpuLowerCollectives : Pass<"tmc-cpu-lower-collectives", "mlir::ModuleOp"> {

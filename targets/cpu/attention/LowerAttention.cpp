@@ -9,7 +9,7 @@
 
 #include "passes/attention/AttentionBackends.h"
 #include "targets/cpu/Passes.h"
-#include "targets/cpu/attention/AttentionShape.h"
+#include "targets/linalg/attention/AttentionShape.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -29,8 +29,8 @@ struct CpuAttentionLowering {
 };
 
 constexpr CpuAttentionLowering kLowerings[] = {
-    {"eager", tmc::cpu::lowerEagerAttention},
-    {"sdpa", tmc::cpu::lowerSdpaAttention},
+    {"eager", tmc::lowering::lowerEagerAttention},
+    {"sdpa", tmc::lowering::lowerSdpaAttention},
 };
 
 const CpuAttentionLowering *loweringOf(llvm::StringRef backend) {

@@ -1,13 +1,15 @@
 //===- AttentionShape.h - what both attention lowerings share ---*- C++ -*-===//
 //
-// The CPU target lowers each attention backend in its own file
-// (EagerAttention.cpp, SdpaAttention.cpp) to linalg on tensors; both build
-// their scores and weighted sums with this helper.
+// Attention backends whose lowering is linalg on tensors, shared by the
+// targets that generate code from linalg (cpu, cuda): each in its own file
+// (EagerAttention.cpp, SdpaAttention.cpp), both building their scores and
+// weighted sums with this helper. Each target's attention pass says which
+// of them it uses.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TMC_TARGETS_CPU_ATTENTION_ATTENTIONSHAPE_H
-#define TMC_TARGETS_CPU_ATTENTION_ATTENTIONSHAPE_H
+#ifndef TMC_TARGETS_LINALG_ATTENTION_ATTENTIONSHAPE_H
+#define TMC_TARGETS_LINALG_ATTENTION_ATTENTIONSHAPE_H
 
 #include "ir/Tmc/TmcOps.h"
 
@@ -18,7 +20,7 @@
 
 #include <limits>
 
-namespace tmc::cpu {
+namespace tmc::lowering {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
@@ -65,6 +67,6 @@ llvm::SmallBitVector lastOf4();
 mlir::Value lowerEagerAttention(mlir::OpBuilder &b, AttentionOp op);
 mlir::Value lowerSdpaAttention(mlir::OpBuilder &b, AttentionOp op);
 
-} // namespace tmc::cpu
+} // namespace tmc::lowering
 
-#endif // TMC_TARGETS_CPU_ATTENTION_ATTENTIONSHAPE_H
+#endif // TMC_TARGETS_LINALG_ATTENTION_ATTENTIONSHAPE_H

@@ -1,4 +1,4 @@
-//===- SdpaAttention.cpp - fused attention for the CPU ----------*- C++ -*-===//
+//===- SdpaAttention.cpp - fused attention as linalg ------------*- C++ -*-===//
 //
 // The eager math over blocks of keys with an online softmax: a running max and
 // sum rescale the partial output, so no more than [seq_q, kSdpaKeyBlock]
@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "targets/cpu/attention/AttentionShape.h"
+#include "targets/linalg/attention/AttentionShape.h"
 
 #include "passes/conversion/TmcToLinalg/Utils.h"
 
@@ -17,7 +17,7 @@
 
 using namespace mlir;
 
-namespace tmc::cpu {
+namespace tmc::lowering {
 
 /// Keys per block.
 constexpr int64_t kSdpaKeyBlock = 64;
@@ -99,4 +99,4 @@ Value lowerSdpaAttention(OpBuilder &b, AttentionOp op) {
                      });
 }
 
-} // namespace tmc::cpu
+} // namespace tmc::lowering

@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "targets/cpu/attention/AttentionShape.h"
+#include "targets/linalg/attention/AttentionShape.h"
 
 #include "passes/conversion/TmcToLinalg/Utils.h"
 
@@ -18,7 +18,7 @@
 
 using namespace mlir;
 
-namespace tmc::cpu {
+namespace tmc::lowering {
 
 static AffineExpr dim(MLIRContext *ctx, unsigned i) { return getAffineDimExpr(i, ctx); }
 
@@ -221,4 +221,4 @@ llvm::SmallBitVector lastOf4() {
   return keys;
 }
 
-} // namespace tmc::cpu
+} // namespace tmc::lowering

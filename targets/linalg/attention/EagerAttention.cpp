@@ -1,11 +1,11 @@
-//===- EagerAttention.cpp - eager attention for the CPU ---------*- C++ -*-===//
+//===- EagerAttention.cpp - eager attention as linalg -----------*- C++ -*-===//
 //
 // Scores for all keys, mask, softmax, weighted sum: the semantics every
 // backend must match. Materializes [seq_q, seq_kv] scores per head.
 //
 //===----------------------------------------------------------------------===//
 
-#include "targets/cpu/attention/AttentionShape.h"
+#include "targets/linalg/attention/AttentionShape.h"
 
 #include "passes/conversion/TmcToLinalg/Utils.h"
 
@@ -16,7 +16,7 @@
 
 using namespace mlir;
 
-namespace tmc::cpu {
+namespace tmc::lowering {
 
 Value lowerEagerAttention(OpBuilder &b, AttentionOp op) {
   AttentionShape shape(b, op);
@@ -39,4 +39,4 @@ Value lowerEagerAttention(OpBuilder &b, AttentionOp op) {
   return shape.weightedValues(b, probs, op.getValue());
 }
 
-} // namespace tmc::cpu
+} // namespace tmc::lowering

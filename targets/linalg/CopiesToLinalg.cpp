@@ -1,19 +1,19 @@
 //===- CopiesToLinalg.cpp - memref.copy -> linalg.copy ----------*- C++ -*-===//
 
-#include "targets/cpu/Passes.h"
+#include "targets/linalg/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
-namespace tmc::cpu {
+namespace tmc::lowering {
 #define GEN_PASS_DEF_COPIESTOLINALG
-#include "targets/cpu/Passes.h.inc"
-} // namespace tmc::cpu
+#include "targets/linalg/Passes.h.inc"
+} // namespace tmc::lowering
 
 using namespace mlir;
 
 namespace {
-struct CopiesToLinalg : public tmc::cpu::impl::CopiesToLinalgBase<CopiesToLinalg> {
+struct CopiesToLinalg : public tmc::lowering::impl::CopiesToLinalgBase<CopiesToLinalg> {
   void runOnOperation() override {
     SmallVector<memref::CopyOp> copies;
     getOperation().walk([&](memref::CopyOp copy) { copies.push_back(copy); });

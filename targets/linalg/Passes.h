@@ -1,0 +1,17 @@
+//===- Passes.h - lowerings shared by the linalg targets --------*- C++ -*-===//
+#ifndef TMC_TARGETS_LINALG_PASSES_H
+#define TMC_TARGETS_LINALG_PASSES_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Pass/Pass.h"
+
+namespace tmc::lowering {
+#define GEN_PASS_DECL
+#include "targets/linalg/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "targets/linalg/Passes.h.inc"
+} // namespace tmc::lowering
+
+#endif // TMC_TARGETS_LINALG_PASSES_H
