@@ -16,8 +16,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ir/Tmc/TmcAttrs.h"
 #include "targets/cpu/Passes.h"
+#include "targets/linalg/GemmForms.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -29,6 +29,8 @@ namespace tmc::cpu {
 } // namespace tmc::cpu
 
 using namespace mlir;
+using tmc::lowering::GemmForm;
+using tmc::lowering::matchGemm;
 
 namespace {
 
@@ -42,34 +44,10 @@ struct MatrixView {
   Value batchStride; // index stride of dim 0 for rank-3 views, else null
 };
 
-/// True when the innermost stride is statically 1 (sgemm needs it).
-bool isRowMajorF32(Value value) {
-  auto type = dyn_cast<MemRefType>(value.getType());
-  if (!type || !type.getElementType().isF32())
-    return false;
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (failed(type.getStridesAndOffset(strides, offset)))
-    return false;
-  return strides.back() == 1;
-}
-
-/// An !llvm.ptr to the first f32 element of `memref` (aligned pointer + offset).
-Value firstElementPointer(OpBuilder &b, Location loc, Value memref,
-                          memref::ExtractStridedMetadataOp metadata) {
-  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
-  Value elementBytes = arith::ConstantIndexOp::create(b, loc, 4);
-  Value byteOffset = arith::MulIOp::create(b, loc, metadata.getOffset(), elementBytes);
-  Value address = arith::AddIOp::create(b, loc, base, byteOffset);
-  Value addressI64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), address);
-  return LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
-                                  addressI64);
-}
-
 MatrixView viewOf(OpBuilder &b, Location loc, Value memref) {
   auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, memref);
   int64_t rank = cast<MemRefType>(memref.getType()).getRank();
-  Value pointer = firstElementPointer(b, loc, memref, metadata);
+  Value pointer = tmc::lowering::firstElementPointer(b, loc, memref, metadata);
   Value leading = arith::IndexCastOp::create(b, loc, b.getI32Type(),
                                              metadata.getStrides()[rank - 2]);
   return {pointer, leading, rank == 3 ? metadata.getStrides()[0] : Value()};
@@ -78,38 +56,7 @@ MatrixView viewOf(OpBuilder &b, Location loc, Value memref) {
 /// The view of batch `index`: the pointer advanced by index * batchStride.
 Value batchPointer(OpBuilder &b, Location loc, const MatrixView &view, Value index) {
   Value elements = arith::MulIOp::create(b, loc, index, view.batchStride);
-  Value elementsI64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), elements);
-  return LLVM::GEPOp::create(b, loc, view.pointer.getType(), b.getF32Type(), view.pointer,
-                             ValueRange{elementsI64});
-}
-
-/// The matmuls sgemm computes: C += A B, C += A B^T, and batched C += A B.
-bool isSgemmForm(linalg::LinalgOp op) {
-  if (!op.hasPureBufferSemantics() || !llvm::all_of(op->getOperands(), isRowMajorF32))
-    return false;
-  if (auto batched = dyn_cast<linalg::BatchMatmulOp>(op.getOperation()))
-    return linalg::BatchMatmulOp::isDefaultIndexingMaps(batched.getIndexingMaps());
-  if (isa<linalg::MatmulTransposeBOp>(op.getOperation()))
-    return true;
-  if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation()))
-    return linalg::MatmulOp::isDefaultIndexingMaps(matmul.getIndexingMaps());
-  return false;
-}
-
-
-/// The attention contractions the lowering marked #tmc.head_contraction
-/// (targets/cpu/attention), loops (b, h, i, j, k):
-///   scores:  C[b,h,i,j] += A[b,h,i,k] * B[b,h/g,j,k]   (sgemm with B^T)
-///   values:  C[b,h,i,j] += A[b,h,i,k] * B[b,h/g,k,j]   (sgemm with B)
-/// g is the GQA group (kv heads are shared by g query heads). Each (b, h)
-/// pair is one sgemm over rank-4 views whose innermost stride is 1.
-std::optional<tmc::HeadContractionAttr> headContractionOf(linalg::GenericOp op) {
-  auto mark = dyn_cast_if_present<tmc::HeadContractionAttr>(
-      tmc::tmcDialect(op.getContext())->getHeadContractionAttrHelper().getAttr(op));
-  if (!mark || !op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || !llvm::all_of(op->getOperands(), isRowMajorF32))
-    return std::nullopt;
-  return mark;
+  return tmc::lowering::advancePointer(b, loc, view.pointer, b.getF32Type(), elements);
 }
 
 /// A rank-4 view: pointer to element 0 and its strides (index values).
@@ -120,7 +67,7 @@ struct HeadView {
 
 HeadView headViewOf(OpBuilder &b, Location loc, Value memref) {
   auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-  return {firstElementPointer(b, loc, memref, metadata),
+  return {tmc::lowering::firstElementPointer(b, loc, memref, metadata),
           SmallVector<Value>(metadata.getStrides())};
 }
 
@@ -129,9 +76,7 @@ Value headPointer(OpBuilder &b, Location loc, const HeadView &view, Value batch,
   Value elements = arith::AddIOp::create(b, loc,
                                          arith::MulIOp::create(b, loc, batch, view.strides[0]),
                                          arith::MulIOp::create(b, loc, head, view.strides[1]));
-  Value elementsI64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), elements);
-  return LLVM::GEPOp::create(b, loc, view.pointer.getType(), b.getF32Type(), view.pointer,
-                             ValueRange{elementsI64});
+  return tmc::lowering::advancePointer(b, loc, view.pointer, b.getF32Type(), elements);
 }
 
 /// The CBLAS functions the pass calls.
@@ -203,80 +148,81 @@ void callGemm(OpBuilder &b, Location loc, const Blas &blas, bool transposeB, Val
       });
 }
 
+/// One sgemm per (batch, head) of a head contraction.
+void callHeadContraction(OpBuilder &b, Location loc, const Blas &blas, const GemmForm &form) {
+  Value m = memref::DimOp::create(b, loc, form.c, 2);
+  Value n = memref::DimOp::create(b, loc, form.c, 3);
+  Value k = memref::DimOp::create(b, loc, form.a, 3);
+  HeadView va = headViewOf(b, loc, form.a), vb = headViewOf(b, loc, form.b),
+           vc = headViewOf(b, loc, form.c);
+  auto toI32 = [&](Value v) { return arith::IndexCastOp::create(b, loc, b.getI32Type(), v); };
+  Value lda = toI32(va.strides[2]), ldb = toI32(vb.strides[2]), ldc = toI32(vc.strides[2]);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value group = arith::ConstantIndexOp::create(b, loc, form.group);
+  Value batches = memref::DimOp::create(b, loc, form.c, 0);
+  Value headCount = memref::DimOp::create(b, loc, form.c, 1);
+  scf::ForOp::create(
+      b, loc, zero, batches, one, ValueRange{},
+      [&](OpBuilder &outer, Location l, Value bi, ValueRange) {
+        scf::ForOp::create(
+            outer, l, zero, headCount, one, ValueRange{},
+            [&](OpBuilder &inner, Location il, Value hi, ValueRange) {
+              Value kvHead = arith::DivUIOp::create(inner, il, hi, group);
+              callGemm(inner, il, blas, form.transposeB, m, n, k,
+                       headPointer(inner, il, va, bi, hi), lda,
+                       headPointer(inner, il, vb, bi, kvHead), ldb,
+                       headPointer(inner, il, vc, bi, hi), ldc);
+              scf::YieldOp::create(inner, il);
+            });
+        scf::YieldOp::create(outer, l);
+      });
+}
+
+/// One sgemm, or one per batch of a batched matmul.
+void callMatmul(OpBuilder &b, Location loc, const Blas &blas, const GemmForm &form) {
+  int64_t rank = cast<MemRefType>(form.c.getType()).getRank();
+  Value m = memref::DimOp::create(b, loc, form.c, rank - 2);
+  Value n = memref::DimOp::create(b, loc, form.c, rank - 1);
+  Value k = memref::DimOp::create(b, loc, form.a, rank - 1);
+  MatrixView va = viewOf(b, loc, form.a), vb = viewOf(b, loc, form.b),
+             vc = viewOf(b, loc, form.c);
+  if (rank == 2) {
+    callGemm(b, loc, blas, form.transposeB, m, n, k, va.pointer, va.leading, vb.pointer,
+             vb.leading, vc.pointer, vc.leading);
+    return;
+  }
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value batches = memref::DimOp::create(b, loc, form.c, 0);
+  scf::ForOp::create(b, loc, zero, batches, one, ValueRange{},
+                     [&](OpBuilder &nested, Location l, Value i, ValueRange) {
+                       callGemm(nested, l, blas, form.transposeB, m, n, k,
+                                batchPointer(nested, l, va, i), va.leading,
+                                batchPointer(nested, l, vb, i), vb.leading,
+                                batchPointer(nested, l, vc, i), vc.leading);
+                       scf::YieldOp::create(nested, l);
+                     });
+}
+
 struct LinalgToBlas : public tmc::cpu::impl::LinalgToBlasBase<LinalgToBlas> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<linalg::LinalgOp> matmuls;
-    SmallVector<std::pair<linalg::GenericOp, tmc::HeadContractionAttr>> heads;
+    SmallVector<std::pair<Operation *, GemmForm>> gemms;
     module.walk([&](linalg::LinalgOp op) {
-      if (isSgemmForm(op))
-        matmuls.push_back(op);
-      else if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation()))
-        if (std::optional<tmc::HeadContractionAttr> match = headContractionOf(generic))
-          heads.push_back({generic, *match});
+      if (std::optional<GemmForm> form = matchGemm(op, [](Type t) { return t.isF32(); }))
+        gemms.push_back({op, *form});
     });
-    if (matmuls.empty() && heads.empty())
+    if (gemms.empty())
       return;
     Blas blas = declareBlas(module);
-    for (auto [op, match] : heads) {
+    for (auto [op, form] : gemms) {
       OpBuilder b(op);
-      Location loc = op.getLoc();
-      Value a = op.getDpsInputs()[0], bMat = op.getDpsInputs()[1], c = op.getDpsInits()[0];
-      Value m = memref::DimOp::create(b, loc, c, 2);
-      Value n = memref::DimOp::create(b, loc, c, 3);
-      Value k = memref::DimOp::create(b, loc, a, 3);
-      HeadView va = headViewOf(b, loc, a), vb = headViewOf(b, loc, bMat),
-               vc = headViewOf(b, loc, c);
-      auto toI32 = [&](Value v) { return arith::IndexCastOp::create(b, loc, b.getI32Type(), v); };
-      Value lda = toI32(va.strides[2]), ldb = toI32(vb.strides[2]), ldc = toI32(vc.strides[2]);
-      Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-      Value one = arith::ConstantIndexOp::create(b, loc, 1);
-      Value group = arith::ConstantIndexOp::create(b, loc, match.getGroup());
-      Value batches = memref::DimOp::create(b, loc, c, 0);
-      Value headCount = memref::DimOp::create(b, loc, c, 1);
-      scf::ForOp::create(
-          b, loc, zero, batches, one, ValueRange{},
-          [&](OpBuilder &outer, Location l, Value bi, ValueRange) {
-            scf::ForOp::create(
-                outer, l, zero, headCount, one, ValueRange{},
-                [&](OpBuilder &inner, Location il, Value hi, ValueRange) {
-                  Value kvHead = arith::DivUIOp::create(inner, il, hi, group);
-                  callGemm(inner, il, blas, match.getTransposeB(), m, n, k,
-                            headPointer(inner, il, va, bi, hi), lda,
-                            headPointer(inner, il, vb, bi, kvHead), ldb,
-                            headPointer(inner, il, vc, bi, hi), ldc);
-                  scf::YieldOp::create(inner, il);
-                });
-            scf::YieldOp::create(outer, l);
-          });
-      op->erase();
-    }
-    for (linalg::LinalgOp op : matmuls) {
-      OpBuilder b(op);
-      Location loc = op.getLoc();
-      Value a = op->getOperand(0), bMat = op->getOperand(1), c = op->getOperand(2);
-      bool transposeB = isa<linalg::MatmulTransposeBOp>(op.getOperation());
-      int64_t rank = cast<MemRefType>(c.getType()).getRank();
-      Value m = memref::DimOp::create(b, loc, c, rank - 2);
-      Value n = memref::DimOp::create(b, loc, c, rank - 1);
-      Value k = memref::DimOp::create(b, loc, a, rank - 1);
-      MatrixView va = viewOf(b, loc, a), vb = viewOf(b, loc, bMat), vc = viewOf(b, loc, c);
-      if (rank == 2) {
-        callGemm(b, loc, blas, transposeB, m, n, k, va.pointer, va.leading, vb.pointer,
-                  vb.leading, vc.pointer, vc.leading);
-      } else {
-        Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-        Value one = arith::ConstantIndexOp::create(b, loc, 1);
-        Value batches = memref::DimOp::create(b, loc, c, 0);
-        scf::ForOp::create(b, loc, zero, batches, one, ValueRange{},
-                           [&](OpBuilder &nested, Location l, Value i, ValueRange) {
-                             callGemm(nested, l, blas, transposeB, m, n, k,
-                                       batchPointer(nested, l, va, i), va.leading,
-                                       batchPointer(nested, l, vb, i), vb.leading,
-                                       batchPointer(nested, l, vc, i), vc.leading);
-                             scf::YieldOp::create(nested, l);
-                           });
-      }
+      Location loc = op->getLoc();
+      if (form.kind == GemmForm::Kind::HeadContraction)
+        callHeadContraction(b, loc, blas, form);
+      else
+        callMatmul(b, loc, blas, form);
       op->erase();
     }
   }
