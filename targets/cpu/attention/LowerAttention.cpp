@@ -7,12 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/attention/AttentionBackends.h"
 #include "targets/cpu/Passes.h"
 #include "targets/linalg/attention/AttentionShape.h"
-
-#include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "targets/linalg/attention/LowerAttention.h"
 
 namespace tmc::cpu {
 #define GEN_PASS_DEF_CPULOWERATTENTION
@@ -23,44 +20,15 @@ using namespace mlir;
 
 namespace {
 
-struct CpuAttentionLowering {
-  llvm::StringRef backend;
-  Value (*lower)(OpBuilder &builder, tmc::AttentionOp op);
-};
-
-constexpr CpuAttentionLowering kLowerings[] = {
+constexpr tmc::lowering::AttentionLowering kLowerings[] = {
     {"eager", tmc::lowering::lowerEagerAttention},
     {"sdpa", tmc::lowering::lowerSdpaAttention},
 };
 
-const CpuAttentionLowering *loweringOf(llvm::StringRef backend) {
-  for (const CpuAttentionLowering &lowering : kLowerings)
-    if (lowering.backend == backend)
-      return &lowering;
-  return nullptr;
-}
-
 struct CpuLowerAttention : public tmc::cpu::impl::CpuLowerAttentionBase<CpuLowerAttention> {
   void runOnOperation() override {
-    SmallVector<tmc::AttentionOp> ops;
-    getOperation().walk([&](tmc::AttentionOp op) { ops.push_back(op); });
-    IRRewriter rewriter(&getContext());
-    for (tmc::AttentionOp op : ops) {
-      llvm::StringRef backend = tmc::attentionBackendOf(op);
-      const CpuAttentionLowering *lowering = loweringOf(backend);
-      if (!lowering) {
-        std::string names;
-        for (const CpuAttentionLowering &known : kLowerings)
-          names += (names.empty() ? "" : ", ") + known.backend.str();
-        op.emitOpError("attention backend '")
-            << backend << "' has no CPU lowering"
-            << (tmc::lookupAttentionBackend(backend) ? "" : " (and is not registered)")
-            << "; the CPU target lowers: " << names;
-        return signalPassFailure();
-      }
-      rewriter.setInsertionPoint(op);
-      rewriter.replaceOp(op, lowering->lower(rewriter, op));
-    }
+    if (failed(tmc::lowering::lowerAttention(getOperation(), kLowerings, "CPU")))
+      signalPassFailure();
   }
 };
 } // namespace
