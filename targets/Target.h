@@ -27,6 +27,9 @@ namespace tmc {
 struct TargetOptions {
   /// CPU: "blas" (OpenBLAS) or "loops" (generated code) for matmuls.
   std::string gemm = "blas";
+  /// CUDA: the GPU architecture of the cubins (`--cuda-arch`); empty: the
+  /// target's default.
+  std::string cudaArch;
 };
 
 class Target {

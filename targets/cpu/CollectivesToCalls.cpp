@@ -25,7 +25,7 @@ using namespace mlir;
 namespace {
 /// The collectives move floating-point tensors (runtime/collectives/CollectiveAbi.h).
 std::optional<int64_t> collectiveDType(Type type) {
-  return isa<FloatType>(type) ? tmc::cpu::runtimeDTypeCode(type) : std::nullopt;
+  return isa<FloatType>(type) ? tmc::lowering::runtimeDTypeCode(type) : std::nullopt;
 }
 } // namespace
 

@@ -13,8 +13,8 @@
 #include "passes/abi/Passes.h"
 #include "passes/conversion/Passes.h"
 #include "runtime/Error.h"
-#include "targets/cpu/ObjectEmitter.h"
 #include "targets/cpu/Passes.h"
+#include "targets/host/ObjectEmitter.h"
 #include "targets/linalg/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -117,6 +117,9 @@ public:
   llvm::Error checkOptions(const TargetOptions &options) const override {
     if (options.gemm != "blas" && options.gemm != "loops")
       return rt::makeError("--gemm=" + options.gemm + " is not one of: blas, loops");
+    if (!options.cudaArch.empty())
+      return rt::makeError("--cuda-arch applies to --target cuda; the CPU target compiles for "
+                           "this machine's CPU");
     return llvm::Error::success();
   }
   void buildTargetPipeline(OpPassManager &pm, const TargetOptions &) const override {
@@ -133,7 +136,7 @@ public:
     llvm::sys::path::append(library, "model.so");
     if (!dumpDir.empty())
       llvm::sys::path::append(llvmIR, "model.ll");
-    if (llvm::Error error = cpu::emitSharedLibrary(module, library, llvmIR))
+    if (llvm::Error error = host::emitSharedLibrary(module, library, llvmIR, {"-lopenblas", "-lm"}))
       return std::move(error);
     return std::string("model.so");
   }

@@ -9,20 +9,6 @@
 
 using namespace mlir;
 
-std::optional<int64_t> tmc::cpu::runtimeDTypeCode(Type type) {
-  if (type.isF32())
-    return 0;
-  if (type.isBF16())
-    return 1;
-  if (type.isF16())
-    return 2;
-  if (type.isInteger(64))
-    return 3;
-  if (type.isInteger(32))
-    return 4;
-  return std::nullopt;
-}
-
 namespace tmc::cpu {
 
 func::FuncOp RuntimeCalls::declare(llvm::StringRef name, TypeRange inputs, TypeRange results) {

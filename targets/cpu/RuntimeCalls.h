@@ -15,13 +15,11 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 
+#include "targets/linalg/RuntimeDType.h"
+
 #include <optional>
 
 namespace tmc::cpu {
-
-/// The element codes the runtime's C functions take
-/// (runtime/collectives/CollectiveAbi.h, runtime/Trace.h).
-std::optional<int64_t> runtimeDTypeCode(mlir::Type elementType);
 
 class RuntimeCalls {
 public:

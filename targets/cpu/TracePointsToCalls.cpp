@@ -30,7 +30,7 @@ struct CpuLowerTracePoints : public tmc::cpu::impl::CpuLowerTracePointsBase<CpuL
       Location loc = op.getLoc();
       Value value = op.getValue();
       auto type = cast<RankedTensorType>(value.getType());
-      std::optional<int64_t> code = tmc::cpu::runtimeDTypeCode(type.getElementType());
+      std::optional<int64_t> code = tmc::lowering::runtimeDTypeCode(type.getElementType());
       if (!code) {
         op.emitOpError("the CPU target traces f32, bf16, f16, i64 and i32 tensors");
         return signalPassFailure();

@@ -28,6 +28,7 @@
 #include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -79,6 +80,9 @@ cl::opt<std::string> compileTo("compile-to", cl::init("artifact"), cl::sub(compi
                                cl::value_desc("PHASE"));
 cl::opt<std::string> gemm("gemm", cl::init("blas"), cl::sub(compileCommand),
                           cl::desc("CPU GEMMs: blas (OpenBLAS) or loops (generated code)"));
+cl::opt<std::string> cudaArch("cuda-arch", cl::sub(compileCommand),
+                              cl::desc("CUDA: GPU architecture of the cubins (default sm_90a)"),
+                              cl::value_desc("sm_XY"));
 cl::opt<std::string> attnImplementation(
     "attn-implementation", cl::sub(compileCommand),
     cl::desc("Attention backend of every layer (eager, sdpa), or per layer kind: "
@@ -350,6 +354,7 @@ llvm::Error compile() {
     return target.takeError();
   tmc::TargetOptions options;
   options.gemm = gemm;
+  options.cudaArch = cudaArch;
   if (llvm::Error error = (*target)->checkOptions(options))
     return error;
   if (*last == Phase::Artifact && outputPath.empty())
@@ -358,6 +363,8 @@ llvm::Error compile() {
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
+  // gpu-module-to-binary translates kernels to LLVM IR inside the pipeline.
+  registerAllToLLVMIRTranslations(registry);
   tmc::registerDialects(registry);
   MLIRContext context(registry);
   context.disableMultithreading(); // dumps and diagnostics in pipeline order

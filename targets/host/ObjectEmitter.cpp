@@ -1,12 +1,13 @@
 //===- ObjectEmitter.cpp - LLVM dialect to a shared library -----*- C++ -*-===//
 //
-// The last compile step: LLVM's own optimizer and code generator for the host,
-// then the system C compiler as linker so the shared object records its
-// OpenBLAS and libm dependencies.
+// The last compile step of every target's host code: LLVM's own optimizer
+// and code generator for the host, then the system C compiler as linker so
+// the shared object records its library dependencies (OpenBLAS and libm for
+// the CPU target's model).
 //
 //===----------------------------------------------------------------------===//
 
-#include "targets/cpu/ObjectEmitter.h"
+#include "targets/host/ObjectEmitter.h"
 
 #include "runtime/AtomicFile.h"
 #include "runtime/Error.h"
@@ -63,8 +64,9 @@ struct TemporaryFile {
 };
 } // namespace
 
-llvm::Error tmc::cpu::emitSharedLibrary(ModuleOp module, llvm::StringRef libraryPath,
-                                           llvm::StringRef llvmIRPath) {
+llvm::Error tmc::host::emitSharedLibrary(ModuleOp module, llvm::StringRef libraryPath,
+                                         llvm::StringRef llvmIRPath,
+                                         llvm::ArrayRef<llvm::StringRef> libraries) {
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
   llvm::LLVMContext llvmContext;
@@ -113,8 +115,8 @@ llvm::Error tmc::cpu::emitSharedLibrary(ModuleOp module, llvm::StringRef library
   if (std::error_code ec = llvm::sys::fs::createTemporaryFile("tmc-link", "log", logPath))
     return makeError("cannot create a temporary file: " + ec.message());
   TemporaryFile logFile(logPath);
-  llvm::StringRef args[] = {*compiler, "-shared", "-o", libraryPath, objectPath,
-                            "-lopenblas", "-lm"};
+  llvm::SmallVector<llvm::StringRef> args{*compiler, "-shared", "-o", libraryPath, objectPath};
+  llvm::append_range(args, libraries);
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(), logPath.str()};
   std::string execError;
   int status = llvm::sys::ExecuteAndWait(*compiler, args, std::nullopt, redirects, 0, 0,
