@@ -30,6 +30,10 @@ struct TargetOptions {
   /// CUDA: the GPU architecture of the cubins (`--cuda-arch`); empty: the
   /// target's default.
   std::string cudaArch;
+  /// `--tp` and `--trace`, for targets that cannot lower collectives or
+  /// trace points yet.
+  int64_t tp = 1;
+  bool trace = false;
 };
 
 class Target {

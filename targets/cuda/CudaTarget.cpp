@@ -30,7 +30,9 @@
 #include "mlir/Transforms/Passes.h"
 
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Regex.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
 
 using namespace mlir;
 using namespace tmc;
@@ -108,6 +110,28 @@ void tmc::cuda::buildCudaToLLVMPipeline(OpPassManager &pm, const CudaToLLVMOptio
 }
 
 namespace {
+/// An error unless LLVM's NVPTX backend knows `arch`, listing the ones it does.
+llvm::Error checkArch(llvm::StringRef arch) {
+  LLVMInitializeNVPTXTargetInfo();
+  LLVMInitializeNVPTXTarget();
+  LLVMInitializeNVPTXTargetMC();
+  llvm::Triple triple("nvptx64-nvidia-cuda");
+  std::string error;
+  const llvm::Target *nvptx = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!nvptx)
+    return rt::makeError("this tmc's LLVM has no NVPTX backend: " + error);
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      nvptx->createMCSubtargetInfo(triple, "", ""));
+  if (subtarget->isCPUStringValid(arch))
+    return llvm::Error::success();
+  std::string known;
+  for (const llvm::SubtargetSubTypeKV &processor : subtarget->getAllProcessorDescriptions())
+    if (llvm::StringRef(processor.Key).starts_with("sm_"))
+      known += (known.empty() ? "" : ", ") + std::string(processor.Key);
+  return rt::makeError("--cuda-arch=" + arch + " is not a GPU architecture LLVM's NVPTX "
+                       "backend knows; it knows: " + known);
+}
+
 class CudaTarget : public Target {
 public:
   llvm::StringRef name() const override { return "cuda"; }
@@ -119,9 +143,16 @@ public:
     if (options.gemm != "blas")
       return rt::makeError("--gemm=" + options.gemm +
                            " applies to the CPU target; CUDA GEMMs are cuBLASLt calls");
-    if (!options.cudaArch.empty() && !llvm::Regex("^sm_[0-9]+[af]?$").match(options.cudaArch))
-      return rt::makeError("--cuda-arch=" + options.cudaArch +
-                           " is not a GPU architecture such as sm_80, sm_90a or sm_100a");
+    if (!options.cudaArch.empty())
+      if (llvm::Error error = checkArch(options.cudaArch))
+        return error;
+    if (options.tp != 1)
+      return rt::makeError("--tp=" + llvm::Twine(options.tp) +
+                           ": the CUDA target does not lower collectives to NCCL yet; compile "
+                           "with --tp 1, or for --target cpu");
+    if (options.trace)
+      return rt::makeError("--trace: the CUDA target does not lower trace points yet; trace "
+                           "with --target cpu");
     return llvm::Error::success();
   }
   void buildTargetPipeline(OpPassManager &pm, const TargetOptions &) const override {

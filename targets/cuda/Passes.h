@@ -31,8 +31,9 @@ struct CudaToLLVMOptions : mlir::PassPipelineOptions<CudaToLLVMOptions> {
                            llvm::cl::desc("GPU architecture the cubin is for (sm_80, sm_90a, ...)"),
                            llvm::cl::init(kDefaultArch.str())};
   Option<std::string> features{*this, "features",
-                               llvm::cl::desc("PTX features of the NVPTX backend (PTX ISA version)"),
-                               llvm::cl::init("+ptx80")};
+                               llvm::cl::desc("NVPTX features, such as the PTX ISA version "
+                                              "(+ptx86; default: the oldest the chip allows)"),
+                               llvm::cl::init("")};
   Option<std::string> toolkit{*this, "toolkit",
                               llvm::cl::desc("CUDA toolkit whose ptxas assembles the PTX and "
                                              "whose libdevice the kernels link"),

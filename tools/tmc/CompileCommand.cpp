@@ -355,6 +355,8 @@ llvm::Error compile() {
   tmc::TargetOptions options;
   options.gemm = gemm;
   options.cudaArch = cudaArch;
+  options.tp = tp;
+  options.trace = trace;
   if (llvm::Error error = (*target)->checkOptions(options))
     return error;
   if (*last == Phase::Artifact && outputPath.empty())
