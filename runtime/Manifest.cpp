@@ -86,6 +86,8 @@ json Manifest::toJson() const {
   if (!ignoredCheckpointKeys.empty())
     result["ignored_checkpoint_keys"] = ignoredCheckpointKeys;
   result["padding_side"] = paddingSide;
+  if (!cudaArch.empty())
+    result["cuda_arch"] = cudaArch;
   if (!tracePoints.empty()) {
     json points = json::array();
     for (const TracePoint &point : tracePoints)
@@ -265,6 +267,11 @@ Expected<Manifest> Manifest::fromJson(const json &value, StringRef source) {
     if (!it->is_string())
       return makeError(source + ": 'model_class' must be a class name");
     manifest.modelClass = it->get<std::string>();
+  }
+  if (auto it = value.find("cuda_arch"); it != value.end()) {
+    if (!it->is_string() || !llvm::StringRef(it->get<std::string>()).starts_with("sm_"))
+      return makeError(source + ": 'cuda_arch' must be a GPU architecture such as \"sm_90a\"");
+    manifest.cudaArch = it->get<std::string>();
   }
   if (auto it = value.find("padding_side"); it != value.end()) {
     if (!it->is_string() || (*it != "left" && *it != "right"))

@@ -81,7 +81,10 @@ struct Manifest {
   static constexpr const char *kFingerprintSymbol = "tmc_abi_fingerprint";
 
   std::string tmcVersion;
-  std::string target;  // "cpu"
+  std::string target;  // "cpu" or "cuda"
+  /// CUDA: the GPU architecture of the kernels (`sm_90a`), which the device
+  /// that runs them must have.
+  std::string cudaArch;
   std::string library; // shared object, relative to the artifact directory
   std::string graph;   // the tmc-dialect program, for the reference executor
   std::vector<EntryPoint> entryPoints;

@@ -150,6 +150,7 @@ llvm::Error tmc::writeArtifact(const Target &target, ModuleOp module, llvm::Stri
   if (!manifest)
     return manifest.takeError();
   manifest->graph = "graph.mlir";
+  target.describe(module, *manifest);
 
   // Everything goes into a fresh temporary directory beside the output.
   llvm::SmallString<256> outputPath(outputDir);

@@ -13,6 +13,8 @@
 #ifndef TMC_TARGETS_TARGET_H
 #define TMC_TARGETS_TARGET_H
 
+#include "runtime/Manifest.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -60,6 +62,10 @@ public:
   virtual llvm::Expected<std::string> writeCode(mlir::ModuleOp module,
                                                 llvm::StringRef directory,
                                                 llvm::StringRef dumpPath) const = 0;
+
+  /// Adds what the runtime must know of the compiled code of `module` (the
+  /// `llvm` phase) to its manifest: CUDA's architecture.
+  virtual void describe(mlir::ModuleOp module, rt::Manifest &manifest) const {}
 
   /// Registers the target's passes and its two pipelines with tmc-opt
   /// (tmc-lower-to-cpu and tmc-cpu-to-llvm for the CPU).

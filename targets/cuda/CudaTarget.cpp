@@ -21,7 +21,9 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -175,6 +177,13 @@ public:
     if (llvm::Error error = host::emitSharedLibrary(module, library, llvmIR, {}))
       return std::move(error);
     return std::string("model.so");
+  }
+  void describe(ModuleOp module, rt::Manifest &manifest) const override {
+    module.walk([&](gpu::BinaryOp binary) {
+      for (Attribute object : binary.getObjects())
+        if (auto nvvm = dyn_cast<NVVM::NVVMTargetAttr>(cast<gpu::ObjectAttr>(object).getTarget()))
+          manifest.cudaArch = nvvm.getChip().str();
+    });
   }
   void registerPasses() const override {
     cuda::registerCudaPasses();
