@@ -72,7 +72,7 @@ struct MapParallelLoops : public tmc::cuda::impl::MapParallelLoopsBase<MapParall
 
   void runOnOperation() override {
     if (blockSize <= 0 || blockSize > 1024) {
-      getOperation().emitError("block-size ") << blockSize << " is not in [1, 1024]";
+      getOperation().emitError("block-size ") << blockSize.getValue() << " is not in [1, 1024]";
       return signalPassFailure();
     }
     SmallVector<scf::ParallelOp> outermost;

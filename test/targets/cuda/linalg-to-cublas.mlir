@@ -1,0 +1,100 @@
+// RUN: tmc-opt %s -tmc-cuda-linalg-to-cublas -canonicalize -split-input-file | FileCheck %s
+
+// C += A B^T with B in checkpoint layout: one call, a batch of one.
+// Arguments: dtype, transpose_b, m, n, k, a, lda, stride_a, b, ldb, stride_b,
+// c, ldc, stride_c, batch.
+// CHECK-DAG: func.func private @tmc_cuda_gemm(i32, i32, i64, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, i64)
+// CHECK-LABEL: func.func @linear(
+// CHECK-DAG:     %[[ONE:.*]] = arith.constant 1 : i64
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0 : i64
+// CHECK-DAG:     %[[K:.*]] = arith.constant 64 : i64
+// CHECK-DAG:     %[[N:.*]] = arith.constant 176 : i64
+// CHECK-DAG:     %[[F32:.*]] = arith.constant 0 : i32
+// CHECK-DAG:     %[[TRANS:.*]] = arith.constant 1 : i32
+// CHECK:         %[[M:.*]] = arith.index_cast %{{.*}} : index to i64
+// CHECK:         call @tmc_cuda_gemm(%[[F32]], %[[TRANS]], %[[M]], %[[N]], %[[K]], %{{.*}}, %[[K]], %[[ZERO]], %{{.*}}, %[[K]], %[[ZERO]], %{{.*}}, %[[N]], %[[ZERO]], %[[ONE]])
+// CHECK-NOT:     linalg.matmul
+func.func @linear(%a: memref<?x64xf32>, %b: memref<176x64xf32>, %c: memref<?x176xf32>) {
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<?x64xf32>, memref<176x64xf32>) outs(%c : memref<?x176xf32>)
+  return
+}
+
+// -----
+
+// bf16 is dtype 1; a batched matmul is one strided-batched call over dim 0.
+// CHECK-LABEL: func.func @batched(
+// CHECK-DAG:     %[[BF16:.*]] = arith.constant 1 : i32
+// CHECK-DAG:     %[[NO_TRANS:.*]] = arith.constant 0 : i32
+// CHECK:         %[[BATCH:.*]] = memref.dim %{{.*}}, %c0 : memref<?x?x?xbf16>
+// CHECK:         %[[COUNT:.*]] = arith.index_cast %[[BATCH]] : index to i64
+// CHECK:         call @tmc_cuda_gemm(%[[BF16]], %[[NO_TRANS]], {{.*}}, %[[COUNT]])
+// CHECK-NOT:     linalg.batch_matmul
+func.func @batched(%a: memref<?x?x16xbf16>, %b: memref<?x16x?xbf16>, %c: memref<?x?x?xbf16>) {
+  linalg.batch_matmul ins(%a, %b : memref<?x?x16xbf16>, memref<?x16x?xbf16>) outs(%c : memref<?x?x?xbf16>)
+  return
+}
+
+// -----
+
+// Head contractions: one call per (batch, key/value head) batching the two
+// query heads of its GQA group, with B's stride 0 so the shared K or V head
+// is read in place. The query head of the group's first matrix is kv * 2.
+// CHECK-LABEL: func.func @attention(
+// CHECK-DAG:     %[[GROUP_I64:.*]] = arith.constant 2 : i64
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0 : i64
+// CHECK-DAG:     %[[HEAD_DIM:.*]] = arith.constant 8 : i64
+// CHECK-DAG:     %[[NO_TRANS:.*]] = arith.constant 0 : i32
+// CHECK-DAG:     %[[TRANS:.*]] = arith.constant 1 : i32
+// CHECK-DAG:     %[[GROUP:.*]] = arith.constant 2 : index
+// CHECK:         scf.for %[[B:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:           scf.for %[[KV:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:             %[[HEAD:.*]] = arith.muli %[[KV]], %[[GROUP]] : index
+// CHECK:             arith.muli %[[HEAD]], %{{.*}}#1 : index
+// CHECK:             arith.muli %[[KV]], %{{.*}}#1 : index
+// CHECK:             func.call @tmc_cuda_gemm(%{{.*}}, %[[TRANS]], %{{.*}}, %{{.*}}, %[[HEAD_DIM]], %{{.*}}, %[[HEAD_DIM]], %{{.*}}, %{{.*}}, %[[HEAD_DIM]], %[[ZERO]], %{{.*}}, %{{.*}}, %{{.*}}, %[[GROUP_I64]])
+// CHECK:         scf.for
+// CHECK:           scf.for
+// CHECK:             func.call @tmc_cuda_gemm(%{{.*}}, %[[NO_TRANS]], {{.*}}, %[[ZERO]], {{.*}}, %[[GROUP_I64]])
+// CHECK-NOT:     linalg.generic
+#q = affine_map<(b, h, i, j, k) -> (b, h, i, k)>
+#k = affine_map<(b, h, i, j, k) -> (b, h floordiv 2, j, k)>
+#v = affine_map<(b, h, i, e, j) -> (b, h floordiv 2, j, e)>
+#o = affine_map<(b, h, i, j, k) -> (b, h, i, j)>
+func.func @attention(%q: memref<?x4x?x8xf32>, %k: memref<?x2x?x8xf32>, %v: memref<?x2x?x8xf32, strided<[?, ?, ?, 1], offset: ?>>,
+                     %s: memref<?x4x?x?xf32>, %out: memref<?x4x?x8xf32>) {
+  linalg.generic {indexing_maps = [#q, #k, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %k : memref<?x4x?x8xf32>, memref<?x2x?x8xf32>) outs(%s : memref<?x4x?x?xf32>)
+      attrs = {tmc.head_contraction = #tmc.head_contraction<transpose_b = true, group = 2>} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [#q, #v, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%s, %v : memref<?x4x?x?xf32>, memref<?x2x?x8xf32, strided<[?, ?, ?, 1], offset: ?>>) outs(%out : memref<?x4x?x8xf32>)
+      attrs = {tmc.head_contraction = #tmc.head_contraction<transpose_b = false, group = 2>} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// Not cuBLAS's business: f64, mixed element types, and a view whose
+// innermost stride is not 1 stay for the kernels.
+// CHECK-LABEL: func.func @left_alone(
+// CHECK-NOT:     tmc_cuda_gemm
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x4xf64>, memref<4x4xf64>)
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x4xbf16>, memref<4x4xbf16>) outs(%{{.*}} : memref<4x4xf32>)
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x4xf32, strided<[1, 4]>>, memref<4x4xf32>)
+func.func @left_alone(%a: memref<4x4xf64>, %c: memref<4x4xf64>, %h: memref<4x4xbf16>, %f: memref<4x4xf32>,
+                      %t: memref<4x4xf32, strided<[1, 4]>>, %d: memref<4x4xf32>) {
+  linalg.matmul ins(%a, %a : memref<4x4xf64>, memref<4x4xf64>) outs(%c : memref<4x4xf64>)
+  linalg.matmul ins(%h, %h : memref<4x4xbf16>, memref<4x4xbf16>) outs(%f : memref<4x4xf32>)
+  linalg.matmul ins(%t, %d : memref<4x4xf32, strided<[1, 4]>>, memref<4x4xf32>) outs(%d : memref<4x4xf32>)
+  return
+}
