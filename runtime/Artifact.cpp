@@ -5,6 +5,9 @@
 #include "runtime/Version.h"
 #include "runtime/Weights.h"
 #include "runtime/collectives/Collectives.h"
+#ifdef TMC_HAVE_CUDA_RUNTIME
+#include "runtime/cuda/CudaExecutor.h"
+#endif
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/DynamicLibrary.h"
@@ -26,18 +29,32 @@ Expected<Artifact> Artifact::open(StringRef directory) {
   if (manifest->tmcVersion != TMC_VERSION)
     return makeError(directory + ": built by tmc " + manifest->tmcVersion +
                      ", this is tmc " TMC_VERSION "; recompile the artifact");
-  if (manifest->target != "cpu")
+  bool onGpu = manifest->target == "cuda";
+  if (manifest->target != "cpu" && !onGpu)
     return makeError(directory + ": built for target '" + manifest->target +
-                     "', but this runtime runs 'cpu' artifacts");
+                     "', but this runtime runs 'cpu' and 'cuda' artifacts");
 
   Artifact artifact;
   artifact.dir = directory.str();
   artifact.info = std::move(*manifest);
   llvm::SmallString<256> libraryPath(directory);
   llvm::sys::path::append(libraryPath, artifact.info.library);
-  // The library loads OpenBLAS, whose threads must fit under ulimit -v first.
-  if (llvm::Error error = fitBlasThreads(libraryPath))
+  if (onGpu) {
+    // The library's constructors load its kernels onto the active GPU.
+#ifdef TMC_HAVE_CUDA_RUNTIME
+    auto executor = cuda::Executor::create(artifact.info.cudaArch, directory);
+    if (!executor)
+      return executor.takeError();
+    artifact.gpu = std::move(*executor);
+    artifact.gpu->activate();
+#else
+    return makeError(directory + " is a CUDA artifact, but this tmc was built without the CUDA "
+                     "executor (no CUDA toolkit headers at build time)");
+#endif
+  } else if (llvm::Error error = fitBlasThreads(libraryPath)) {
+    // The library loads OpenBLAS, whose threads must fit under ulimit -v first.
     return std::move(error);
+  }
   std::string error;
   auto library = llvm::sys::DynamicLibrary::getPermanentLibrary(libraryPath.c_str(), &error);
   if (!library.isValid())
@@ -61,8 +78,15 @@ Expected<Artifact> Artifact::open(StringRef directory) {
                      llvm::StringRef(libraryFingerprint, strnlen(libraryFingerprint, 17)) +
                      "', the manifest's is '" + computed +
                      "'); copy the artifact directory whole, or recompile it");
+#ifdef TMC_HAVE_CUDA_RUNTIME
+  if (onGpu)
+    if (llvm::Error error = artifact.gpu->takeFailure())
+      return makeError(libraryPath + ": cannot load its kernels on " + artifact.gpu->deviceName() +
+                       ": " + llvm::toString(std::move(error)));
+#endif
   // Before weights and caches fill the address space (runtime/BlasBuffers.h).
-  mapBlasCallerBuffer(library);
+  if (!onGpu)
+    mapBlasCallerBuffer(library);
   for (const EntryPoint &entry : artifact.info.entryPoints) {
     void *symbol = library.getAddressOfSymbol(entry.symbol.c_str());
     if (!symbol)
@@ -146,6 +170,10 @@ llvm::Error Artifact::bindWeights(const Checkpoint &checkpoint, int64_t rank) {
     return bound.takeError();
   weights = std::move(*bound);
   boundRank = rank;
+#ifdef TMC_HAVE_CUDA_RUNTIME
+  if (gpu)
+    return gpu->uploadWeights(weights);
+#endif
   return llvm::Error::success();
 }
 
@@ -203,6 +231,10 @@ Expected<std::vector<HostTensor>> Artifact::run(StringRef entryName,
     return makeError(dir + ": the weights are bound for rank " + llvm::Twine(boundRank) +
                      " but this thread is rank " + llvm::Twine(collectives->rank()));
 
+#ifdef TMC_HAVE_CUDA_RUNTIME
+  if (gpu)
+    return gpu->run(entryFns.at(entry->name), *entry, inputs);
+#endif
   // Result descriptors come first, packed back to back.
   size_t resultWords = 0;
   for (const TensorSpec &spec : entry->results)
@@ -240,20 +272,7 @@ Expected<std::vector<HostTensor>> Artifact::run(StringRef entryName,
       continue;
     }
     // A strided result view: copy it into a contiguous tensor.
-    HostTensor contiguous(spec.dtype, shape);
-    std::vector<int64_t> index(rank, 0);
-    for (int64_t n = 0; n < contiguous.numElements(); ++n) {
-      int64_t source = 0;
-      for (size_t d = 0; d < rank; ++d)
-        source += index[d] * strides[d];
-      std::memcpy(contiguous.as<char>() + n * elementSize,
-                  adopted.as<char>() + source * elementSize, elementSize);
-      for (size_t d = rank; d-- > 0;)
-        if (++index[d] < shape[d])
-          break;
-        else
-          index[d] = 0;
-    }
+    HostTensor contiguous = HostTensor::gather(spec.dtype, shape, strides, adopted.data());
     outputs.push_back(std::move(contiguous));
   }
   if (abandoned)

@@ -3,7 +3,9 @@
 // `libtmcrt`'s entry: opens an artifact directory (manifest + shared object),
 // binds a checkpoint's weights after checking every name, shape and dtype the
 // manifest expects, and calls entry points through their packed
-// `tmc_entry_<name>(void **)` symbol with memref descriptors.
+// `tmc_entry_<name>(void **)` symbol with memref descriptors: host memory for
+// a CPU artifact, device memory of the CUDA executor (runtime/cuda) for a
+// CUDA one.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,8 +17,13 @@
 #include "runtime/Safetensors.h"
 
 #include <map>
+#include <memory>
 
 namespace tmc::rt {
+
+namespace cuda {
+class Executor;
+} // namespace cuda
 
 class Artifact {
 public:
@@ -54,6 +61,8 @@ private:
   std::map<std::string, EntryFn> entryFns;
   std::map<std::string, HostTensor> weights;
   int64_t boundRank = 0;
+  /// A CUDA artifact's GPU, which holds its weights and runs its calls.
+  std::shared_ptr<cuda::Executor> gpu;
 };
 
 /// An error unless the artifact in `directory` was compiled for `ranks`

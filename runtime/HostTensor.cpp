@@ -196,6 +196,27 @@ llvm::Expected<HostTensor> tmc::rt::readNpy(llvm::StringRef path) {
   return tensor;
 }
 
+
+HostTensor HostTensor::gather(DType dtype, std::vector<int64_t> shape,
+                              llvm::ArrayRef<int64_t> strides, const void *base) {
+  HostTensor contiguous(dtype, std::move(shape));
+  size_t elementSize = dtypeSize(dtype), rank = contiguous.dims.size();
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t n = 0, e = contiguous.numElements(); n < e; ++n) {
+    int64_t source = 0;
+    for (size_t d = 0; d < rank; ++d)
+      source += index[d] * strides[d];
+    std::memcpy(contiguous.as<char>() + n * elementSize,
+                static_cast<const char *>(base) + source * elementSize, elementSize);
+    for (size_t d = rank; d-- > 0;)
+      if (++index[d] < contiguous.dims[d])
+        break;
+      else
+        index[d] = 0;
+  }
+  return contiguous;
+}
+
 float tmc::rt::floatAt(const HostTensor &tensor, int64_t i) {
   switch (tensor.dtype()) {
   case DType::BF16: return bf16BitsToFloat(tensor.as<uint16_t>()[i]);

@@ -38,6 +38,10 @@ public:
                                   void *data);
   /// Refers to `data` without owning it.
   static HostTensor view(DType dtype, std::vector<int64_t> shape, const void *data);
+  /// A contiguous copy of the strided view at `base` (strides in elements):
+  /// a result compiled code returned as a view.
+  static HostTensor gather(DType dtype, std::vector<int64_t> shape,
+                           llvm::ArrayRef<int64_t> strides, const void *base);
 
   DType dtype() const { return type; }
   llvm::ArrayRef<int64_t> shape() const { return dims; }

@@ -1,0 +1,89 @@
+//===- CudaExecutor.h - running a CUDA artifact -----------------*- C++ -*-===//
+//
+// One GPU, one context, one stream: the executor keeps an artifact's weights
+// in device memory and runs its entry points with device copies of their
+// inputs. Every launch, allocation and GEMM the host code makes goes onto
+// the executor's stream (runtime/cuda/Mgpu.cpp, CudaGemm.cpp), in program
+// order, so the host waits once per call.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TMC_RUNTIME_CUDA_CUDAEXECUTOR_H
+#define TMC_RUNTIME_CUDA_CUDAEXECUTOR_H
+
+#include "runtime/HostTensor.h"
+#include "runtime/Manifest.h"
+#include "runtime/cuda/CudaDriver.h"
+#include "runtime/cuda/CudaGemm.h"
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace tmc::rt::cuda {
+
+class Executor {
+public:
+  /// Opens the driver, takes device `TMC_CUDA_DEVICE` (default 0), checks
+  /// that it runs code for `arch` (the manifest's cuda_arch), makes its
+  /// primary context current and creates the stream. `artifact` names the
+  /// directory in errors.
+  static llvm::Expected<std::unique_ptr<Executor>> create(llvm::StringRef arch,
+                                                          llvm::StringRef artifact);
+  ~Executor();
+  Executor(const Executor &) = delete;
+  Executor &operator=(const Executor &) = delete;
+
+  /// Makes this the executor of the calling thread: its context current,
+  /// and the one the mgpu functions and tmc_cuda_gemm put work on.
+  void activate();
+
+  /// Copies every weight to device memory, replacing earlier ones.
+  llvm::Error uploadWeights(const std::map<std::string, HostTensor> &weights);
+
+  /// Runs `entry` (inputs already checked) through its packed symbol `fn`:
+  /// inputs are copied to the device, results back, and in-place inputs
+  /// (KV caches) are written back into the host tensors.
+  llvm::Expected<std::vector<HostTensor>> run(void (*fn)(void **), const EntryPoint &entry,
+                                              llvm::ArrayRef<HostTensor> inputs);
+
+  /// cuBLASLt on this executor's stream, opened at the first GEMM; null
+  /// (and the failure recorded) when it cannot be.
+  Gemm *gemm();
+
+  /// The failure recorded since the last call, as an error (and cleared).
+  llvm::Error takeFailure();
+
+  /// Records the first failure of a call compiled code made (those return
+  /// nothing); run() reports it.
+  void fail(std::string message);
+
+  const Driver &driver() const { return *cu; }
+  CUstream stream() const { return queue; }
+  /// The device the executor runs on, for messages ("NVIDIA H200, sm_90").
+  const std::string &deviceName() const { return name; }
+
+private:
+  Executor() = default;
+  llvm::Expected<CUdeviceptr> allocate(size_t bytes, llvm::StringRef what);
+
+  const Driver *cu = nullptr;
+  CUdevice device = 0;
+  CUcontext context = nullptr;
+  CUstream queue = nullptr;
+  std::string name;
+  struct DeviceWeight {
+    CUdeviceptr pointer;
+    std::vector<int64_t> shape;
+  };
+  std::map<std::string, DeviceWeight> weights;
+  std::unique_ptr<Gemm> blas;
+  std::string failure;
+};
+
+/// The executor activate() made current on this thread, or null.
+Executor *activeExecutor();
+
+} // namespace tmc::rt::cuda
+
+#endif // TMC_RUNTIME_CUDA_CUDAEXECUTOR_H
