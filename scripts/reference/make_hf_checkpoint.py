@@ -4,7 +4,7 @@
     make_hf_checkpoint.py models/qwen2 -o DIR [--config models/qwen2/configs/tiny.json]
         [--set KEY=JSON]... [--dtype float32|bfloat16] [--max-shard-size 50KB]
         [--seed 0] [--scale GLOB=FACTOR]... [--seq-len 12] [--max-new-tokens 32]
-        [--no-generate]
+        [--no-generate] [--device cpu|cuda]
 
 Builds transformers' own implementation of the model from the config (default
 <model_dir>/configs/tiny.json, with --set overrides: `AutoConfig.for_model(
@@ -127,6 +127,9 @@ def main():
     parser.add_argument("--seq-len", type=int, default=12, help="sequence length of the logits fixtures")
     parser.add_argument("--max-new-tokens", type=int, default=32, help="tokens generate() adds")
     parser.add_argument("--no-generate", action="store_true", help="skip the generation fixtures")
+    parser.add_argument("--device", default="cpu",
+                        help="where transformers computes the fixtures (cuda: a GPU, TF32 off, "
+                             "for the CUDA target's checks); the weights are drawn on the CPU either way")
     args = parser.parse_args()
     if args.seq_len < 4:
         parser.error("--seq-len must be at least 4")
@@ -183,8 +186,14 @@ def main():
     for key, value in model.state_dict().items():
         if key in saved and not torch.equal(saved[key], value):
             raise SystemExit("make_hf_checkpoint: %s does not load back: %s differs" % (out, key))
+    device = torch.device(args.device)
+    if device.type == "cuda":
+        # fp32 products in full fp32, as tmc's cuBLASLt calls compute them.
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    model = model.to(device)
 
-    input_ids, padded_ids, attention_mask = test_inputs(config, args.seq_len, args.seed)
+    input_ids, padded_ids, attention_mask = (t.to(device) for t in test_inputs(config, args.seq_len, args.seed))
     with torch.no_grad():
         logits = logits_of(model(input_ids=input_ids))
         padded_logits = logits_of(model(input_ids=padded_ids, attention_mask=attention_mask))
@@ -202,9 +211,9 @@ def main():
         generator = torch.Generator().manual_seed(args.seed + 2)
         prompt = prompt_ids(config, 5, generator)
         short = prompt_ids(config, 3, generator)
-        b1 = torch.tensor([prompt], dtype=torch.int64)
-        b2 = torch.tensor([prompt, [pad_id] * 2 + short], dtype=torch.int64)
-        b2_mask = torch.tensor([[1] * 5, [0] * 2 + [1] * 3], dtype=torch.int64)
+        b1 = torch.tensor([prompt], dtype=torch.int64, device=device)
+        b2 = torch.tensor([prompt, [pad_id] * 2 + short], dtype=torch.int64, device=device)
+        b2_mask = torch.tensor([[1] * 5, [0] * 2 + [1] * 3], dtype=torch.int64, device=device)
         settings = dict(do_sample=False, max_new_tokens=args.max_new_tokens, pad_token_id=pad_id,
                         return_dict_in_generate=True, output_logits=True)
         with torch.no_grad():
@@ -227,6 +236,7 @@ def main():
             "config": os.path.abspath(config_path),
             "dtype": args.dtype,
             "seed": args.seed,
+            "device": args.device,
             "scale": args.scale,
             "seq_len": args.seq_len,
             "max_new_tokens": args.max_new_tokens,
