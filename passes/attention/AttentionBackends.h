@@ -4,7 +4,7 @@
 // registry names each backend (`eager`, `sdpa`), says what it does and which
 // layers it can run, and why not; `tmc-select-attention` picks one per layer
 // by name. Each target lowers every backend it supports in its own files
-// (targets/cpu/attention/). A new backend joins with one entry in
+// (targets/linalg/attention/, targets/<t>/attention/). A new backend joins with one entry in
 // `registry()` (AttentionBackends.cpp) and one lowering per target.
 //
 //===----------------------------------------------------------------------===//
