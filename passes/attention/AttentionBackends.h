@@ -4,8 +4,9 @@
 // registry names each backend (`eager`, `sdpa`), says what it does and which
 // layers it can run, and why not; `tmc-select-attention` picks one per layer
 // by name. Each target lowers every backend it supports in its own files
-// (targets/linalg/attention/, targets/<t>/attention/). A new backend joins with one entry in
-// `registry()` (AttentionBackends.cpp) and one lowering per target.
+// (targets/linalg/attention/, targets/<t>/attention/). A new backend joins
+// with one entry in `registry()` (AttentionBackends.cpp) and one lowering per
+// target.
 //
 //===----------------------------------------------------------------------===//
 
