@@ -1,6 +1,7 @@
 //===- Artifact.cpp - load and run a compiled artifact ----------*- C++ -*-===//
 #include "runtime/Artifact.h"
 #include "runtime/BlasBuffers.h"
+#include "runtime/MemrefDescriptor.h"
 #include "runtime/Error.h"
 #include "runtime/Version.h"
 #include "runtime/Weights.h"
@@ -190,27 +191,10 @@ llvm::Error tmc::rt::checkWorldSize(const Manifest &manifest, StringRef director
                    rankCount(ranks) + " (" + runsOn + "); " + relaunch + ", or recompile it");
 }
 
-namespace {
-std::vector<int64_t> contiguousStrides(llvm::ArrayRef<int64_t> shape) {
-  std::vector<int64_t> strides(shape.size());
-  int64_t stride = 1;
-  for (size_t i = shape.size(); i-- > 0;) {
-    strides[i] = stride;
-    stride *= shape[i];
-  }
-  return strides;
+/// A host tensor's descriptor for compiled code.
+static std::vector<int64_t> descriptorOf(const HostTensor &tensor) {
+  return memrefDescriptor(reinterpret_cast<int64_t>(tensor.data()), tensor.shape());
 }
-
-/// A memref descriptor laid out as the C interface expects:
-/// {allocated, aligned, offset, sizes[rank], strides[rank]}, all 8 bytes.
-std::vector<int64_t> descriptorOf(const HostTensor &tensor) {
-  auto address = reinterpret_cast<int64_t>(tensor.data());
-  std::vector<int64_t> descriptor{address, address, 0};
-  llvm::append_range(descriptor, tensor.shape());
-  llvm::append_range(descriptor, contiguousStrides(tensor.shape()));
-  return descriptor;
-}
-} // namespace
 
 Expected<std::vector<HostTensor>> Artifact::run(StringRef entryName,
                                                 llvm::ArrayRef<HostTensor> inputs) const {
@@ -236,10 +220,7 @@ Expected<std::vector<HostTensor>> Artifact::run(StringRef entryName,
     return gpu->run(entryFns.at(entry->name), *entry, inputs);
 #endif
   // Result descriptors come first, packed back to back.
-  size_t resultWords = 0;
-  for (const TensorSpec &spec : entry->results)
-    resultWords += 3 + 2 * spec.shape.size();
-  std::vector<int64_t> results(resultWords);
+  std::vector<int64_t> results = resultBuffer(entry->results);
   std::vector<std::vector<int64_t>> descriptors;
   for (const HostTensor &input : inputs)
     descriptors.push_back(descriptorOf(input));
@@ -255,15 +236,11 @@ Expected<std::vector<HostTensor>> Artifact::run(StringRef entryName,
   bool abandoned = collectives && collectives->aborted();
 
   std::vector<HostTensor> outputs;
-  const int64_t *cursor = results.data();
-  for (const TensorSpec &spec : entry->results) {
-    size_t rank = spec.shape.size();
-    auto *allocated = reinterpret_cast<void *>(cursor[0]);
-    auto *aligned = reinterpret_cast<char *>(cursor[1]);
-    int64_t offset = cursor[2];
-    std::vector<int64_t> shape(cursor + 3, cursor + 3 + rank);
-    std::vector<int64_t> strides(cursor + 3 + rank, cursor + 3 + 2 * rank);
-    cursor += 3 + 2 * rank;
+  for (auto [spec, result] : llvm::zip(entry->results, readResults(entry->results, results))) {
+    auto *allocated = reinterpret_cast<void *>(result.allocated);
+    auto *aligned = reinterpret_cast<char *>(result.aligned);
+    int64_t offset = result.offset;
+    std::vector<int64_t> &shape = result.shape, &strides = result.strides;
     size_t elementSize = dtypeSize(spec.dtype);
     HostTensor adopted =
         HostTensor::adoptMalloced(spec.dtype, shape, allocated, aligned + offset * elementSize);

@@ -2,6 +2,7 @@
 #include "runtime/cuda/CudaExecutor.h"
 
 #include "runtime/Error.h"
+#include "runtime/MemrefDescriptor.h"
 
 #include "llvm/ADT/StringExtras.h"
 
@@ -146,26 +147,10 @@ llvm::Error Executor::uploadWeights(const std::map<std::string, HostTensor> &hos
   return check(*cu, "cuStreamSynchronize", cu->cuStreamSynchronize(queue));
 }
 
-namespace {
-std::vector<int64_t> contiguousStrides(llvm::ArrayRef<int64_t> shape) {
-  std::vector<int64_t> strides(shape.size());
-  int64_t stride = 1;
-  for (size_t i = shape.size(); i-- > 0;) {
-    strides[i] = stride;
-    stride *= shape[i];
-  }
-  return strides;
+/// A device buffer's descriptor for compiled code.
+static std::vector<int64_t> descriptorOf(CUdeviceptr pointer, llvm::ArrayRef<int64_t> shape) {
+  return memrefDescriptor(static_cast<int64_t>(pointer), shape);
 }
-
-/// {allocated, aligned, offset, sizes, strides} of a contiguous buffer.
-std::vector<int64_t> descriptorOf(CUdeviceptr pointer, llvm::ArrayRef<int64_t> shape) {
-  auto address = static_cast<int64_t>(pointer);
-  std::vector<int64_t> descriptor{address, address, 0};
-  llvm::append_range(descriptor, shape);
-  llvm::append_range(descriptor, contiguousStrides(shape));
-  return descriptor;
-}
-} // namespace
 
 llvm::Expected<std::vector<HostTensor>> Executor::run(void (*fn)(void **), const EntryPoint &entry,
                                                       llvm::ArrayRef<HostTensor> inputs) {
@@ -196,10 +181,7 @@ llvm::Expected<std::vector<HostTensor>> Executor::run(void (*fn)(void **), const
     }
     descriptors.push_back(descriptorOf(found->second.pointer, found->second.shape));
   }
-  size_t resultWords = 0;
-  for (const TensorSpec &result : entry.results)
-    resultWords += 3 + 2 * result.shape.size();
-  std::vector<int64_t> results(resultWords);
+  std::vector<int64_t> results = resultBuffer(entry.results);
   std::vector<void *> args;
   if (!entry.results.empty())
     args.push_back(results.data());
@@ -212,15 +194,12 @@ llvm::Expected<std::vector<HostTensor>> Executor::run(void (*fn)(void **), const
          describe(*cu, "cuStreamSynchronize", finished));
 
   std::vector<HostTensor> outputs;
-  const int64_t *cursor = results.data();
-  for (const TensorSpec &spec : entry.results) {
+  for (auto [spec, result] : llvm::zip(entry.results, readResults(entry.results, results))) {
+    auto allocated = static_cast<CUdeviceptr>(result.allocated);
+    auto aligned = static_cast<CUdeviceptr>(result.aligned);
+    int64_t offset = result.offset;
     size_t rank = spec.shape.size();
-    auto allocated = static_cast<CUdeviceptr>(cursor[0]);
-    auto aligned = static_cast<CUdeviceptr>(cursor[1]);
-    int64_t offset = cursor[2];
-    std::vector<int64_t> shape(cursor + 3, cursor + 3 + rank);
-    std::vector<int64_t> strides(cursor + 3 + rank, cursor + 3 + 2 * rank);
-    cursor += 3 + 2 * rank;
+    std::vector<int64_t> &shape = result.shape, &strides = result.strides;
     if (!failure.empty()) {
       cu->cuMemFreeAsync(allocated, queue);
       continue;
