@@ -19,8 +19,6 @@
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
-#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
-#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -49,19 +47,7 @@ void tmc::cpu::buildLowerToCpuPipeline(OpPassManager &pm) {
 }
 
 void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions &options) {
-  // Tensors become buffers; function boundaries use contiguous (identity)
-  // layouts, which is what the runtime hands in.
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
-  // sdpa's key-block loop carries fresh running statistics each iteration.
-  bufferize.allowReturnAllocsFromLoops = true;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  // KV caches are written into their arguments: the functions stop
-  // returning them, so nothing clones them per call.
-  pm.addPass(createDropInPlaceResults());
-  // Free every intermediate buffer; returned buffers belong to the caller.
-  bufferization::buildBufferDeallocationPipeline(pm);
+  lowering::buildBufferizePipeline(pm);
   // Matmuls go to OpenBLAS unless generated loops were asked for.
   if (options.gemm == "blas")
     pm.addPass(createLinalgToBlas());

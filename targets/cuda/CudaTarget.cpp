@@ -19,8 +19,6 @@
 #include "targets/linalg/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
-#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
-#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -54,15 +52,8 @@ void tmc::cuda::buildLowerToCudaPipeline(OpPassManager &pm) {
 }
 
 void tmc::cuda::buildCudaToLLVMPipeline(OpPassManager &pm, const CudaToLLVMOptions &options) {
-  // Tensors become buffers, as for the CPU: contiguous at function
-  // boundaries, caches written in place, intermediates freed.
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
-  bufferize.allowReturnAllocsFromLoops = true;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  pm.addPass(createDropInPlaceResults());
-  bufferization::buildBufferDeallocationPipeline(pm);
+  // Tensors become buffers, as for the CPU.
+  lowering::buildBufferizePipeline(pm);
   // Matmuls go to cuBLASLt; copies and every other linalg op become
   // parallel loop nests, and each outermost nest a kernel.
   pm.addPass(createLinalgToCublas());

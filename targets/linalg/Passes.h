@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
 
 namespace tmc::lowering {
 #define GEN_PASS_DECL
@@ -12,6 +13,11 @@ namespace tmc::lowering {
 
 #define GEN_PASS_REGISTRATION
 #include "targets/linalg/Passes.h.inc"
+
+/// Tensors become buffers, the same for every linalg target: one-shot
+/// bufferization with contiguous function boundaries, KV caches written in
+/// place (tmc-drop-in-place-results), every intermediate freed.
+void buildBufferizePipeline(mlir::OpPassManager &pm);
 } // namespace tmc::lowering
 
 #endif // TMC_TARGETS_LINALG_PASSES_H
