@@ -5,6 +5,7 @@
 #include "passes/attention/Passes.h"
 #include "passes/instantiate/Passes.h"
 #include "passes/parallel/Passes.h"
+#include "passes/storage/Passes.h"
 #include "passes/trace/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
@@ -70,6 +71,10 @@ void tmc::buildSchedulePipeline(OpPassManager &pm, const SchedulePipelineOptions
     // Slices of one value for several users are one.
     pm.addPass(createCSEPass());
   }
+  // After sharding, so that blocks are cut from each rank's columns.
+  StoreWeightsOptions storage;
+  storage.dtype = options.weightDtype;
+  pm.addPass(createStoreWeights(storage));
   SelectAttentionOptions attention;
   attention.implementation = options.attnImplementation;
   pm.addPass(createSelectAttention(attention));

@@ -47,8 +47,8 @@ struct GraphPipelineOptions : mlir::PassPipelineOptions<GraphPipelineOptions> {
 void buildGraphPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
 
 /// `graph` -> `scheduled`: the target-independent graph passes: trace points
-/// (with trace), tensor-parallel sharding (with tp > 1), then attention
-/// selection.
+/// (with trace), tensor-parallel sharding (with tp > 1), weight storage,
+/// then attention selection.
 struct SchedulePipelineOptions : mlir::PassPipelineOptions<SchedulePipelineOptions> {
   Option<bool> trace{*this, "trace",
                      llvm::cl::desc("Trace every module's inputs and outputs (tmc compile --trace)"),
@@ -64,6 +64,11 @@ struct SchedulePipelineOptions : mlir::PassPipelineOptions<SchedulePipelineOptio
       llvm::cl::desc("Attention backend of every layer (eager, sdpa), or per layer kind "
                      "(sdpa,sliding_attention=eager); empty: the module's "
                      "tmc.attn_implementation, else eager")};
+  Option<std::string> weightDtype{
+      *this, "weight-dtype",
+      llvm::cl::desc("Storage of the weights linears and embeddings read (tmc-store-weights): "
+                     "float32, bfloat16, float16, q8_0, q4_0, q4_1"),
+      llvm::cl::init("float32")};
 };
 void buildSchedulePipeline(mlir::OpPassManager &pm, const SchedulePipelineOptions &options);
 

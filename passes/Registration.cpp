@@ -8,6 +8,7 @@
 #include "passes/instantiate/Passes.h"
 #include "passes/modular/Passes.h"
 #include "passes/parallel/Passes.h"
+#include "passes/storage/Passes.h"
 #include "passes/trace/Passes.h"
 #include "targets/Target.h"
 
@@ -18,6 +19,7 @@ void tmc::registerAllPasses() {
   registerInstantiatePasses();
   registerModularPasses();
   registerParallelPasses();
+  registerStoragePasses();
   registerTracePasses();
   registerPhasePipelines();
   registerTargetPasses();

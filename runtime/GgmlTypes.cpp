@@ -12,6 +12,7 @@
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/ErrorHandling.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -196,5 +197,105 @@ void tmc::rt::decodeRow(GgmlType type, const uint8_t *bytes, int64_t count, floa
     return;
   default:
     llvm_unreachable("decodeRow: the caller checks canDecode()");
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Block formats of compiled weights
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct BlockFormat {
+  GgmlType type;
+  llvm::StringLiteral name;
+};
+constexpr BlockFormat kBlockFormats[] = {
+    {GgmlType::Q8_0, "q8_0"}, {GgmlType::Q4_0, "q4_0"}, {GgmlType::Q4_1, "q4_1"}};
+
+void write16le(uint8_t *at, uint16_t value) {
+  at[0] = value & 0xff;
+  at[1] = value >> 8;
+}
+
+void encodeBlockQ8_0(const float *x, uint8_t *block) {
+  float amax = 0;
+  for (int i = 0; i < 32; ++i)
+    amax = std::max(amax, std::fabs(x[i]));
+  float d = amax / 127, id = d != 0 ? 1 / d : 0;
+  write16le(block, floatToHalfBits(d));
+  for (int i = 0; i < 32; ++i)
+    block[2 + i] = static_cast<uint8_t>(static_cast<int8_t>(std::roundf(x[i] * id)));
+}
+
+void encodeBlockQ4_0(const float *x, uint8_t *block) {
+  float amax = 0, max = 0;
+  for (int i = 0; i < 32; ++i)
+    if (std::fabs(x[i]) > amax) {
+      amax = std::fabs(x[i]);
+      max = x[i];
+    }
+  float d = max / -8, id = d != 0 ? 1 / d : 0;
+  write16le(block, floatToHalfBits(d));
+  auto level = [&](float v) {
+    return static_cast<uint8_t>(std::min(15.0f, std::trunc(v * id + 8.5f)));
+  };
+  for (int i = 0; i < 16; ++i)
+    block[2 + i] = level(x[i]) | (level(x[i + 16]) << 4);
+}
+
+void encodeBlockQ4_1(const float *x, uint8_t *block) {
+  float min = x[0], max = x[0];
+  for (int i = 1; i < 32; ++i) {
+    min = std::min(min, x[i]);
+    max = std::max(max, x[i]);
+  }
+  float d = (max - min) / 15, id = d != 0 ? 1 / d : 0;
+  write16le(block, floatToHalfBits(d));
+  write16le(block + 2, floatToHalfBits(min));
+  auto level = [&](float v) {
+    return static_cast<uint8_t>(std::min(15.0f, std::trunc((v - min) * id + 0.5f)));
+  };
+  for (int i = 0; i < 16; ++i)
+    block[4 + i] = level(x[i]) | (level(x[i + 16]) << 4);
+}
+} // namespace
+
+std::optional<GgmlType> tmc::rt::blockFormatFromName(llvm::StringRef name) {
+  for (const BlockFormat &format : kBlockFormats)
+    if (format.name == name)
+      return format.type;
+  return std::nullopt;
+}
+
+llvm::StringRef tmc::rt::blockFormatName(GgmlType type) {
+  for (const BlockFormat &format : kBlockFormats)
+    if (format.type == type)
+      return format.name;
+  return "";
+}
+
+std::string tmc::rt::blockFormatNames() {
+  std::string names;
+  for (const BlockFormat &format : kBlockFormats)
+    names += (names.empty() ? "" : ", ") + format.name.str();
+  return names;
+}
+
+void tmc::rt::encodeRow(GgmlType type, const float *values, int64_t count, uint8_t *out) {
+  uint32_t bytes = ggmlTypeInfo(type).typeSize;
+  for (int64_t b = 0; b < count / 32; ++b) {
+    switch (type) {
+    case GgmlType::Q8_0:
+      encodeBlockQ8_0(values + 32 * b, out + bytes * b);
+      break;
+    case GgmlType::Q4_0:
+      encodeBlockQ4_0(values + 32 * b, out + bytes * b);
+      break;
+    case GgmlType::Q4_1:
+      encodeBlockQ4_1(values + 32 * b, out + bytes * b);
+      break;
+    default:
+      llvm_unreachable("encodeRow: the caller passes a block format");
+    }
   }
 }

@@ -86,6 +86,22 @@ void decodeBlockQ8_0(const uint8_t *block, float *out);
 void decodeBlockQ4_0(const uint8_t *block, float *out);
 void decodeBlockQ4_1(const uint8_t *block, float *out);
 
+/// The block formats a weight can be stored in in compiled code
+/// (`tmc compile --weight-dtype`), by their lower-case names: q8_0, q4_0,
+/// q4_1. Each stores 32 values per block, laid out as llama.cpp does.
+std::optional<GgmlType> blockFormatFromName(llvm::StringRef name);
+/// "q8_0" for GgmlType::Q8_0; "" for a type that is not a block format.
+llvm::StringRef blockFormatName(GgmlType type);
+/// "q8_0, q4_0, q4_1".
+std::string blockFormatNames();
+
+/// Quantizes `count` values (a multiple of 32) into blocks of `type` (a block
+/// format) at `out`, as ggml's reference quantizers (quantize_row_*_ref,
+/// and gguf-py's quants.py, bit for bit) do: Q8_0 scales by max|x| / 127,
+/// Q4_0 by the value of largest magnitude / -8, Q4_1 spans [min, max] in 15
+/// steps.
+void encodeRow(GgmlType type, const float *values, int64_t count, uint8_t *out);
+
 /// Bits of IEEE half / bfloat16 to float, exact.
 float halfBitsToFloat(uint16_t bits);
 float bf16BitsToFloat(uint16_t bits);

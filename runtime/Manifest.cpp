@@ -1,6 +1,7 @@
 //===- Manifest.cpp - an artifact's manifest.json ---------------*- C++ -*-===//
 #include "runtime/Manifest.h"
 #include "runtime/Error.h"
+#include "runtime/GgmlTypes.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -49,6 +50,8 @@ static json specToJson(const TensorSpec &spec) {
     value["split"] = {{"dim", spec.split->dim}, {"blocks", spec.split->blocks}};
   if (spec.valuesBelow > 0)
     value["values_below"] = spec.valuesBelow;
+  if (!spec.blockFormat.empty())
+    value["block_format"] = spec.blockFormat;
   return value;
 }
 
@@ -163,6 +166,19 @@ Expected<TensorSpec> specFromJson(const json &value, const std::string &where) {
     if (!it->is_number_integer() || it->get<int64_t>() < 1)
       return makeError(where + ": 'values_below' must be a positive integer");
     spec.valuesBelow = it->get<int64_t>();
+  }
+  if (auto it = value.find("block_format"); it != value.end()) {
+    std::optional<GgmlType> format =
+        it->is_string() ? blockFormatFromName(it->get<std::string>()) : std::nullopt;
+    if (!format)
+      return makeError(where + ": 'block_format' must be one of: " + blockFormatNames());
+    int64_t words = ggmlTypeInfo(*format).typeSize / 2;
+    if (spec.dtype != DType::I16 || spec.shape.size() != 3 || spec.shape[2] != words ||
+        spec.shape[0] < 0 || spec.shape[1] < 0)
+      return makeError(where + ": a " + it->get<std::string>() +
+                       " weight is I16 [rows, blocks, " + llvm::Twine(words) + "], not " +
+                       dtypeName(spec.dtype) + " " + shapeToString(spec.shape));
+    spec.blockFormat = it->get<std::string>();
   }
   return spec;
 }

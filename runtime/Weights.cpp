@@ -3,6 +3,7 @@
 #include "runtime/Artifact.h"
 #include "runtime/Error.h"
 #include "runtime/GgufCheckpoint.h"
+#include "runtime/StoredWeights.h"
 
 #include "llvm/Support/Regex.h"
 
@@ -76,16 +77,21 @@ tmc::rt::bindParams(const Manifest &manifest, const Checkpoint &checkpoint, int6
     }
     // A GGUF tensor is decoded into the dtype the artifact expects first;
     // then it binds like a safetensors one.
+    // A weight the artifact stores otherwise (blocks, a narrower float) is
+    // made in that storage first.
     std::optional<HostTensor> decoded;
     TensorInfo decodedInfo;
-    if (tensor->encoding) {
-      auto values = decodeTensor(*tensor, spec.dtype);
+    if (storesDifferently(spec, *tensor) || tensor->encoding) {
+      auto values = storesDifferently(spec, *tensor)
+                        ? storeWeight(spec, fullShape(spec, manifest.worldSize), *tensor)
+                        : decodeTensor(*tensor, spec.dtype);
       if (!values) {
         problems.push_back("mismatched: " + llvm::toString(values.takeError()));
         continue;
       }
       decodedInfo = *tensor;
       decodedInfo.dtype = values->dtype();
+      decodedInfo.shape = values->shape().vec();
       decodedInfo.data = values->data();
       decodedInfo.numBytes = values->numBytes();
       decodedInfo.encoding = nullptr;

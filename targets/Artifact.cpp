@@ -32,6 +32,7 @@ static llvm::Expected<tmc::rt::TensorSpec> specOf(Attribute attr, llvm::StringRe
     shape.push_back(ShapedType::isDynamic(dim) ? tmc::rt::kDynamic : dim);
   tmc::rt::TensorSpec result{spec.getName().str(), *dtype, std::move(shape)};
   result.valuesBelow = spec.getValuesBelow();
+  result.blockFormat = spec.getBlockFormat().str();
   if (tmc::SplitAttr split = spec.getSplit())
     result.split = tmc::rt::ParamSplit{split.getDim(), split.getBlocks()};
   return result;

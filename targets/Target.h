@@ -36,6 +36,8 @@ struct TargetOptions {
   /// trace points yet.
   int64_t tp = 1;
   bool trace = false;
+  /// `--weight-dtype`, for targets that cannot read stored weights yet.
+  std::string weightDtype = "float32";
 };
 
 class Target {

@@ -45,26 +45,31 @@ def Tmc_TensorSpecAttr : Tmc_Attr<"TensorSpec", "tensor"> {
     how the ranks divide the checkpoint's tensor. An integer input whose
     values index a table (token ids into an embedding) has `values_below`,
     the table's rows: the runtime rejects values outside `[0, values_below)`
-    before any backend reads them.
+    before any backend reads them. A weight stored in blocks
+    (`tmc-store-weights`) has `block_format`: its type is the
+    `[rows, blocks, words]` tensor of 16-bit words `tmc.dequantize` reads.
 
     ```mlir
     #tmc.tensor<"input_ids" : tensor<?x?xi64> values_below = 256>
+    #tmc.tensor<"model.layers.0.mlp.down_proj.weight" : tensor<64x6x10xi16> block_format = "q4_1">
     ```
   }];
   let parameters = (ins StringRefParameter<"the name">:$name,
                         "::mlir::RankedTensorType":$type,
                         OptionalParameter<"::tmc::SplitAttr">:$split,
-                        DefaultValuedParameter<"int64_t", "0">:$values_below);
+                        DefaultValuedParameter<"int64_t", "0">:$values_below,
+                        StringRefParameter<"the block format of a weight", "\"\"">:$block_format);
   let assemblyFormat = [{
-    `<` $name `:` $type (`,` $split^)? (`values_below` `=` $values_below^)? `>`
+    `<` $name `:` $type (`,` $split^)? (`values_below` `=` $values_below^)?
+    (`block_format` `=` $block_format^)? `>`
   }];
   let builders = [
     AttrBuilder<(ins "::llvm::StringRef":$name, "::mlir::RankedTensorType":$type), [{
-      return $_get($_ctxt, name, type, ::tmc::SplitAttr(), 0);
+      return $_get($_ctxt, name, type, ::tmc::SplitAttr(), 0, "");
     }]>,
     AttrBuilder<(ins "::llvm::StringRef":$name, "::mlir::RankedTensorType":$type,
                      "::tmc::SplitAttr":$split), [{
-      return $_get($_ctxt, name, type, split, 0);
+      return $_get($_ctxt, name, type, split, 0, "");
     }]>
   ];
 }

@@ -1,5 +1,6 @@
 //===- TmcDialect.cpp - the tensor-graph dialect ----------------*- C++ -*-===//
 #include "ir/Tmc/TmcDialect.h"
+#include "runtime/GgmlTypes.h"
 #include "ir/Tmc/TmcAttrs.h"
 #include "ir/Tmc/TmcOps.h"
 
@@ -47,6 +48,11 @@ LogicalResult TmcDialect::verifyOperationAttribute(Operation *op, NamedAttribute
     auto length = dyn_cast<IntegerAttr>(value);
     return expect(length && length.getInt() > 0, "a positive integer");
   }
+  if (name == BlockProductAttrHelper::getNameStr()) {
+    auto format = dyn_cast<StringAttr>(value);
+    return expect(format && rt::blockFormatFromName(format.getValue()),
+                  "a block format: " + rt::blockFormatNames());
+  }
   if (name == HeadContractionAttrHelper::getNameStr())
     return expect(isa<HeadContractionAttr>(value), "a #tmc.head_contraction");
   if (name == TpPlanAttrHelper::getNameStr()) {
@@ -72,6 +78,14 @@ LogicalResult TmcDialect::verifyOperationAttribute(Operation *op, NamedAttribute
     auto split = dyn_cast<SplitAttr>(value);
     return expect(split && split.getDim() >= 0 && split.getBlocks() >= 1,
                   "a #tmc.split with dim >= 0 and blocks >= 1");
+  }
+  if (name == StorageAttrHelper::getNameStr()) {
+    auto storage = dyn_cast<StringAttr>(value);
+    return expect(storage && (rt::blockFormatFromName(storage.getValue()) ||
+                              storage.getValue() == "float32" ||
+                              storage.getValue() == "bfloat16" ||
+                              storage.getValue() == "float16"),
+                  "a weight storage: float32, bfloat16, float16, " + rt::blockFormatNames());
   }
   if (name == ModelTypeAttrHelper::getNameStr() ||
       name == AttnImplementationAttrHelper::getNameStr() ||

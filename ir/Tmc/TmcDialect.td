@@ -61,6 +61,10 @@ def Tmc_Dialect : Dialect {
     // tmc.param it sharded: a #tmc.split.
     "::mlir::IntegerAttr":$world_size,
     "::mlir::Attribute":$split,
+    // On a tmc.param: the storage `tmc-store-weights` chose, a block format
+    // (`q4_1`) or a float type's torch name (`bfloat16`); the compile driver
+    // sets it beforehand for weights whose checkpoint storage it keeps.
+    "::mlir::StringAttr":$storage,
     // On the module, from tmc-prepare-entry-points: every weight the artifact
     // reads ([#tmc.tensor]), its entry points ([#tmc.entry_point]) and the
     // attention backend of each layer kind.
@@ -75,7 +79,10 @@ def Tmc_Dialect : Dialect {
     "::mlir::StringAttr":$param,
     "::mlir::IntegerAttr":$in_place,
     // On a linalg op the attention lowering built: a #tmc.head_contraction.
-    "::mlir::Attribute":$head_contraction
+    "::mlir::Attribute":$head_contraction,
+    // On a linalg.generic the lowering of a linear built over a weight stored
+    // in blocks (tmc-store-weights): its block format, for targets' kernels.
+    "::mlir::StringAttr":$block_product
   );
 }
 

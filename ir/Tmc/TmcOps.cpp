@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ir/Tmc/TmcOps.h"
+#include "runtime/GgmlTypes.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
@@ -66,6 +67,25 @@ LogicalResult GetParamOp::verifySymbolUses(SymbolTableCollection &symbols) {
 //===----------------------------------------------------------------------===//
 // LinearOp
 //===----------------------------------------------------------------------===//
+
+LogicalResult DequantizeOp::verify() {
+  std::optional<rt::GgmlType> format = rt::blockFormatFromName(getFormat());
+  if (!format)
+    return emitOpError("format '") << getFormat() << "' is not one of: "
+                                   << rt::blockFormatNames();
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getResult().getType());
+  int64_t words = rt::ggmlTypeInfo(*format).typeSize / 2;
+  if (input.getRank() != 3 || input.getDimSize(2) != words)
+    return emitOpError("a ") << getFormat() << " weight is [rows, blocks, " << words
+                             << "] words, got " << input;
+  if (result.getRank() != 2 || !dimsCompatible(result.getDimSize(0), input.getDimSize(0)) ||
+      !dimsCompatible(result.getDimSize(1), ShapedType::isDynamic(input.getDimSize(1))
+                                                ? ShapedType::kDynamic
+                                                : input.getDimSize(1) * 32))
+    return emitOpError("blocks ") << input << " decode to [rows, 32 * blocks], not " << result;
+  return success();
+}
 
 LogicalResult LinearOp::verify() {
   auto input = cast<RankedTensorType>(getInput().getType());

@@ -133,6 +133,36 @@ class Tmc_ReductionOp<string mnemonic, string what>
 }
 
 //===----------------------------------------------------------------------===//
+// Stored weights
+//===----------------------------------------------------------------------===//
+
+def Tmc_DequantizeOp : Tmc_Op<"dequantize", [Pure]> {
+  let summary = "The values of a weight stored in blocks of 32 (llama.cpp's)";
+  let description = [{
+    `input` holds a `[rows, columns]` weight as `[rows, columns / 32, words]`
+    16-bit words: each block of 32 values is one of llama.cpp's blocks, with
+    its bytes in file order (`q8_0`: 17 words, an f16 scale and 32 int8
+    values; `q4_0`: 9; `q4_1`: 10, an f16 scale, an f16 minimum and 32
+    nibbles). The result is the decoded `[rows, columns]` tensor.
+
+    Targets fuse the decoding into the op that reads the result (a linear's
+    product, an embedding's gather), so no decoded copy of the weight exists;
+    `tmc-store-weights` writes this op.
+
+    ```mlir
+    %w = tmc.dequantize %blocks q4_1 : tensor<64x6x10xi16> -> tensor<64x192xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I16]>:$input, StrAttr:$format,
+                       Tmc_ModulePathAttr:$path);
+  let results = (outs Tmc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input $format (`at` $path^)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Embedding and matrix products
 //===----------------------------------------------------------------------===//
 

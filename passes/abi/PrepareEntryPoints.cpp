@@ -64,10 +64,16 @@ struct PrepareEntryPoints : public tmc::impl::PrepareEntryPointsBase<PrepareEntr
     Builder b(&getContext());
     SmallVector<Attribute> params;
     for (tmc::ParamOp param : declarations)
-      if (used.contains(param.getSymName()))
+      if (used.contains(param.getSymName())) {
+        // A weight stored in blocks names its format; any other storage is
+        // its element type.
+        StringAttr storage = tmc->getStorageAttrHelper().getAttr(param);
+        bool blocks = storage && isa<IntegerType>(param.getTensorType().getElementType());
         params.push_back(tmc::TensorSpecAttr::get(
-            &getContext(), param.getSymName(), cast<RankedTensorType>(param.getType()),
-            dyn_cast_or_null<tmc::SplitAttr>(tmc->getSplitAttrHelper().getAttr(param))));
+            &getContext(), param.getSymName(), param.getTensorType(),
+            dyn_cast_or_null<tmc::SplitAttr>(tmc->getSplitAttrHelper().getAttr(param)), 0,
+            blocks ? storage.getValue() : ""));
+      }
     tmc->getParamsAttrHelper().setAttr(module, b.getArrayAttr(params));
     tmc->getEntryPointsAttrHelper().setAttr(module, b.getArrayAttr(entryPoints));
     // The backend each layer kind runs, as tmc-select-attention chose it.
@@ -207,7 +213,7 @@ struct PrepareEntryPoints : public tmc::impl::PrepareEntryPointsBase<PrepareEntr
       if (int64_t rows = rowsIndexedBy(func.getArgument(i))) {
         auto plain = cast<tmc::TensorSpecAttr>(*input);
         input = Attribute(tmc::TensorSpecAttr::get(ctx, plain.getName(), plain.getType(),
-                                                   plain.getSplit(), rows));
+                                                   plain.getSplit(), rows, ""));
       }
       inputs.push_back(*input);
     }

@@ -135,6 +135,19 @@ def check_text_prompt(number, text, tmc_ids, model, tokenizer, tmc, gguf_path, a
     return failures
 
 
+def check_stored(artifact, storage):
+    """The artifact's weights stored as `storage`: a block format, or a float dtype's torch name."""
+    import json
+    with open(os.path.join(artifact, "manifest.json")) as f:
+        params = json.load(f)["params"]
+    names = {"bfloat16": "BF16", "float16": "F16"}
+    stored = [p["name"] for p in params
+              if p.get("block_format") == storage or (storage in names and p["dtype"] == names[storage])]
+    ok = len(stored) > 0
+    print("%-40s %d of %d weights  %s" % ("stored as %s" % storage, len(stored), len(params), "ok" if ok else "FAIL"))
+    return [] if ok else ["stored"]
+
+
 def max_abs_diff(got, want):
     """max |got - want| in float64; infinite when the shapes differ."""
     if got.shape != want.shape:
@@ -176,6 +189,13 @@ def main():
     parser.add_argument("--text-prompt", action="append", default=[],
                         help="text in, text out against transformers' model and tokenizer (repeatable)")
     parser.add_argument("--text-tokens", type=int, default=64, help="greedy tokens per --text-prompt")
+    parser.add_argument("--checkpoint", help="compile and run this checkpoint instead of the GGUF "
+                        "(the GGUF still gives the tokenizer)")
+    parser.add_argument("--compile-flag", action="append", default=[],
+                        help="extra tmc compile flag, e.g. --compile-flag=--weight-dtype=q4_1 (repeatable)")
+    parser.add_argument("--expect-stored", metavar="STORAGE",
+                        help="fail unless the artifact reads weights stored as STORAGE (q4_1, bfloat16, ...) "
+                        "and names how many")
     parser.add_argument("--tmc", default="tmc")
     parser.add_argument("--atol", type=float, default=1e-4)
     parser.add_argument("--rtol", type=float, default=0.0)
@@ -200,14 +220,17 @@ def main():
     artifact = os.path.join(args.work, "artifact")
     if args.chat:  # the template's system prompt and headers, then up to 32 new tokens
         max_seq = max(max_seq, 128)
-    run([tmc, "compile", args.gguf, "-o", artifact, "--max-seq-len", str(max_seq)])
+    weights = args.checkpoint or args.gguf
+    run([tmc, "compile", weights, "-o", artifact, "--max-seq-len", str(max_seq)] + args.compile_flag)
     failures = []
+    if args.expect_stored:
+        failures += check_stored(artifact, args.expect_stored)
 
     if args.input_ids:
         with torch.no_grad():
             want = model(torch.from_numpy(ids)).logits.float().numpy()
         logits = os.path.join(args.work, "logits.npy")
-        run([tmc, "run", artifact, "--weights", args.gguf, "--input-ids", rows_text(ids), "--output", logits])
+        run([tmc, "run", artifact, "--weights", weights, "--input-ids", rows_text(ids), "--output", logits])
         got = np.load(logits)
         scale = float(np.abs(want).max())
         tolerance = args.atol + args.rtol * scale
@@ -226,7 +249,7 @@ def main():
                                  eos_token_id=None, pad_token_id=0)
         want_ids = out[0, prompt.shape[1]:].tolist()
         # An eos id that no token matches keeps tmc going for all N tokens too.
-        printed = run([tmc, "run", artifact, "--weights", args.gguf, "--input-ids", rows_text(ids[:1]),
+        printed = run([tmc, "run", artifact, "--weights", weights, "--input-ids", rows_text(ids[:1]),
                        "--max-new-tokens", str(args.generate), "--eos-id", str(2**40)]).stdout
         got_ids = [int(t) for t in printed.strip().splitlines()[-1].split(",")]
         ok = got_ids == want_ids

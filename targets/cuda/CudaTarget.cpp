@@ -146,6 +146,10 @@ public:
     if (options.trace)
       return rt::makeError("--trace: the CUDA target does not lower trace points yet; trace "
                            "with --target cpu");
+    if (options.weightDtype != "float32")
+      return rt::makeError("--weight-dtype=" + options.weightDtype +
+                           ": the CUDA target reads weights in the graph's dtype only; for "
+                           "bf16 weights compile with --dtype bfloat16");
     return llvm::Error::success();
   }
   void buildTargetPipeline(OpPassManager &pm, const TargetOptions &) const override {

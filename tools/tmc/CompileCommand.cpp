@@ -15,6 +15,10 @@
 #include "passes/attention/AttentionBackends.h"
 #include "runtime/AtomicFile.h"
 #include "runtime/Error.h"
+#include "runtime/GgmlTypes.h"
+#include "runtime/GgufCheckpoint.h"
+#include "ir/Tmc/DTypes.h"
+#include "ir/Tmc/TmcOps.h"
 #include "targets/Artifact.h"
 #include "targets/Target.h"
 #include "tools/tmc/Commands.h"
@@ -60,6 +64,12 @@ cl::opt<std::string> configPath("config", cl::sub(compileCommand),
 cl::opt<std::string> dtypeOpt("dtype", cl::sub(compileCommand),
                               cl::desc("Weight dtype: float32 or bfloat16 (default: the "
                                        "config's torch_dtype, else float32)"));
+cl::opt<std::string> weightDtype(
+    "weight-dtype", cl::init("float32"), cl::sub(compileCommand),
+    cl::desc("Storage of the weights linears and embeddings read: float32 (the graph's dtype), "
+             "bfloat16, float16, q8_0, q4_0, q4_1 (llama.cpp's blocks, decoded inside the "
+             "product), or as-checkpoint (each weight as the checkpoint stores it)"),
+    cl::value_desc("DTYPE"));
 cl::opt<int64_t> maxSeqLen("max-seq-len", cl::init(256), cl::sub(compileCommand),
                            cl::desc("Positions of the KV cache of the decode entry point "
                                     "(generation; a model only; 0: no decode entry)"),
@@ -240,6 +250,12 @@ public:
     llvm::raw_string_ostream(graphText) << *module;
 
     tmc::SchedulePipelineOptions schedule;
+    if (weightDtype == "as-checkpoint") {
+      if (llvm::Error error = presetCheckpointStorage(*module, source))
+        return error;
+    } else {
+      schedule.weightDtype = weightDtype;
+    }
     schedule.attnImplementation = attnImplementation;
     schedule.tp = tp;
     schedule.tpPlan = tpPlan;
@@ -263,6 +279,40 @@ public:
   }
 
 private:
+  /// `--weight-dtype as-checkpoint`: each weight's `tmc.storage` is the type
+  /// the checkpoint stores it in, so tmc-store-weights keeps it (a GGUF
+  /// Q4_1 tensor stays Q4_1, a BF16 one stays bf16).
+  llvm::Error presetCheckpointStorage(ModuleOp module, const tmc::driver::ModelSource &source) {
+    std::string path = !source.ggufPath.empty() ? source.ggufPath : inputPath.getValue();
+    if (!source.graphPath.empty() || !llvm::sys::fs::exists(path) ||
+        (source.ggufPath.empty() && !llvm::sys::fs::is_directory(path)))
+      return makeError("--weight-dtype=as-checkpoint keeps the storage of a checkpoint's "
+                       "weights: compile a checkpoint directory or a .gguf file, or name a "
+                       "storage (float32, bfloat16, float16, " +
+                       tmc::rt::blockFormatNames() + ")");
+    auto checkpoint = tmc::rt::Checkpoint::open(path);
+    if (!checkpoint)
+      return checkpoint.takeError();
+    tmc::TmcDialect *tmc = tmc::tmcDialect(module.getContext());
+    for (auto param : module.getOps<tmc::ParamOp>()) {
+      const tmc::rt::TensorInfo *tensor = checkpoint->lookup(param.getSymName());
+      if (!tensor)
+        continue;
+      llvm::StringRef storage;
+      if (tensor->encoding && tensor->encoding->shift == 0)
+        storage = tmc::rt::blockFormatName(tensor->encoding->type);
+      if (storage.empty() && tensor->encoding)
+        storage = tensor->encoding->type == tmc::rt::GgmlType::BF16   ? "bfloat16"
+                  : tensor->encoding->type == tmc::rt::GgmlType::F16 ? "float16"
+                                                                     : "";
+      if (storage.empty() && !tensor->encoding)
+        storage = tmc::torchNameOf(tensor->dtype);
+      if (!storage.empty() && storage != "float32")
+        tmc->getStorageAttrHelper().setAttr(param, StringAttr::get(module.getContext(), storage));
+    }
+    return llvm::Error::success();
+  }
+
   /// Reads `path` into the source manager, where diagnostics find it.
   llvm::Expected<llvm::StringRef> readSource(llvm::StringRef path) {
     std::string errorMessage;
@@ -325,6 +375,11 @@ llvm::Error checkModelFlags() {
                      "] (0: no decode entry)");
   if (!dtypeOpt.empty() && dtypeOpt != "float32" && dtypeOpt != "bfloat16" && dtypeOpt != "float16")
     return makeError("--dtype=" + dtypeOpt + " is not one of: float32, bfloat16, float16");
+  if (weightDtype != "float32" && weightDtype != "bfloat16" && weightDtype != "float16" &&
+      weightDtype != "as-checkpoint" && !tmc::rt::blockFormatFromName(weightDtype))
+    return makeError("--weight-dtype=" + weightDtype +
+                     " is not one of: float32, bfloat16, float16, " +
+                     tmc::rt::blockFormatNames() + ", as-checkpoint");
   llvm::SmallVector<llvm::StringRef> items;
   llvm::StringRef(attnImplementation).split(items, ',', -1, /*KeepEmpty=*/false);
   for (llvm::StringRef item : items) {
@@ -357,6 +412,7 @@ llvm::Error compile() {
   options.cudaArch = cudaArch;
   options.tp = tp;
   options.trace = trace;
+  options.weightDtype = weightDtype;
   if (llvm::Error error = (*target)->checkOptions(options))
     return error;
   if (*last == Phase::Artifact && outputPath.empty())

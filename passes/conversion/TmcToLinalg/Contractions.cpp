@@ -19,6 +19,45 @@ using namespace mlir;
 namespace tmc {
 namespace {
 
+/// init[m, n] + sum_k rows[m, k] * weight[n, k]. A weight read in place
+/// from its storage (StoredWeights.cpp) is the operand itself when it is a
+/// narrower float (the named op extends each element), and a generic that
+/// decodes each value inside the product when it is in blocks; that generic
+/// carries `tmc.block_product` with the format, for targets with a kernel.
+Value weightProduct(OpBuilder &b, Location loc, Value rows, Value weight, Value init) {
+  auto initType = cast<RankedTensorType>(init.getType());
+  if (auto cast = weight.getDefiningOp<CastOp>(); cast && widensFloat(cast))
+    weight = cast.getInput();
+  auto dequantize = weight.getDefiningOp<DequantizeOp>();
+  if (!dequantize)
+    return linalg::MatmulTransposeBOp::create(b, loc, TypeRange{initType},
+                                              ValueRange{rows, weight}, ValueRange{init})
+        .getResult(0);
+  MLIRContext *ctx = b.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  SmallVector<AffineMap> maps{AffineMap::get(3, 0, {m, k}, ctx),
+                              AffineMap::get(3, 0, {m, n}, ctx)};
+  SmallVector<utils::IteratorType> iterators{utils::IteratorType::parallel,
+                                             utils::IteratorType::parallel,
+                                             utils::IteratorType::reduction};
+  Type accType = initType.getElementType();
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{initType}, ValueRange{rows}, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value w = decodeBlockValue(nb, l, dequantize.getFormat(), dequantize.getInput(),
+                                   linalg::IndexOp::create(nb, l, 1),
+                                   linalg::IndexOp::create(nb, l, 2), accType);
+        Value x = args[0];
+        if (x.getType() != accType)
+          x = arith::ExtFOp::create(nb, l, accType, x);
+        Value sum = arith::AddFOp::create(nb, l, args[1], arith::MulFOp::create(nb, l, x, w));
+        linalg::YieldOp::create(nb, l, sum);
+      });
+  tmcDialect(ctx)->getBlockProductAttrHelper().setAttr(generic, dequantize.getFormatAttr());
+  return generic.getResult(0);
+}
+
 struct LinearToMatmul : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearOp op, PatternRewriter &rewriter) const override {
@@ -41,10 +80,7 @@ struct LinearToMatmul : OpRewritePattern<LinearOp> {
                               {tensor::getMixedSize(rewriter, loc, rows, 0),
                                rewriter.getIndexAttr(outFeatures)},
                               accType, rewriter.getFloatAttr(accType, 0.0));
-    Value product = linalg::MatmulTransposeBOp::create(rewriter, loc, TypeRange{accMatrixType},
-                                                       ValueRange{rows, op.getWeight()},
-                                                       ValueRange{init})
-                        .getResult(0);
+    Value product = weightProduct(rewriter, loc, rows, op.getWeight(), init);
     if (Value bias = op.getBias())
       product = elementwise(rewriter, loc, accMatrixType,
                             tensor::getMixedSizes(rewriter, loc, product), {product, bias},
@@ -112,7 +148,8 @@ struct MatmulToBatchMatmul : OpRewritePattern<MatmulOp> {
 };
 
 /// out[..., h] = table[ids[...] - offset, h]; an id outside the table reads
-/// row 0, or zeros for a table with an offset (a vocabulary slice).
+/// row 0, or zeros for a table with an offset (a vocabulary slice). A table
+/// read in place from its storage is decoded row by row as it is gathered.
 struct EmbeddingToGeneric : OpRewritePattern<EmbeddingOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(EmbeddingOp op, PatternRewriter &rewriter) const override {
@@ -142,7 +179,7 @@ struct EmbeddingToGeneric : OpRewritePattern<EmbeddingOp> {
               arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, row, vocab));
           row = arith::SelectOp::create(b, l, inRange, row, zeroIndex);
           Value column = linalg::IndexOp::create(b, l, rank - 1);
-          Value element = tensor::ExtractOp::create(b, l, table, ValueRange{row, column});
+          Value element = readStoredWeight(b, l, table, row, column);
           if (op.getOffset()) {
             Value zero = arith::ConstantOp::create(
                 b, l, b.getZeroAttr(resultType.getElementType()));

@@ -41,15 +41,24 @@ struct ConvertTmcToLinalg
     tmc::populateContractionPatterns(patterns);
     tmc::populateRopePatterns(patterns);
     tmc::populateShapePatterns(patterns);
+    tmc::populateStoredWeightPatterns(patterns);
 
     ConversionTarget target(*ctx);
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect, math::MathDialect,
                            scf::SCFDialect, tensor::TensorDialect, func::FuncDialect>();
     target.addIllegalDialect<tmc::TmcDialect>();
     target.addLegalOp<tmc::ParamOp, tmc::GetParamOp>();
+    // Decodes that linears and embeddings read in place stay until those are
+    // lowered, then go unused.
+    target.addDynamicallyLegalOp<tmc::DequantizeOp, tmc::CastOp>(
+        [](Operation *op) { return tmc::readsWeightInPlace(op) || op->use_empty(); });
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    getOperation().walk([](Operation *op) {
+      if (isa<tmc::DequantizeOp, tmc::CastOp>(op) && op->use_empty())
+        op->erase();
+    });
   }
 };
 } // namespace

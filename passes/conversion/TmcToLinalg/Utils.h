@@ -9,6 +9,8 @@
 #ifndef TMC_PASSES_CONVERSION_TMCTOLINALG_UTILS_H
 #define TMC_PASSES_CONVERSION_TMCTOLINALG_UTILS_H
 
+#include "ir/Tmc/TmcOps.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/PatternMatch.h"
@@ -69,6 +71,22 @@ mlir::Value expandLeading(mlir::OpBuilder &b, mlir::Location loc, mlir::Value va
                           mlir::RankedTensorType resultType);
 
 /// Patterns, one function per op family.
+/// Whether `decode` (a tmc.dequantize, or a tmc.cast widening a float) is
+/// read only by linears as their weight and embeddings as their table, which
+/// read the stored weight in place (StoredWeights.cpp).
+bool readsWeightInPlace(mlir::Operation *decode);
+/// Whether `cast` converts a float to a wider float (a stored weight's read).
+bool widensFloat(CastOp cast);
+/// Value (row, column) of the weight `format` blocks hold, as `type`.
+mlir::Value decodeBlockValue(mlir::OpBuilder &b, mlir::Location loc, llvm::StringRef format,
+                             mlir::Value blocks, mlir::Value row, mlir::Value column,
+                             mlir::Type type);
+/// Element (row, column) of the matrix `weight`, read from its storage when
+/// it is a tmc.dequantize or a widensFloat() cast.
+mlir::Value readStoredWeight(mlir::OpBuilder &b, mlir::Location loc, mlir::Value weight,
+                             mlir::Value row, mlir::Value column);
+
+void populateStoredWeightPatterns(mlir::RewritePatternSet &patterns);
 void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
 void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
 void populateContractionPatterns(mlir::RewritePatternSet &patterns);

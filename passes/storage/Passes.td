@@ -1,0 +1,34 @@
+//===- Passes.td - how weights are stored ------------------*- tablegen -*-===//
+#ifndef TMC_PASSES_STORAGE_PASSES_TD
+#define TMC_PASSES_STORAGE_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def StoreWeights : Pass<"tmc-store-weights", "mlir::ModuleOp"> {
+  let summary = "Chooses the storage of each matrix weight: a narrower float type or blocks";
+  let description = [{
+    Gives the weights that linears and embeddings read (`tmc.linear`'s
+    weight, `tmc.embedding`'s table) the storage `dtype` names, or the one a
+    `tmc.storage` attribute on their `tmc.param` names (the compile driver
+    sets it for `--weight-dtype as-checkpoint`):
+
+    - `bfloat16`, `float16`: the param's element type becomes that type and
+      each read is followed by a `tmc.cast` back to the graph's type, so
+      products read 2-byte weights and compute in the graph's type;
+    - `q8_0`, `q4_0`, `q4_1`: the param becomes `[rows, columns / 32,
+      words] x i16`, llama.cpp's blocks, and each read is followed by a
+      `tmc.dequantize`, which targets fuse into the product or gather.
+
+    A weight read by any other op, or whose columns (on this rank) are not a
+    multiple of 32 for a block format, keeps its storage; so do weights
+    already narrower than the storage asked for. `float32` changes nothing.
+    The storage chosen is written on the param as `tmc.storage`.
+  }];
+  let options = [
+    Option<"dtype", "dtype", "std::string", /*default=*/"\"float32\"",
+           "Storage of matrix weights: float32, bfloat16, float16, q8_0, q4_0, q4_1">,
+  ];
+  let dependentDialects = ["::tmc::TmcDialect"];
+}
+
+#endif // TMC_PASSES_STORAGE_PASSES_TD

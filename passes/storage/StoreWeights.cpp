@@ -1,0 +1,213 @@
+//===- StoreWeights.cpp - the storage of matrix weights ---------*- C++ -*-===//
+//
+// Decode on a CPU reads every weight once per token, so its speed is the
+// bytes of weights per token (docs/CPU_PERFORMANCE.md): storing the matrices
+// that linears and embeddings read in 2 bytes, or in llama.cpp's blocks of
+// 4.5 to 8.5 bits, is what makes it faster. The graph keeps its meaning: a
+// read of a stored weight is followed by the op that gives back its values
+// (`tmc.cast`, `tmc.dequantize`), and the targets fuse that op into the
+// product that reads it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/Tmc/DTypes.h"
+#include "ir/Tmc/TmcOps.h"
+#include "passes/storage/Passes.h"
+#include "runtime/GgmlTypes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace tmc {
+#define GEN_PASS_DEF_STOREWEIGHTS
+#include "passes/storage/Passes.h.inc"
+} // namespace tmc
+
+using namespace mlir;
+namespace rt = tmc::rt;
+
+namespace {
+
+/// A function argument, by callee and position.
+using Argument = std::pair<func::FuncOp, unsigned>;
+
+/// Whether every use of `value` is a linear's weight, an embedding's table,
+/// or an argument of a call whose callee uses it so; the callees' arguments
+/// it reaches are added to `reached`.
+bool onlyMatrixReads(Value value, ModuleOp module, llvm::SetVector<Argument> &reached) {
+  for (OpOperand &use : value.getUses()) {
+    Operation *user = use.getOwner();
+    if (auto linear = dyn_cast<tmc::LinearOp>(user)) {
+      if (use.getOperandNumber() != 1)
+        return false;
+      continue;
+    }
+    if (auto embedding = dyn_cast<tmc::EmbeddingOp>(user)) {
+      if (use.getOperandNumber() != 1)
+        return false;
+      continue;
+    }
+    auto call = dyn_cast<func::CallOp>(user);
+    auto callee = call ? module.lookupSymbol<func::FuncOp>(call.getCallee()) : func::FuncOp();
+    if (!callee || callee.isPublic() || callee.isDeclaration())
+      return false;
+    Argument argument{callee, use.getOperandNumber()};
+    if (reached.contains(argument))
+      continue;
+    reached.insert(argument);
+    if (!onlyMatrixReads(callee.getArgument(argument.second), module, reached))
+      return false;
+  }
+  return true;
+}
+
+/// The type `param` is stored as for `storage`, or null to keep it.
+RankedTensorType storedType(tmc::ParamOp param, StringRef storage) {
+  RankedTensorType type = param.getTensorType();
+  Type element = type.getElementType();
+  MLIRContext *ctx = param.getContext();
+  if (std::optional<rt::GgmlType> format = rt::blockFormatFromName(storage)) {
+    if (type.getRank() != 2 || !type.hasStaticShape() || type.getDimSize(1) % 32 != 0 ||
+        !isa<FloatType>(element))
+      return {};
+    int64_t words = rt::ggmlTypeInfo(*format).typeSize / 2;
+    return RankedTensorType::get({type.getDimSize(0), type.getDimSize(1) / 32, words},
+                                 IntegerType::get(ctx, 16));
+  }
+  std::optional<rt::DType> dtype = tmc::dtypeOfTorchName(storage);
+  if (!dtype)
+    return {};
+  Type narrow = tmc::elementTypeOf(*dtype, ctx);
+  if (!isa<FloatType>(element) ||
+      narrow.getIntOrFloatBitWidth() >= element.getIntOrFloatBitWidth())
+    return {};
+  return type.clone(narrow);
+}
+
+/// What one weight becomes.
+struct Plan {
+  StringRef storage;
+  RankedTensorType logical, stored;
+  SmallVector<tmc::GetParamOp> reads;
+  llvm::SetVector<Argument> reached;
+};
+
+struct StoreWeights : public tmc::impl::StoreWeightsBase<StoreWeights> {
+  using StoreWeightsBase::StoreWeightsBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    tmc::TmcDialect *tmc = tmc::tmcDialect(&getContext());
+    if (dtype != "float32" && dtype != "bfloat16" && dtype != "float16" &&
+        !rt::blockFormatFromName(dtype)) {
+      module.emitError("tmc-store-weights: dtype '")
+          << dtype << "' is not one of: float32, bfloat16, float16, " << rt::blockFormatNames();
+      return signalPassFailure();
+    }
+    llvm::StringMap<SmallVector<tmc::GetParamOp>> reads;
+    module.walk([&](tmc::GetParamOp read) { reads[read.getName()].push_back(read); });
+
+    llvm::MapVector<tmc::ParamOp, Plan> plans;
+    for (tmc::ParamOp param : module.getOps<tmc::ParamOp>()) {
+      StringAttr preset = tmc->getStorageAttrHelper().getAttr(param);
+      if (preset)
+        param->removeAttr(tmc->getStorageAttrHelper().getName());
+      Plan plan;
+      plan.storage = preset ? preset.getValue() : StringRef(dtype);
+      plan.logical = param.getTensorType();
+      plan.stored = storedType(param, plan.storage);
+      plan.reads = reads.lookup(param.getSymName());
+      if (!plan.stored || plan.reads.empty() ||
+          !llvm::all_of(plan.reads, [&](tmc::GetParamOp read) {
+            return onlyMatrixReads(read.getResult(), module, plan.reached);
+          }))
+        continue;
+      plans.insert({param, std::move(plan)});
+    }
+    // A layer's function is called for every layer: an argument of it takes
+    // one storage, so weights that would reach it in different storages (or
+    // next to a weight kept as it is) all keep theirs.
+    for (bool changed = true; changed;) {
+      changed = false;
+      llvm::DenseMap<Argument, Type> incoming;
+      llvm::DenseSet<Argument> mixed;
+      auto arrive = [&](Argument argument, Type type) {
+        auto [it, inserted] = incoming.insert({argument, type});
+        if (!inserted && it->second != type)
+          mixed.insert(argument);
+      };
+      for (auto &[param, plan] : plans)
+        for (Argument argument : plan.reached)
+          arrive(argument, plan.stored);
+      for (tmc::ParamOp param : module.getOps<tmc::ParamOp>())
+        if (!plans.count(param)) {
+          llvm::SetVector<Argument> reached;
+          for (tmc::GetParamOp read : reads.lookup(param.getSymName()))
+            onlyMatrixReads(read.getResult(), module, reached);
+          for (Argument argument : reached)
+            arrive(argument, param.getType());
+        }
+      for (auto it = plans.begin(); it != plans.end();) {
+        if (llvm::any_of(it->second.reached, [&](Argument a) { return mixed.contains(a); })) {
+          it = plans.erase(it);
+          changed = true;
+        } else {
+          ++it;
+        }
+      }
+    }
+
+    llvm::DenseSet<Argument> retyped;
+    for (auto &[param, plan] : plans) {
+      param.setTypeAttr(TypeAttr::get(plan.stored));
+      tmc->getStorageAttrHelper().setAttr(param, StringAttr::get(&getContext(), plan.storage));
+      for (tmc::GetParamOp read : plan.reads) {
+        read.getResult().setType(plan.stored);
+        store(read.getResult(), plan, module, retyped);
+      }
+    }
+  }
+
+  /// Gives `value` (a read of the weight, or an argument it is passed as) its
+  /// stored type's readers: a decode before the linears and embeddings of
+  /// this function, and the stored type in the callees it is passed to.
+  void store(Value value, const Plan &plan, ModuleOp module, llvm::DenseSet<Argument> &retyped) {
+    SmallVector<OpOperand *> direct;
+    for (OpOperand &use : value.getUses()) {
+      auto call = dyn_cast<func::CallOp>(use.getOwner());
+      if (!call) {
+        direct.push_back(&use);
+        continue;
+      }
+      auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+      Argument argument{callee, use.getOperandNumber()};
+      if (!retyped.insert(argument).second)
+        continue;
+      BlockArgument arg = callee.getArgument(argument.second);
+      arg.setType(plan.stored);
+      SmallVector<Type> inputs(callee.getArgumentTypes());
+      inputs[argument.second] = plan.stored;
+      callee.setFunctionType(FunctionType::get(&getContext(), inputs, callee.getResultTypes()));
+      store(arg, plan, module, retyped);
+    }
+    if (direct.empty())
+      return;
+    OpBuilder b(&getContext());
+    if (auto arg = dyn_cast<BlockArgument>(value))
+      b.setInsertionPointToStart(arg.getOwner());
+    else
+      b.setInsertionPointAfterValue(value);
+    Location loc = value.getLoc();
+    Value decoded =
+        isa<IntegerType>(plan.stored.getElementType())
+            ? tmc::DequantizeOp::create(b, loc, plan.logical, value, plan.storage, StringAttr())
+                  .getResult()
+            : tmc::CastOp::create(b, loc, plan.logical, value, StringAttr()).getResult();
+    for (OpOperand *use : direct)
+      use->set(decoded);
+  }
+};
+} // namespace
