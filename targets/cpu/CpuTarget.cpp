@@ -48,15 +48,21 @@ void tmc::cpu::buildLowerToCpuPipeline(OpPassManager &pm) {
 
 void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions &options) {
   lowering::buildBufferizePipeline(pm);
-  // Matmuls go to OpenBLAS unless generated loops were asked for.
-  if (options.gemm == "blas")
+  // Matmuls go to OpenBLAS, and products over weights in blocks to vector
+  // kernels, unless generated loops were asked for.
+  if (options.gemm == "blas") {
     pm.addPass(createLinalgToBlas());
+    pm.addPass(createCpuBlockProducts());
+  }
   // Remaining linalg ops (and strided copies) become loops; views become
   // explicit address arithmetic.
   pm.addNestedPass<func::FuncOp>(lowering::createCopiesToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  // Vector loads and stores keep their memref operands until the memref
+  // conversion below; everything else of the vector dialect becomes LLVM's.
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // erf and tanh have no LLVM intrinsic and become libm calls; the rest maps

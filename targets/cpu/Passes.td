@@ -27,6 +27,27 @@ def CpuLowerAttention : Pass<"tmc-cpu-lower-attention", "mlir::ModuleOp"> {
   ];
 }
 
+def CpuBlockProducts : Pass<"tmc-cpu-block-products", "mlir::ModuleOp"> {
+  let summary = "Vector code for the products of linears over weights stored in blocks";
+  let description = [{
+    Replaces each `linalg.generic` on memrefs marked `tmc.block_product`
+    (a linear over a q8_0, q4_0 or q4_1 weight: `C[m, n] += sum_k x[m, k] *
+    w[n, k]`, decoding `w` from its blocks) by loops over rows of `C` whose
+    body works one block of 32 values at a time in the vector dialect: the
+    block's bytes are loaded as one vector, split into values (nibbles for
+    the 4-bit formats), converted to f32 and multiplied with the matching 32
+    inputs; the block's scale multiplies the block's partial sums (and Q4_1's
+    minimum the sum of its inputs), so each value costs one multiply-add.
+    LLVM selects the host's vector instructions (AVX-512, AVX2, NEON) for the
+    vector ops. `tmc compile --gemm loops` keeps the scalar generic instead,
+    as the reference the kernels are tested against.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+  ];
+}
+
 def LinalgToBlas : Pass<"tmc-linalg-to-blas", "mlir::ModuleOp"> {
   let summary = "Replaces f32 matmuls on memrefs with cblas_sgemm calls";
   let description = [{

@@ -1,0 +1,195 @@
+//===- BlockProducts.cpp - vector code for products over blocks -*- C++ -*-===//
+//
+// A linear over a weight in llama.cpp's blocks arrives as a scalar generic
+// that decodes each weight value where the product reads it
+// (passes/conversion/TmcToLinalg/StoredWeights.cpp): correct, but it spends
+// a dozen scalar operations per value. Decode is bound by the bytes of
+// weights it reads per token, so the product has to decode faster than memory
+// delivers blocks: here each block of 32 values is loaded as one vector of
+// bytes, split and converted in vector registers, and multiplied with its 32
+// inputs, with the block's scale applied once to the block's partial sums.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/Tmc/TmcOps.h"
+#include "targets/cpu/Passes.h"
+
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace tmc::cpu {
+#define GEN_PASS_DEF_CPUBLOCKPRODUCTS
+#include "targets/cpu/Passes.h.inc"
+} // namespace tmc::cpu
+
+using namespace mlir;
+
+namespace {
+
+/// The operands of a marked generic: C[m, n] += sum_k x[m, k] * w[n, k].
+struct BlockProduct {
+  StringRef format;
+  Value x, c, blocks;
+};
+
+std::optional<BlockProduct> matchBlockProduct(linalg::GenericOp generic) {
+  StringAttr format =
+      tmc::tmcDialect(generic.getContext())->getBlockProductAttrHelper().getAttr(generic);
+  if (!format || !generic.hasPureBufferSemantics() || generic.getNumDpsInputs() != 1 ||
+      generic.getNumDpsInits() != 1)
+    return std::nullopt;
+  Value blocks;
+  generic.getRegion().walk([&](memref::LoadOp load) {
+    if (!generic.getRegion().isAncestor(load.getMemRef().getParentRegion()))
+      blocks = load.getMemRef();
+  });
+  if (!blocks)
+    return std::nullopt;
+  return BlockProduct{format.getValue(), generic.getDpsInputOperand(0)->get(),
+                      generic.getDpsInitOperand(0)->get(), blocks};
+}
+
+class Builder {
+public:
+  Builder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  VectorType vector(int64_t lanes, Type element) { return VectorType::get({lanes}, element); }
+  Value splat(VectorType type, Attribute value) {
+    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, value));
+  }
+  Value broadcast(VectorType type, Value scalar) {
+    return vector::BroadcastOp::create(b, loc, type, scalar);
+  }
+  /// The f16 in word `word` of block (n, block), as f32.
+  Value half(Value blocks, Value n, Value block, int64_t word) {
+    Value bits = memref::LoadOp::create(b, loc, blocks, ValueRange{n, block, index(word)});
+    return arith::ExtFOp::create(b, loc, b.getF32Type(),
+                                 arith::BitcastOp::create(b, loc, b.getF16Type(), bits).getResult());
+  }
+  /// `bytes` bytes of block (n, block) from word `word` on.
+  Value bytes(Value blocks, Value n, Value block, int64_t word, int64_t count) {
+    Value words = vector::LoadOp::create(b, loc, vector(count / 2, b.getI16Type()), blocks,
+                                         ValueRange{n, block, index(word)});
+    return vector::BitCastOp::create(b, loc, vector(count, b.getI8Type()), words);
+  }
+  /// `lanes` inputs of row m from column `column` on.
+  Value inputs(Value x, Value m, Value column, int64_t lanes) {
+    return vector::LoadOp::create(b, loc, vector(lanes, b.getF32Type()), x,
+                                  ValueRange{m, column});
+  }
+  Value fma(Value a, Value x, Value acc) { return vector::FMAOp::create(b, loc, a, x, acc); }
+  Value sum(Value v) {
+    auto reduction = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, v);
+    reduction.setFastmathAttr(
+        arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::reassoc));
+    return reduction;
+  }
+
+  OpBuilder &b;
+  Location loc;
+};
+
+/// sum_k x[m, k] * w[n, k] over the blocks of row n, as f32.
+Value rowProduct(OpBuilder &ob, Location loc, const BlockProduct &p, Value m, Value n,
+                 Value numBlocks) {
+  Builder k(ob, loc);
+  OpBuilder &b = ob;
+  Type f32 = b.getF32Type(), i8 = b.getI8Type();
+  bool q8 = p.format == "q8_0", q41 = p.format == "q4_1";
+  // Q8_0 multiplies 32 values at a time; the 4-bit formats 16 low and 16
+  // high nibbles. Q4_1 also sums scale-free inputs for its minimum.
+  VectorType acc = k.vector(q8 ? 32 : 16, f32);
+  Value zero = k.splat(acc, b.getF32FloatAttr(0));
+  SmallVector<Value> init{zero};
+  if (q41)
+    init.push_back(zero);
+  auto loop = scf::ForOp::create(
+      b, loc, k.index(0), numBlocks, k.index(1), init,
+      [&](OpBuilder &nb, Location l, Value block, ValueRange sums) {
+        Builder v(nb, l);
+        Value column = arith::MulIOp::create(nb, l, block, v.index(32));
+        Value scale = v.broadcast(acc, v.half(p.blocks, n, block, 0));
+        SmallVector<Value> next;
+        if (q8) {
+          Value values = arith::SIToFPOp::create(nb, l, acc, v.bytes(p.blocks, n, block, 1, 32));
+          Value dot = arith::MulFOp::create(nb, l, values, v.inputs(p.x, m, column, 32));
+          next.push_back(v.fma(scale, dot, sums[0]));
+        } else {
+          VectorType bytes = v.vector(16, i8);
+          Value packed = v.bytes(p.blocks, n, block, q41 ? 2 : 1, 16);
+          Value low = arith::AndIOp::create(nb, l, packed, v.splat(bytes, nb.getI8IntegerAttr(15)));
+          Value high = arith::ShRUIOp::create(nb, l, packed, v.splat(bytes, nb.getI8IntegerAttr(4)));
+          Value lowValues, highValues;
+          if (q41) {
+            lowValues = arith::UIToFPOp::create(nb, l, acc, low);
+            highValues = arith::UIToFPOp::create(nb, l, acc, high);
+          } else {
+            Value eight = v.splat(bytes, nb.getI8IntegerAttr(8));
+            lowValues = arith::SIToFPOp::create(nb, l, acc, arith::SubIOp::create(nb, l, low, eight));
+            highValues =
+                arith::SIToFPOp::create(nb, l, acc, arith::SubIOp::create(nb, l, high, eight));
+          }
+          Value lowInputs = v.inputs(p.x, m, column, 16);
+          Value highInputs = v.inputs(
+              p.x, m, arith::AddIOp::create(nb, l, column, v.index(16)), 16);
+          Value dot = v.fma(lowValues, lowInputs,
+                            arith::MulFOp::create(nb, l, highValues, highInputs));
+          next.push_back(v.fma(scale, dot, sums[0]));
+          if (q41) {
+            Value minimum = v.broadcast(acc, v.half(p.blocks, n, block, 1));
+            next.push_back(
+                v.fma(minimum, arith::AddFOp::create(nb, l, lowInputs, highInputs), sums[1]));
+          }
+        }
+        scf::YieldOp::create(nb, l, next);
+      });
+  Value total = k.sum(loop.getResult(0));
+  if (q41)
+    total = arith::AddFOp::create(b, loc, total, k.sum(loop.getResult(1)));
+  return total;
+}
+
+void lowerBlockProduct(linalg::GenericOp generic, const BlockProduct &p) {
+  OpBuilder b(generic);
+  Location loc = generic.getLoc();
+  Builder k(b, loc);
+  Value rows = memref::DimOp::create(b, loc, p.c, 0);
+  Value columns = memref::DimOp::create(b, loc, p.c, 1);
+  Value numBlocks = memref::DimOp::create(b, loc, p.blocks, 1);
+  scf::ForOp::create(
+      b, loc, k.index(0), columns, k.index(1), ValueRange{},
+      [&](OpBuilder &nb, Location l, Value n, ValueRange) {
+        Builder v(nb, l);
+        scf::ForOp::create(
+            nb, l, v.index(0), rows, v.index(1), ValueRange{},
+            [&](OpBuilder &ib, Location il, Value m, ValueRange) {
+              Value product = rowProduct(ib, il, p, m, n, numBlocks);
+              Value old = memref::LoadOp::create(ib, il, p.c, ValueRange{m, n});
+              memref::StoreOp::create(ib, il, arith::AddFOp::create(ib, il, old, product), p.c,
+                                      ValueRange{m, n});
+              scf::YieldOp::create(ib, il);
+            });
+        scf::YieldOp::create(nb, l);
+      });
+  generic.erase();
+}
+
+struct CpuBlockProducts : public tmc::cpu::impl::CpuBlockProductsBase<CpuBlockProducts> {
+  void runOnOperation() override {
+    SmallVector<std::pair<linalg::GenericOp, BlockProduct>> products;
+    getOperation().walk([&](linalg::GenericOp generic) {
+      if (std::optional<BlockProduct> product = matchBlockProduct(generic))
+        products.push_back({generic, *product});
+    });
+    for (auto &[generic, product] : products) {
+      if (!cast<MemRefType>(product.c.getType()).getElementType().isF32()) {
+        generic.emitOpError("a block product into ")
+            << product.c.getType() << "; the CPU kernels accumulate in f32";
+        return signalPassFailure();
+      }
+      lowerBlockProduct(generic, product);
+    }
+  }
+};
+} // namespace
