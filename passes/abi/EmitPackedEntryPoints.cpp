@@ -19,6 +19,7 @@
 #include "passes/abi/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/Transforms/InlinerInterfaceImpl.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Transforms/Inliner.h"
 #include "mlir/Transforms/InliningUtils.h"
 
@@ -30,6 +31,14 @@ namespace tmc {
 using namespace mlir;
 
 namespace {
+/// OpenMP regions (the CPU target's parallel loops) move with the body they
+/// are in: inlining a function into its wrapper changes nothing about them.
+struct OpenMPInliner : DialectInlinerInterface {
+  using DialectInlinerInterface::DialectInlinerInterface;
+  bool isLegalToInline(Operation *, Region *, bool, IRMapping &) const final { return true; }
+  bool isLegalToInline(Region *, Region *, bool, IRMapping &) const final { return true; }
+};
+
 constexpr StringLiteral kCInterfacePrefix = "_mlir_ciface_";
 constexpr StringLiteral kEntryPrefix = "tmc_entry_";
 
@@ -38,6 +47,9 @@ struct EmitPackedEntryPoints
   void getDependentDialects(DialectRegistry &registry) const override {
     Base::getDependentDialects(registry);
     LLVM::registerInlinerInterface(registry);
+    registry.addExtension(+[](MLIRContext *, omp::OpenMPDialect *dialect) {
+      dialect->addInterfaces<OpenMPInliner>();
+    });
   }
 
   void runOnOperation() override {

@@ -157,9 +157,11 @@ void lowerBlockProduct(linalg::GenericOp generic, const BlockProduct &p) {
   Value rows = memref::DimOp::create(b, loc, p.c, 0);
   Value columns = memref::DimOp::create(b, loc, p.c, 1);
   Value numBlocks = memref::DimOp::create(b, loc, p.blocks, 1);
-  scf::ForOp::create(
-      b, loc, k.index(0), columns, k.index(1), ValueRange{},
-      [&](OpBuilder &nb, Location l, Value n, ValueRange) {
+  // The rows of the weight are split across the host's cores.
+  scf::ParallelOp::create(
+      b, loc, ValueRange{k.index(0)}, ValueRange{columns}, ValueRange{k.index(1)},
+      [&](OpBuilder &nb, Location l, ValueRange ns) {
+        Value n = ns[0];
         Builder v(nb, l);
         scf::ForOp::create(
             nb, l, v.index(0), rows, v.index(1), ValueRange{},
@@ -170,7 +172,6 @@ void lowerBlockProduct(linalg::GenericOp generic, const BlockProduct &p) {
                                       ValueRange{m, n});
               scf::YieldOp::create(ib, il);
             });
-        scf::YieldOp::create(nb, l);
       });
   generic.erase();
 }

@@ -59,6 +59,11 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
   pm.addNestedPass<func::FuncOp>(lowering::createCopiesToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
+  // Parallel loops (the block products' rows) run on OpenMP's threads.
+  pm.addPass(createConvertSCFToOpenMPPass());
+  // Which wraps each iteration in a memref.alloca_scope; with no alloca
+  // inside, canonicalization inlines it before its body becomes blocks.
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createSCFToControlFlowPass());
   // Vector loads and stores keep their memref operands until the memref
   // conversion below; everything else of the vector dialect becomes LLVM's.
@@ -90,6 +95,7 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   // One `tmc_entry_<name>(void **)` per entry point for the runtime.
@@ -128,7 +134,7 @@ public:
     llvm::sys::path::append(library, "model.so");
     if (!dumpDir.empty())
       llvm::sys::path::append(llvmIR, "model.ll");
-    if (llvm::Error error = host::emitSharedLibrary(module, library, llvmIR, {"-lopenblas", "-lm"}))
+    if (llvm::Error error = host::emitSharedLibrary(module, library, llvmIR, {"-lopenblas", "-l:libomp.so.5", "-lm"}))
       return std::move(error);
     return std::string("model.so");
   }
