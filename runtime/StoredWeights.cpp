@@ -39,8 +39,11 @@ llvm::Expected<HostTensor> floatValues(const TensorInfo &tensor) {
 bool tmc::rt::storesDifferently(const TensorSpec &spec, const TensorInfo &tensor) {
   if (!spec.blockFormat.empty())
     return true;
-  return !tensor.encoding && tensor.dtype != spec.dtype && isFloat(tensor.dtype) &&
-         isFloat(spec.dtype);
+  // fp32 weights an artifact reads as bf16 or f16 (--weight-dtype); other
+  // dtype differences stay mismatches, as a checkpoint of another dtype is
+  // more likely the wrong checkpoint than one to convert.
+  return !tensor.encoding && tensor.dtype == DType::F32 &&
+         (spec.dtype == DType::BF16 || spec.dtype == DType::F16);
 }
 
 llvm::Expected<HostTensor> tmc::rt::storeWeight(const TensorSpec &spec,

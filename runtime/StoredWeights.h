@@ -19,8 +19,9 @@
 
 namespace tmc::rt {
 
-/// Whether `spec` stores `tensor` in another form than the checkpoint's
-/// (blocks, or another float dtype); decodeTensor() covers the plain GGUF case.
+/// Whether `spec` stores `tensor` in another form than the checkpoint's:
+/// blocks, or an fp32 safetensors weight as bf16 or f16 (decodeTensor()
+/// covers GGUF tensors read as floats).
 bool storesDifferently(const TensorSpec &spec, const TensorInfo &tensor);
 
 /// The full (unsplit) weight `spec` reads, `fullShape` in its storage, made

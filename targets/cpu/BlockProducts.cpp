@@ -43,7 +43,15 @@ std::optional<BlockProduct> matchBlockProduct(linalg::GenericOp generic) {
     if (!generic.getRegion().isAncestor(load.getMemRef().getParentRegion()))
       blocks = load.getMemRef();
   });
-  if (!blocks)
+  // Vector loads read rows of the inputs and of each block.
+  auto unitInnerStride = [](Value memref) {
+    auto type = cast<MemRefType>(memref.getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    return succeeded(type.getStridesAndOffset(strides, offset)) && strides.back() == 1;
+  };
+  if (!blocks || !unitInnerStride(blocks) ||
+      !unitInnerStride(generic.getDpsInputOperand(0)->get()))
     return std::nullopt;
   return BlockProduct{format.getValue(), generic.getDpsInputOperand(0)->get(),
                       generic.getDpsInitOperand(0)->get(), blocks};

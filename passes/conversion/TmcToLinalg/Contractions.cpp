@@ -12,6 +12,7 @@
 #include "passes/conversion/TmcToLinalg/Utils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -160,7 +161,9 @@ struct EmbeddingToGeneric : OpRewritePattern<EmbeddingOp> {
     int64_t rank = resultType.getRank();
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, ids);
     sizes.push_back(tensor::getMixedSize(rewriter, loc, table, 1));
-    Value vocab = tensor::DimOp::create(rewriter, loc, table, 0);
+    // Static for a weight, so that a stored table's decode gains no reader.
+    Value vocab = getValueOrCreateConstantIndexOp(rewriter, loc,
+                                                  tensor::getMixedSize(rewriter, loc, table, 0));
     Value init = emptyTensor(rewriter, loc, sizes, resultType.getElementType());
     SmallVector<AffineMap> maps{
         AffineMap::getMultiDimIdentityMap(rank, ctx).getMajorSubMap(rank - 1),

@@ -335,3 +335,32 @@ func.func @arange_rank(%a: index) {
   %0 = tmc.arange %a, %a : tensor<?x?xi64>
   return
 }
+
+// -----
+
+func.func @dequantize_format(%b: tensor<8x2x10xi16>) -> tensor<8x64xf32> {
+  // expected-error @+1 {{format 'q5_k' is not one of: q8_0, q4_0, q4_1}}
+  %w = tmc.dequantize %b "q5_k" : tensor<8x2x10xi16> -> tensor<8x64xf32>
+  return %w : tensor<8x64xf32>
+}
+
+// -----
+
+func.func @dequantize_words(%b: tensor<8x2x10xi16>) -> tensor<8x64xf32> {
+  // expected-error @+1 {{a q8_0 weight is [rows, blocks, 17] words, got 'tensor<8x2x10xi16>'}}
+  %w = tmc.dequantize %b "q8_0" : tensor<8x2x10xi16> -> tensor<8x64xf32>
+  return %w : tensor<8x64xf32>
+}
+
+// -----
+
+func.func @dequantize_shape(%b: tensor<8x2x10xi16>) -> tensor<8x32xf32> {
+  // expected-error @+1 {{blocks 'tensor<8x2x10xi16>' decode to [rows, 32 * blocks], not 'tensor<8x32xf32>'}}
+  %w = tmc.dequantize %b "q4_1" : tensor<8x2x10xi16> -> tensor<8x32xf32>
+  return %w : tensor<8x32xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'tmc.storage' must be a weight storage: float32, bfloat16, float16, q8_0, q4_0, q4_1}}
+tmc.param @w {tmc.storage = "q5_k"} : tensor<8x64xf32>
