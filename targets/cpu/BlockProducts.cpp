@@ -26,11 +26,39 @@ using namespace mlir;
 
 namespace {
 
-/// The operands of a marked generic: C[m, n] += sum_k x[m, k] * w[n, k].
+/// C[m, n] += sum_k x[m, k] * w[n, k] over a weight in blocks (`format`:
+/// q8_0, q4_0, q4_1; `blocks` holds them) or in a narrow float type
+/// (`format` empty; `blocks` is the [N, K] bf16 or f16 weight).
 struct BlockProduct {
   StringRef format;
   Value x, c, blocks;
 };
+
+/// Whether `memref`'s innermost stride is 1, as vector loads of rows need.
+bool unitInnerStride(Value memref) {
+  auto type = cast<MemRefType>(memref.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(type.getStridesAndOffset(strides, offset)) && strides.back() == 1;
+}
+
+/// A transposed-B matmul of f32 inputs with a bf16 or f16 weight (a linear
+/// over weights stored narrower, tmc-store-weights) whose rows are whole
+/// vectors of 16.
+std::optional<BlockProduct> matchNarrowWeightProduct(linalg::LinalgOp op) {
+  if (!isa<linalg::MatmulTransposeBOp>(op.getOperation()) || !op.hasPureBufferSemantics())
+    return std::nullopt;
+  Value x = op->getOperand(0), w = op->getOperand(1), c = op->getOperand(2);
+  auto wType = cast<MemRefType>(w.getType());
+  Type wElement = wType.getElementType();
+  if (!(wElement.isBF16() || wElement.isF16()) ||
+      !cast<MemRefType>(x.getType()).getElementType().isF32() ||
+      !cast<MemRefType>(c.getType()).getElementType().isF32() ||
+      ShapedType::isDynamic(wType.getDimSize(1)) || wType.getDimSize(1) % 16 != 0 ||
+      !unitInnerStride(x) || !unitInnerStride(w))
+    return std::nullopt;
+  return BlockProduct{"", x, c, w};
+}
 
 std::optional<BlockProduct> matchBlockProduct(linalg::GenericOp generic) {
   StringAttr format =
@@ -44,12 +72,6 @@ std::optional<BlockProduct> matchBlockProduct(linalg::GenericOp generic) {
       blocks = load.getMemRef();
   });
   // Vector loads read rows of the inputs and of each block.
-  auto unitInnerStride = [](Value memref) {
-    auto type = cast<MemRefType>(memref.getType());
-    SmallVector<int64_t> strides;
-    int64_t offset;
-    return succeeded(type.getStridesAndOffset(strides, offset)) && strides.back() == 1;
-  };
   if (!blocks || !unitInnerStride(blocks) ||
       !unitInnerStride(generic.getDpsInputOperand(0)->get()))
     return std::nullopt;
@@ -97,6 +119,24 @@ public:
   OpBuilder &b;
   Location loc;
 };
+
+/// sum_k x[m, k] * w[n, k] over row n of a bf16 or f16 weight, 16 at a time.
+Value narrowRowProduct(OpBuilder &b, Location loc, const BlockProduct &p, Value m, Value n) {
+  Builder k(b, loc);
+  auto wType = cast<MemRefType>(p.blocks.getType());
+  VectorType acc = k.vector(16, b.getF32Type());
+  auto loop = scf::ForOp::create(
+      b, loc, k.index(0), k.index(wType.getDimSize(1)), k.index(16),
+      ValueRange{k.splat(acc, b.getF32FloatAttr(0))},
+      [&](OpBuilder &nb, Location l, Value column, ValueRange sums) {
+        Builder v(nb, l);
+        Value stored = vector::LoadOp::create(nb, l, v.vector(16, wType.getElementType()),
+                                              p.blocks, ValueRange{n, column});
+        Value weights = arith::ExtFOp::create(nb, l, acc, stored);
+        scf::YieldOp::create(nb, l, v.fma(weights, v.inputs(p.x, m, column, 16), sums[0]));
+      });
+  return k.sum(loop.getResult(0));
+}
 
 /// sum_k x[m, k] * w[n, k] over the blocks of row n, as f32.
 Value rowProduct(OpBuilder &ob, Location loc, const BlockProduct &p, Value m, Value n,
@@ -158,9 +198,9 @@ Value rowProduct(OpBuilder &ob, Location loc, const BlockProduct &p, Value m, Va
   return total;
 }
 
-void lowerBlockProduct(linalg::GenericOp generic, const BlockProduct &p) {
-  OpBuilder b(generic);
-  Location loc = generic.getLoc();
+void lowerBlockProduct(Operation *product, const BlockProduct &p) {
+  OpBuilder b(product);
+  Location loc = product->getLoc();
   Builder k(b, loc);
   Value rows = memref::DimOp::create(b, loc, p.c, 0);
   Value columns = memref::DimOp::create(b, loc, p.c, 1);
@@ -174,26 +214,30 @@ void lowerBlockProduct(linalg::GenericOp generic, const BlockProduct &p) {
         scf::ForOp::create(
             nb, l, v.index(0), rows, v.index(1), ValueRange{},
             [&](OpBuilder &ib, Location il, Value m, ValueRange) {
-              Value product = rowProduct(ib, il, p, m, n, numBlocks);
+              Value sum = p.format.empty() ? narrowRowProduct(ib, il, p, m, n)
+                                           : rowProduct(ib, il, p, m, n, numBlocks);
               Value old = memref::LoadOp::create(ib, il, p.c, ValueRange{m, n});
-              memref::StoreOp::create(ib, il, arith::AddFOp::create(ib, il, old, product), p.c,
+              memref::StoreOp::create(ib, il, arith::AddFOp::create(ib, il, old, sum), p.c,
                                       ValueRange{m, n});
               scf::YieldOp::create(ib, il);
             });
       });
-  generic.erase();
+  product->erase();
 }
 
 struct CpuBlockProducts : public tmc::cpu::impl::CpuBlockProductsBase<CpuBlockProducts> {
   void runOnOperation() override {
-    SmallVector<std::pair<linalg::GenericOp, BlockProduct>> products;
-    getOperation().walk([&](linalg::GenericOp generic) {
-      if (std::optional<BlockProduct> product = matchBlockProduct(generic))
-        products.push_back({generic, *product});
+    SmallVector<std::pair<Operation *, BlockProduct>> products;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+      std::optional<BlockProduct> product =
+          generic ? matchBlockProduct(generic) : matchNarrowWeightProduct(op);
+      if (product)
+        products.push_back({op, *product});
     });
     for (auto &[generic, product] : products) {
       if (!cast<MemRefType>(product.c.getType()).getElementType().isF32()) {
-        generic.emitOpError("a block product into ")
+        generic->emitOpError("a block product into ")
             << product.c.getType() << "; the CPU kernels accumulate in f32";
         return signalPassFailure();
       }

@@ -48,6 +48,12 @@ func.func @linear_q8_0(%x: tensor<?x64xf32>, %b: tensor<8x2x17xi16>) -> tensor<?
 // CHECK:         tensor.extract %{{.*}} : tensor<16x64xbf16>
 // CHECK:         arith.extf %{{.*}} : bf16 to f32
 // CHECK:         linalg.matmul {{.*}}ins(%{{.*}}, %{{.*}} : tensor<?x64xf32>, tensor<8x64xbf16>)
+// The CPU kernel extends 16 bf16 weights at a time.
+// KERNEL-LABEL: func.func @bf16_weights(
+// KERNEL:         scf.parallel
+// KERNEL:           vector.load %{{.*}} : memref<8x64xbf16>, vector<16xbf16>
+// KERNEL:           arith.extf %{{.*}} : vector<16xbf16> to vector<16xf32>
+// KERNEL-NOT:     linalg.matmul
 func.func @bf16_weights(%ids: tensor<?xi64>, %t: tensor<16x64xbf16>, %w: tensor<8x64xbf16>) -> tensor<?x8xf32> {
   %table = tmc.cast %t : tensor<16x64xbf16> -> tensor<16x64xf32>
   %weight = tmc.cast %w : tensor<8x64xbf16> -> tensor<8x64xf32>
