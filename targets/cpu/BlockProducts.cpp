@@ -120,82 +120,101 @@ public:
   Location loc;
 };
 
-/// sum_k x[m, k] * w[n, k] over row n of a bf16 or f16 weight, 16 at a time.
-Value narrowRowProduct(OpBuilder &b, Location loc, const BlockProduct &p, Value m, Value n) {
+/// Rows of inputs that one pass over a weight row multiplies: a prompt's
+/// rows share each decoded block four at a time.
+constexpr int64_t kRowTile = 4;
+
+/// sum_k x[m, k] * w[n, k] for each m of `ms`, over row n of a bf16 or f16
+/// weight, 16 columns at a time.
+SmallVector<Value> narrowRowProducts(OpBuilder &b, Location loc, const BlockProduct &p,
+                                     ArrayRef<Value> ms, Value n) {
   Builder k(b, loc);
   auto wType = cast<MemRefType>(p.blocks.getType());
   VectorType acc = k.vector(16, b.getF32Type());
+  SmallVector<Value> init(ms.size(), k.splat(acc, b.getF32FloatAttr(0)));
   auto loop = scf::ForOp::create(
-      b, loc, k.index(0), k.index(wType.getDimSize(1)), k.index(16),
-      ValueRange{k.splat(acc, b.getF32FloatAttr(0))},
+      b, loc, k.index(0), k.index(wType.getDimSize(1)), k.index(16), init,
       [&](OpBuilder &nb, Location l, Value column, ValueRange sums) {
         Builder v(nb, l);
         Value stored = vector::LoadOp::create(nb, l, v.vector(16, wType.getElementType()),
                                               p.blocks, ValueRange{n, column});
         Value weights = arith::ExtFOp::create(nb, l, acc, stored);
-        scf::YieldOp::create(nb, l, v.fma(weights, v.inputs(p.x, m, column, 16), sums[0]));
+        SmallVector<Value> next;
+        for (auto [m, sum] : llvm::zip(ms, sums))
+          next.push_back(v.fma(weights, v.inputs(p.x, m, column, 16), sum));
+        scf::YieldOp::create(nb, l, next);
       });
-  return k.sum(loop.getResult(0));
+  SmallVector<Value> totals;
+  for (Value sum : loop.getResults())
+    totals.push_back(k.sum(sum));
+  return totals;
 }
 
-/// sum_k x[m, k] * w[n, k] over the blocks of row n, as f32.
-Value rowProduct(OpBuilder &ob, Location loc, const BlockProduct &p, Value m, Value n,
-                 Value numBlocks) {
-  Builder k(ob, loc);
-  OpBuilder &b = ob;
+/// sum_k x[m, k] * w[n, k] for each m of `ms`, over the blocks of row n:
+/// each block is decoded once for all of them.
+SmallVector<Value> blockRowProducts(OpBuilder &b, Location loc, const BlockProduct &p,
+                                    ArrayRef<Value> ms, Value n, Value numBlocks) {
+  Builder k(b, loc);
   Type f32 = b.getF32Type(), i8 = b.getI8Type();
   bool q8 = p.format == "q8_0", q41 = p.format == "q4_1";
   // Q8_0 multiplies 32 values at a time; the 4-bit formats 16 low and 16
-  // high nibbles. Q4_1 also sums scale-free inputs for its minimum.
+  // high nibbles. Q4_1 also sums scale-free inputs for its minimum: per row
+  // of inputs, accumulators [scaled sums..., minimum sums...].
   VectorType acc = k.vector(q8 ? 32 : 16, f32);
-  Value zero = k.splat(acc, b.getF32FloatAttr(0));
-  SmallVector<Value> init{zero};
-  if (q41)
-    init.push_back(zero);
+  size_t rows = ms.size();
+  SmallVector<Value> init(q41 ? 2 * rows : rows, k.splat(acc, b.getF32FloatAttr(0)));
   auto loop = scf::ForOp::create(
       b, loc, k.index(0), numBlocks, k.index(1), init,
       [&](OpBuilder &nb, Location l, Value block, ValueRange sums) {
         Builder v(nb, l);
         Value column = arith::MulIOp::create(nb, l, block, v.index(32));
         Value scale = v.broadcast(acc, v.half(p.blocks, n, block, 0));
-        SmallVector<Value> next;
+        SmallVector<Value> next(sums.begin(), sums.end());
         if (q8) {
           Value values = arith::SIToFPOp::create(nb, l, acc, v.bytes(p.blocks, n, block, 1, 32));
-          Value dot = arith::MulFOp::create(nb, l, values, v.inputs(p.x, m, column, 32));
-          next.push_back(v.fma(scale, dot, sums[0]));
-        } else {
-          VectorType bytes = v.vector(16, i8);
-          Value packed = v.bytes(p.blocks, n, block, q41 ? 2 : 1, 16);
-          Value low = arith::AndIOp::create(nb, l, packed, v.splat(bytes, nb.getI8IntegerAttr(15)));
-          Value high = arith::ShRUIOp::create(nb, l, packed, v.splat(bytes, nb.getI8IntegerAttr(4)));
-          Value lowValues, highValues;
-          if (q41) {
-            lowValues = arith::UIToFPOp::create(nb, l, acc, low);
-            highValues = arith::UIToFPOp::create(nb, l, acc, high);
-          } else {
-            Value eight = v.splat(bytes, nb.getI8IntegerAttr(8));
-            lowValues = arith::SIToFPOp::create(nb, l, acc, arith::SubIOp::create(nb, l, low, eight));
-            highValues =
-                arith::SIToFPOp::create(nb, l, acc, arith::SubIOp::create(nb, l, high, eight));
+          for (size_t r = 0; r < rows; ++r) {
+            Value dot = arith::MulFOp::create(nb, l, values, v.inputs(p.x, ms[r], column, 32));
+            next[r] = v.fma(scale, dot, sums[r]);
           }
-          Value lowInputs = v.inputs(p.x, m, column, 16);
-          Value highInputs = v.inputs(
-              p.x, m, arith::AddIOp::create(nb, l, column, v.index(16)), 16);
+          scf::YieldOp::create(nb, l, next);
+          return;
+        }
+        VectorType bytes = v.vector(16, i8);
+        Value packed = v.bytes(p.blocks, n, block, q41 ? 2 : 1, 16);
+        Value low = arith::AndIOp::create(nb, l, packed, v.splat(bytes, nb.getI8IntegerAttr(15)));
+        Value high = arith::ShRUIOp::create(nb, l, packed, v.splat(bytes, nb.getI8IntegerAttr(4)));
+        Value lowValues, highValues;
+        if (q41) {
+          lowValues = arith::UIToFPOp::create(nb, l, acc, low);
+          highValues = arith::UIToFPOp::create(nb, l, acc, high);
+        } else {
+          Value eight = v.splat(bytes, nb.getI8IntegerAttr(8));
+          lowValues = arith::SIToFPOp::create(nb, l, acc, arith::SubIOp::create(nb, l, low, eight));
+          highValues =
+              arith::SIToFPOp::create(nb, l, acc, arith::SubIOp::create(nb, l, high, eight));
+        }
+        Value highColumn = arith::AddIOp::create(nb, l, column, v.index(16));
+        Value minimum = q41 ? v.broadcast(acc, v.half(p.blocks, n, block, 1)) : Value();
+        for (size_t r = 0; r < rows; ++r) {
+          Value lowInputs = v.inputs(p.x, ms[r], column, 16);
+          Value highInputs = v.inputs(p.x, ms[r], highColumn, 16);
           Value dot = v.fma(lowValues, lowInputs,
                             arith::MulFOp::create(nb, l, highValues, highInputs));
-          next.push_back(v.fma(scale, dot, sums[0]));
-          if (q41) {
-            Value minimum = v.broadcast(acc, v.half(p.blocks, n, block, 1));
-            next.push_back(
-                v.fma(minimum, arith::AddFOp::create(nb, l, lowInputs, highInputs), sums[1]));
-          }
+          next[r] = v.fma(scale, dot, sums[r]);
+          if (q41)
+            next[rows + r] = v.fma(minimum, arith::AddFOp::create(nb, l, lowInputs, highInputs),
+                                   sums[rows + r]);
         }
         scf::YieldOp::create(nb, l, next);
       });
-  Value total = k.sum(loop.getResult(0));
-  if (q41)
-    total = arith::AddFOp::create(b, loc, total, k.sum(loop.getResult(1)));
-  return total;
+  SmallVector<Value> totals;
+  for (size_t r = 0; r < rows; ++r) {
+    Value total = k.sum(loop.getResult(r));
+    if (q41)
+      total = arith::AddFOp::create(b, loc, total, k.sum(loop.getResult(rows + r)));
+    totals.push_back(total);
+  }
+  return totals;
 }
 
 void lowerBlockProduct(Operation *product, const BlockProduct &p) {
@@ -211,16 +230,33 @@ void lowerBlockProduct(Operation *product, const BlockProduct &p) {
       [&](OpBuilder &nb, Location l, ValueRange ns) {
         Value n = ns[0];
         Builder v(nb, l);
-        scf::ForOp::create(
-            nb, l, v.index(0), rows, v.index(1), ValueRange{},
-            [&](OpBuilder &ib, Location il, Value m, ValueRange) {
-              Value sum = p.format.empty() ? narrowRowProduct(ib, il, p, m, n)
-                                           : rowProduct(ib, il, p, m, n, numBlocks);
-              Value old = memref::LoadOp::create(ib, il, p.c, ValueRange{m, n});
-              memref::StoreOp::create(ib, il, arith::AddFOp::create(ib, il, old, sum), p.c,
-                                      ValueRange{m, n});
-              scf::YieldOp::create(ib, il);
-            });
+        // C[m, n] += the products of rows ms, kRowTile at a time, then one by one.
+        auto accumulate = [&](OpBuilder &ib, Location il, ArrayRef<Value> ms) {
+          SmallVector<Value> sums = p.format.empty()
+                                        ? narrowRowProducts(ib, il, p, ms, n)
+                                        : blockRowProducts(ib, il, p, ms, n, numBlocks);
+          for (auto [m, sum] : llvm::zip(ms, sums)) {
+            Value old = memref::LoadOp::create(ib, il, p.c, ValueRange{m, n});
+            memref::StoreOp::create(ib, il, arith::AddFOp::create(ib, il, old, sum), p.c,
+                                    ValueRange{m, n});
+          }
+        };
+        Value tiled = arith::SubIOp::create(
+            nb, l, rows, arith::RemUIOp::create(nb, l, rows, v.index(kRowTile)));
+        scf::ForOp::create(nb, l, v.index(0), tiled, v.index(kRowTile), ValueRange{},
+                           [&](OpBuilder &ib, Location il, Value m, ValueRange) {
+                             SmallVector<Value> ms{m};
+                             for (int64_t t = 1; t < kRowTile; ++t)
+                               ms.push_back(arith::AddIOp::create(
+                                   ib, il, m, arith::ConstantIndexOp::create(ib, il, t)));
+                             accumulate(ib, il, ms);
+                             scf::YieldOp::create(ib, il);
+                           });
+        scf::ForOp::create(nb, l, tiled, rows, v.index(1), ValueRange{},
+                           [&](OpBuilder &ib, Location il, Value m, ValueRange) {
+                             accumulate(ib, il, {m});
+                             scf::YieldOp::create(ib, il);
+                           });
       });
   product->erase();
 }
