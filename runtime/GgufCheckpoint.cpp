@@ -151,17 +151,6 @@ Expected<Checkpoint> tmc::rt::openGgufCheckpoint(StringRef path) {
 // Decoding
 //===----------------------------------------------------------------------===//
 
-/// Converts floats to `dtype`'s element bits.
-static void storeAs(DType dtype, const float *values, int64_t count, void *out) {
-  if (dtype == DType::F32) {
-    std::memcpy(out, values, count * sizeof(float));
-    return;
-  }
-  auto *bits = static_cast<uint16_t *>(out);
-  for (int64_t i = 0; i < count; ++i)
-    bits[i] = dtype == DType::BF16 ? floatToBF16Bits(values[i]) : floatToHalfBits(values[i]);
-}
-
 Expected<HostTensor> tmc::rt::decodeTensor(const TensorInfo &tensor, DType dtype) {
   const TensorEncoding &encoding = *tensor.encoding;
   if (dtype != DType::F32 && dtype != DType::BF16 && dtype != DType::F16)
@@ -205,7 +194,7 @@ Expected<HostTensor> tmc::rt::decodeTensor(const TensorInfo &tensor, DType dtype
     if (encoding.shift != 0)
       for (float &value : row)
         value += encoding.shift;
-    storeAs(dtype, row.data(), encoding.rowLength, out + r * resultRowBytes);
+    writeFromFloat32(row.data(), encoding.rowLength, dtype, out + r * resultRowBytes);
   }
   return result;
 }

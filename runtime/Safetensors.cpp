@@ -573,6 +573,16 @@ Error tmc::rt::writeSafetensors(
 // Conversion
 //===----------------------------------------------------------------------===//
 
+void tmc::rt::writeFromFloat32(const float *values, int64_t count, DType dtype, void *out) {
+  if (dtype == DType::F32) {
+    std::memcpy(out, values, count * sizeof(float));
+    return;
+  }
+  auto *bits = static_cast<uint16_t *>(out);
+  for (int64_t i = 0; i < count; ++i)
+    bits[i] = dtype == DType::BF16 ? floatToBF16Bits(values[i]) : floatToHalfBits(values[i]);
+}
+
 Expected<std::vector<float>> tmc::rt::readAsFloat32(const TensorInfo &tensor) {
   const auto *bytes = static_cast<const uint8_t *>(tensor.data);
   size_t count = tensor.numBytes / dtypeSize(tensor.dtype);

@@ -135,6 +135,9 @@ writeSafetensors(llvm::StringRef path, llvm::ArrayRef<TensorToWrite> tensors,
 
 /// The tensor's values as float; F32, F16 and BF16 only.
 llvm::Expected<std::vector<float>> readAsFloat32(const TensorInfo &tensor);
+/// `count` floats written to `out` as `dtype` (F32, F16 or BF16), rounding
+/// to nearest even.
+void writeFromFloat32(const float *values, int64_t count, DType dtype, void *out);
 
 } // namespace tmc::rt
 

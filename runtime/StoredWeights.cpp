@@ -14,25 +14,14 @@ bool isFloat(DType dtype) {
 }
 
 /// The values of a float `tensor` (safetensors or GGUF) as F32.
-llvm::Expected<HostTensor> floatValues(const TensorInfo &tensor) {
-  if (tensor.encoding)
-    return decodeTensor(tensor, DType::F32);
-  auto values = HostTensor::allocate(DType::F32, tensor.shape, "weight '" + tensor.name + "'");
-  if (!values)
-    return values.takeError();
-  float *out = values->as<float>();
-  int64_t count = tensor.numElements();
-  const auto *bytes = static_cast<const uint8_t *>(tensor.data);
-  for (int64_t i = 0; i < count; ++i) {
-    if (tensor.dtype == DType::F32) {
-      std::memcpy(out + i, bytes + 4 * i, 4);
-      continue;
-    }
-    uint16_t bits;
-    std::memcpy(&bits, bytes + 2 * i, 2);
-    out[i] = tensor.dtype == DType::BF16 ? bf16BitsToFloat(bits) : halfBitsToFloat(bits);
-  }
-  return std::move(*values);
+llvm::Expected<std::vector<float>> floatValues(const TensorInfo &tensor) {
+  if (!tensor.encoding)
+    return readAsFloat32(tensor);
+  auto decoded = decodeTensor(tensor, DType::F32);
+  if (!decoded)
+    return decoded.takeError();
+  const float *values = decoded->as<float>();
+  return std::vector<float>(values, values + decoded->numElements());
 }
 } // namespace
 
@@ -64,10 +53,7 @@ llvm::Expected<HostTensor> tmc::rt::storeWeight(const TensorSpec &spec,
     if (!values)
       return values.takeError();
     HostTensor narrow(spec.dtype, logical);
-    const float *in = values->as<float>();
-    auto *out = narrow.as<uint16_t>();
-    for (int64_t i = 0, e = narrow.numElements(); i < e; ++i)
-      out[i] = spec.dtype == DType::BF16 ? floatToBF16Bits(in[i]) : floatToHalfBits(in[i]);
+    writeFromFloat32(values->data(), values->size(), spec.dtype, narrow.data());
     return narrow;
   }
 
@@ -95,7 +81,6 @@ llvm::Expected<HostTensor> tmc::rt::storeWeight(const TensorSpec &spec,
   if (!blocks)
     return blocks.takeError();
   for (int64_t r = 0; r < rows; ++r)
-    encodeRow(format, values->as<float>() + r * columns, columns,
-              blocks->as<uint8_t>() + r * rowBytes);
+    encodeRow(format, values->data() + r * columns, columns, blocks->as<uint8_t>() + r * rowBytes);
   return std::move(*blocks);
 }

@@ -1,6 +1,7 @@
 //===- DTypes.cpp - tensor element types and their names --------*- C++ -*-===//
 #include "ir/Tmc/DTypes.h"
 #include "runtime/Error.h"
+#include "runtime/GgmlTypes.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -70,4 +71,19 @@ Type tmc::elementTypeOf(DType dtype, MLIRContext *context) {
     if (mapping.dtype == dtype)
       return mapping.get(b);
   llvm_unreachable("every dtype has an element type");
+}
+
+namespace {
+constexpr llvm::StringLiteral kFloatStorages[] = {"float32", "bfloat16", "float16"};
+} // namespace
+
+bool tmc::isWeightStorage(llvm::StringRef name) {
+  return llvm::is_contained(kFloatStorages, name) || rt::blockFormatFromName(name);
+}
+
+std::string tmc::weightStorageNames() {
+  std::string names;
+  for (llvm::StringRef name : kFloatStorages)
+    names += name.str() + ", ";
+  return names + rt::blockFormatNames();
 }

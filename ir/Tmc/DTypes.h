@@ -30,6 +30,12 @@ std::optional<rt::DType> dtypeOfTorchName(llvm::StringRef name);
 /// PyTorch's canonical name of a dtype (`float32`, `bfloat16`, `int64`).
 llvm::StringRef torchNameOf(rt::DType dtype);
 
+/// Whether `name` is a storage tmc-store-weights gives weights (`tmc compile
+/// --weight-dtype`): a float type's torch name or a block format (q4_1).
+bool isWeightStorage(llvm::StringRef name);
+/// "float32, bfloat16, float16, q8_0, q4_0, q4_1".
+std::string weightStorageNames();
+
 } // namespace tmc
 
 #endif // TMC_IR_TMC_DTYPES_H

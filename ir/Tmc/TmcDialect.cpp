@@ -1,8 +1,9 @@
 //===- TmcDialect.cpp - the tensor-graph dialect ----------------*- C++ -*-===//
 #include "ir/Tmc/TmcDialect.h"
-#include "runtime/GgmlTypes.h"
+#include "ir/Tmc/DTypes.h"
 #include "ir/Tmc/TmcAttrs.h"
 #include "ir/Tmc/TmcOps.h"
+#include "runtime/GgmlTypes.h"
 
 using namespace mlir;
 using namespace tmc;
@@ -81,11 +82,8 @@ LogicalResult TmcDialect::verifyOperationAttribute(Operation *op, NamedAttribute
   }
   if (name == StorageAttrHelper::getNameStr()) {
     auto storage = dyn_cast<StringAttr>(value);
-    return expect(storage && (rt::blockFormatFromName(storage.getValue()) ||
-                              storage.getValue() == "float32" ||
-                              storage.getValue() == "bfloat16" ||
-                              storage.getValue() == "float16"),
-                  "a weight storage: float32, bfloat16, float16, " + rt::blockFormatNames());
+    return expect(storage && isWeightStorage(storage.getValue()),
+                  "a weight storage: " + weightStorageNames());
   }
   if (name == ModelTypeAttrHelper::getNameStr() ||
       name == AttnImplementationAttrHelper::getNameStr() ||

@@ -68,6 +68,10 @@ LogicalResult GetParamOp::verifySymbolUses(SymbolTableCollection &symbols) {
 // LinearOp
 //===----------------------------------------------------------------------===//
 
+bool tmc::readsMatrixWeight(OpOperand &use) {
+  return isa<LinearOp, EmbeddingOp>(use.getOwner()) && use.getOperandNumber() == 1;
+}
+
 LogicalResult DequantizeOp::verify() {
   std::optional<rt::GgmlType> format = rt::blockFormatFromName(getFormat());
   if (!format)

@@ -15,4 +15,10 @@
 #define GET_OP_CLASSES
 #include "ir/Tmc/TmcOps.h.inc"
 
+namespace tmc {
+/// Whether `use` is a linear's weight or an embedding's table: the operands
+/// through which a weight tmc-store-weights stores is read.
+bool readsMatrixWeight(mlir::OpOperand &use);
+} // namespace tmc
+
 #endif // TMC_IR_TMC_TMCOPS_H

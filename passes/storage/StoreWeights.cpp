@@ -39,18 +39,9 @@ using Argument = std::pair<func::FuncOp, unsigned>;
 /// it reaches are added to `reached`.
 bool onlyMatrixReads(Value value, ModuleOp module, llvm::SetVector<Argument> &reached) {
   for (OpOperand &use : value.getUses()) {
-    Operation *user = use.getOwner();
-    if (auto linear = dyn_cast<tmc::LinearOp>(user)) {
-      if (use.getOperandNumber() != 1)
-        return false;
+    if (tmc::readsMatrixWeight(use))
       continue;
-    }
-    if (auto embedding = dyn_cast<tmc::EmbeddingOp>(user)) {
-      if (use.getOperandNumber() != 1)
-        return false;
-      continue;
-    }
-    auto call = dyn_cast<func::CallOp>(user);
+    auto call = dyn_cast<func::CallOp>(use.getOwner());
     auto callee = call ? module.lookupSymbol<func::FuncOp>(call.getCallee()) : func::FuncOp();
     if (!callee || callee.isPublic() || callee.isDeclaration())
       return false;
@@ -101,16 +92,17 @@ struct StoreWeights : public tmc::impl::StoreWeightsBase<StoreWeights> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     tmc::TmcDialect *tmc = tmc::tmcDialect(&getContext());
-    if (dtype != "float32" && dtype != "bfloat16" && dtype != "float16" &&
-        !rt::blockFormatFromName(dtype)) {
+    if (!tmc::isWeightStorage(dtype)) {
       module.emitError("tmc-store-weights: dtype '")
-          << dtype << "' is not one of: float32, bfloat16, float16, " << rt::blockFormatNames();
+          << dtype << "' is not one of: " << tmc::weightStorageNames();
       return signalPassFailure();
     }
     llvm::StringMap<SmallVector<tmc::GetParamOp>> reads;
     module.walk([&](tmc::GetParamOp read) { reads[read.getName()].push_back(read); });
 
     llvm::MapVector<tmc::ParamOp, Plan> plans;
+    // Weights that keep their type, with the layer arguments they reach.
+    SmallVector<std::pair<Type, llvm::SetVector<Argument>>> kept;
     for (tmc::ParamOp param : module.getOps<tmc::ParamOp>()) {
       StringAttr preset = tmc->getStorageAttrHelper().getAttr(param);
       if (preset)
@@ -120,12 +112,13 @@ struct StoreWeights : public tmc::impl::StoreWeightsBase<StoreWeights> {
       plan.logical = param.getTensorType();
       plan.stored = storedType(param, plan.storage);
       plan.reads = reads.lookup(param.getSymName());
-      if (!plan.stored || plan.reads.empty() ||
-          !llvm::all_of(plan.reads, [&](tmc::GetParamOp read) {
-            return onlyMatrixReads(read.getResult(), module, plan.reached);
-          }))
-        continue;
-      plans.insert({param, std::move(plan)});
+      bool matrixReads = true;
+      for (tmc::GetParamOp read : plan.reads)
+        matrixReads &= onlyMatrixReads(read.getResult(), module, plan.reached);
+      if (plan.stored && !plan.reads.empty() && matrixReads)
+        plans.insert({param, std::move(plan)});
+      else
+        kept.push_back({param.getType(), std::move(plan.reached)});
     }
     // A layer's function is called for every layer: an argument of it takes
     // one storage, so weights that would reach it in different storages (or
@@ -142,16 +135,12 @@ struct StoreWeights : public tmc::impl::StoreWeightsBase<StoreWeights> {
       for (auto &[param, plan] : plans)
         for (Argument argument : plan.reached)
           arrive(argument, plan.stored);
-      for (tmc::ParamOp param : module.getOps<tmc::ParamOp>())
-        if (!plans.count(param)) {
-          llvm::SetVector<Argument> reached;
-          for (tmc::GetParamOp read : reads.lookup(param.getSymName()))
-            onlyMatrixReads(read.getResult(), module, reached);
-          for (Argument argument : reached)
-            arrive(argument, param.getType());
-        }
+      for (auto &[type, reached] : kept)
+        for (Argument argument : reached)
+          arrive(argument, type);
       for (auto it = plans.begin(); it != plans.end();) {
         if (llvm::any_of(it->second.reached, [&](Argument a) { return mixed.contains(a); })) {
+          kept.push_back({it->first.getType(), std::move(it->second.reached)});
           it = plans.erase(it);
           changed = true;
         } else {

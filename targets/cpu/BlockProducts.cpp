@@ -13,6 +13,7 @@
 
 #include "ir/Tmc/TmcOps.h"
 #include "targets/cpu/Passes.h"
+#include "targets/linalg/GemmForms.h"
 
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
@@ -23,6 +24,7 @@ namespace tmc::cpu {
 } // namespace tmc::cpu
 
 using namespace mlir;
+using tmc::lowering::hasUnitInnerStride;
 
 namespace {
 
@@ -33,14 +35,6 @@ struct BlockProduct {
   StringRef format;
   Value x, c, blocks;
 };
-
-/// Whether `memref`'s innermost stride is 1, as vector loads of rows need.
-bool unitInnerStride(Value memref) {
-  auto type = cast<MemRefType>(memref.getType());
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  return succeeded(type.getStridesAndOffset(strides, offset)) && strides.back() == 1;
-}
 
 /// A transposed-B matmul of f32 inputs with a bf16 or f16 weight (a linear
 /// over weights stored narrower, tmc-store-weights) whose rows are whole
@@ -55,7 +49,7 @@ std::optional<BlockProduct> matchNarrowWeightProduct(linalg::LinalgOp op) {
       !cast<MemRefType>(x.getType()).getElementType().isF32() ||
       !cast<MemRefType>(c.getType()).getElementType().isF32() ||
       ShapedType::isDynamic(wType.getDimSize(1)) || wType.getDimSize(1) % 16 != 0 ||
-      !unitInnerStride(x) || !unitInnerStride(w))
+      !hasUnitInnerStride(x) || !hasUnitInnerStride(w))
     return std::nullopt;
   return BlockProduct{"", x, c, w};
 }
@@ -72,8 +66,8 @@ std::optional<BlockProduct> matchBlockProduct(linalg::GenericOp generic) {
       blocks = load.getMemRef();
   });
   // Vector loads read rows of the inputs and of each block.
-  if (!blocks || !unitInnerStride(blocks) ||
-      !unitInnerStride(generic.getDpsInputOperand(0)->get()))
+  if (!blocks || !hasUnitInnerStride(blocks) ||
+      !hasUnitInnerStride(generic.getDpsInputOperand(0)->get()))
     return std::nullopt;
   return BlockProduct{format.getValue(), generic.getDpsInputOperand(0)->get(),
                       generic.getDpsInitOperand(0)->get(), blocks};
@@ -144,13 +138,11 @@ public:
 /// sum_k x[m, k] * w[n, k] for each m of `ms`, over row n of a bf16 or f16
 /// weight, 16 columns at a time.
 SmallVector<Value> narrowRowProducts(OpBuilder &b, Location loc, const BlockProduct &p,
-                                     ArrayRef<Value> ms, Value n) {
+                                     ArrayRef<Value> ms, Value n, Value lastRow) {
   Builder k(b, loc);
   auto wType = cast<MemRefType>(p.blocks.getType());
   VectorType acc = k.vector(16, b.getF32Type());
   SmallVector<Value> init(ms.size(), k.splat(acc, b.getF32FloatAttr(0)));
-  Value lastRow = arith::SubIOp::create(b, loc, memref::DimOp::create(b, loc, p.blocks, 0),
-                                        k.index(1));
   auto loop = scf::ForOp::create(
       b, loc, k.index(0), k.index(wType.getDimSize(1)), k.index(16), init,
       [&](OpBuilder &nb, Location l, Value column, ValueRange sums) {
@@ -173,7 +165,7 @@ SmallVector<Value> narrowRowProducts(OpBuilder &b, Location loc, const BlockProd
 /// sum_k x[m, k] * w[n, k] for each m of `ms`, over the blocks of row n:
 /// each block is decoded once for all of them.
 SmallVector<Value> blockRowProducts(OpBuilder &b, Location loc, const BlockProduct &p,
-                                    ArrayRef<Value> ms, Value n, Value numBlocks) {
+                                    ArrayRef<Value> ms, Value n, Value numBlocks, Value lastRow) {
   Builder k(b, loc);
   Type f32 = b.getF32Type(), i8 = b.getI8Type();
   bool q8 = p.format == "q8_0", q41 = p.format == "q4_1";
@@ -182,8 +174,6 @@ SmallVector<Value> blockRowProducts(OpBuilder &b, Location loc, const BlockProdu
   // of inputs, accumulators [scaled sums..., minimum sums...].
   VectorType acc = k.vector(q8 ? 32 : 16, f32);
   size_t rows = ms.size();
-  Value lastRow = arith::SubIOp::create(b, loc, memref::DimOp::create(b, loc, p.blocks, 0),
-                                        k.index(1));
   SmallVector<Value> init(q41 ? 2 * rows : rows, k.splat(acc, b.getF32FloatAttr(0)));
   auto loop = scf::ForOp::create(
       b, loc, k.index(0), numBlocks, k.index(1), init,
@@ -247,6 +237,8 @@ void lowerBlockProduct(Operation *product, const BlockProduct &p) {
   Value rows = memref::DimOp::create(b, loc, p.c, 0);
   Value columns = memref::DimOp::create(b, loc, p.c, 1);
   Value numBlocks = memref::DimOp::create(b, loc, p.blocks, 1);
+  Value lastRow =
+      arith::SubIOp::create(b, loc, memref::DimOp::create(b, loc, p.blocks, 0), k.index(1));
   // The rows of the weight are split across the host's cores.
   scf::ParallelOp::create(
       b, loc, ValueRange{k.index(0)}, ValueRange{columns}, ValueRange{k.index(1)},
@@ -256,8 +248,8 @@ void lowerBlockProduct(Operation *product, const BlockProduct &p) {
         // C[m, n] += the products of rows ms, kRowTile at a time, then one by one.
         auto accumulate = [&](OpBuilder &ib, Location il, ArrayRef<Value> ms) {
           SmallVector<Value> sums = p.format.empty()
-                                        ? narrowRowProducts(ib, il, p, ms, n)
-                                        : blockRowProducts(ib, il, p, ms, n, numBlocks);
+                                        ? narrowRowProducts(ib, il, p, ms, n, lastRow)
+                                        : blockRowProducts(ib, il, p, ms, n, numBlocks, lastRow);
           for (auto [m, sum] : llvm::zip(ms, sums)) {
             Value old = memref::LoadOp::create(ib, il, p.c, ValueRange{m, n});
             memref::StoreOp::create(ib, il, arith::AddFOp::create(ib, il, old, sum), p.c,

@@ -10,17 +10,18 @@ using namespace mlir;
 
 namespace tmc::lowering {
 
+bool hasUnitInnerStride(Value memref) {
+  auto type = dyn_cast<MemRefType>(memref.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return type && succeeded(type.getStridesAndOffset(strides, offset)) && strides.back() == 1;
+}
+
 /// True when `value` is a memref of an accepted element type whose innermost
 /// stride is statically 1 (every GEMM library needs it).
 static bool isRowMajor(Value value, llvm::function_ref<bool(Type)> elementTypeOk) {
   auto type = dyn_cast<MemRefType>(value.getType());
-  if (!type || !elementTypeOk(type.getElementType()))
-    return false;
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (failed(type.getStridesAndOffset(strides, offset)))
-    return false;
-  return strides.back() == 1;
+  return type && elementTypeOk(type.getElementType()) && hasUnitInnerStride(value);
 }
 
 std::optional<GemmForm> matchGemm(linalg::LinalgOp op,

@@ -47,6 +47,10 @@ struct GemmForm {
 std::optional<GemmForm> matchGemm(mlir::linalg::LinalgOp op,
                                   llvm::function_ref<bool(mlir::Type)> elementTypeOk);
 
+/// Whether `memref`'s innermost stride is statically 1: rows a library or a
+/// vector load reads contiguously.
+bool hasUnitInnerStride(mlir::Value memref);
+
 /// An !llvm.ptr to the first element of `memref` (its aligned pointer plus
 /// its offset); `metadata` is its extract_strided_metadata.
 mlir::Value firstElementPointer(mlir::OpBuilder &b, mlir::Location loc, mlir::Value memref,

@@ -288,29 +288,35 @@ private:
         (source.ggufPath.empty() && !llvm::sys::fs::is_directory(path)))
       return makeError("--weight-dtype=as-checkpoint keeps the storage of a checkpoint's "
                        "weights: compile a checkpoint directory or a .gguf file, or name a "
-                       "storage (float32, bfloat16, float16, " +
-                       tmc::rt::blockFormatNames() + ")");
+                       "storage (" +
+                       tmc::weightStorageNames() + ")");
     auto checkpoint = tmc::rt::Checkpoint::open(path);
     if (!checkpoint)
       return checkpoint.takeError();
     tmc::TmcDialect *tmc = tmc::tmcDialect(module.getContext());
     for (auto param : module.getOps<tmc::ParamOp>()) {
       const tmc::rt::TensorInfo *tensor = checkpoint->lookup(param.getSymName());
-      if (!tensor)
-        continue;
-      llvm::StringRef storage;
-      if (tensor->encoding && tensor->encoding->shift == 0)
-        storage = tmc::rt::blockFormatName(tensor->encoding->type);
-      if (storage.empty() && tensor->encoding)
-        storage = tensor->encoding->type == tmc::rt::GgmlType::BF16   ? "bfloat16"
-                  : tensor->encoding->type == tmc::rt::GgmlType::F16 ? "float16"
-                                                                     : "";
-      if (storage.empty() && !tensor->encoding)
-        storage = tmc::torchNameOf(tensor->dtype);
+      llvm::StringRef storage = tensor ? storageOf(*tensor) : "";
       if (!storage.empty() && storage != "float32")
         tmc->getStorageAttrHelper().setAttr(param, StringAttr::get(module.getContext(), storage));
     }
     return llvm::Error::success();
+  }
+
+  /// The storage `tensor` has in its file: a safetensors dtype's torch name,
+  /// a GGUF half type, or a GGUF block format whose values the decoding does
+  /// not shift; "" for a GGUF type that only decodes to float.
+  static llvm::StringRef storageOf(const tmc::rt::TensorInfo &tensor) {
+    if (!tensor.encoding)
+      return tmc::torchNameOf(tensor.dtype);
+    switch (tensor.encoding->type) {
+    case tmc::rt::GgmlType::BF16:
+      return "bfloat16";
+    case tmc::rt::GgmlType::F16:
+      return "float16";
+    default:
+      return tensor.encoding->shift == 0 ? tmc::rt::blockFormatName(tensor.encoding->type) : "";
+    }
   }
 
   /// Reads `path` into the source manager, where diagnostics find it.
@@ -375,11 +381,9 @@ llvm::Error checkModelFlags() {
                      "] (0: no decode entry)");
   if (!dtypeOpt.empty() && dtypeOpt != "float32" && dtypeOpt != "bfloat16" && dtypeOpt != "float16")
     return makeError("--dtype=" + dtypeOpt + " is not one of: float32, bfloat16, float16");
-  if (weightDtype != "float32" && weightDtype != "bfloat16" && weightDtype != "float16" &&
-      weightDtype != "as-checkpoint" && !tmc::rt::blockFormatFromName(weightDtype))
+  if (weightDtype != "as-checkpoint" && !tmc::isWeightStorage(weightDtype))
     return makeError("--weight-dtype=" + weightDtype +
-                     " is not one of: float32, bfloat16, float16, " +
-                     tmc::rt::blockFormatNames() + ", as-checkpoint");
+                     " is not one of: " + tmc::weightStorageNames() + ", as-checkpoint");
   llvm::SmallVector<llvm::StringRef> items;
   llvm::StringRef(attnImplementation).split(items, ',', -1, /*KeepEmpty=*/false);
   for (llvm::StringRef item : items) {

@@ -34,13 +34,8 @@ bool readsWeightInPlace(Operation *decode) {
   auto cast = dyn_cast<CastOp>(decode);
   if (!isa<DequantizeOp>(decode) && !(cast && widensFloat(cast)))
     return false;
-  return !decode->use_empty() && llvm::all_of(decode->getUses(), [](OpOperand &use) {
-    if (auto linear = dyn_cast<LinearOp>(use.getOwner()))
-      return use.getOperandNumber() == 1;
-    if (auto embedding = dyn_cast<EmbeddingOp>(use.getOwner()))
-      return use.getOperandNumber() == 1;
-    return false;
-  });
+  return !decode->use_empty() &&
+         llvm::all_of(decode->getUses(), [](OpOperand &use) { return readsMatrixWeight(use); });
 }
 
 /// The 16-bit word `word` of block `block` of `row`, as i32.
