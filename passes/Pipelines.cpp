@@ -74,6 +74,7 @@ void tmc::buildSchedulePipeline(OpPassManager &pm, const SchedulePipelineOptions
   // After sharding, so that blocks are cut from each rank's columns.
   StoreWeightsOptions storage;
   storage.dtype = options.weightDtype;
+  storage.activations = options.activationDtype;
   pm.addPass(createStoreWeights(storage));
   SelectAttentionOptions attention;
   attention.implementation = options.attnImplementation;

@@ -69,6 +69,11 @@ struct SchedulePipelineOptions : mlir::PassPipelineOptions<SchedulePipelineOptio
       llvm::cl::desc("Storage of the weights linears and embeddings read (tmc-store-weights): "
                      "float32, bfloat16, float16, q8_0, q4_0, q4_1"),
       llvm::cl::init("float32")};
+  Option<std::string> activationDtype{
+      *this, "activation-dtype",
+      llvm::cl::desc("Inputs of products over weights in blocks: float32, or int8 (quantized "
+                     "per block of 32, int8 dot products)"),
+      llvm::cl::init("float32")};
 };
 void buildSchedulePipeline(mlir::OpPassManager &pm, const SchedulePipelineOptions &options);
 

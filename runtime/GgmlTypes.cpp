@@ -281,6 +281,48 @@ std::string tmc::rt::blockFormatNames() {
   return names;
 }
 
+int64_t tmc::rt::BlockLayout::words() const {
+  return interleavedRows * ggmlTypeInfo(type).typeSize / 2;
+}
+
+int64_t tmc::rt::BlockLayout::valuesWord() const {
+  return interleavedRows * (type == GgmlType::Q4_1 ? 2 : 1);
+}
+
+std::optional<BlockLayout> tmc::rt::blockLayoutFromName(llvm::StringRef name) {
+  int64_t rows = name.consume_back("x16") ? kInterleavedRows : 1;
+  if (std::optional<GgmlType> type = blockFormatFromName(name))
+    return BlockLayout{*type, rows};
+  return std::nullopt;
+}
+
+std::string tmc::rt::blockLayoutNames() {
+  std::string names = blockFormatNames();
+  for (const BlockFormat &format : kBlockFormats)
+    names += ", " + format.name.str() + "x16";
+  return names;
+}
+
+void tmc::rt::interleaveRows(GgmlType type, const uint8_t *blocks, int64_t rows,
+                             int64_t rowBytes, uint8_t *out) {
+  BlockLayout layout{type, kInterleavedRows};
+  int64_t blockBytes = ggmlTypeInfo(type).typeSize, perRow = rowBytes / blockBytes;
+  int64_t halves = layout.valuesWord() / kInterleavedRows;
+  int64_t valueBytes = blockBytes - 2 * halves, groupBytes = kInterleavedRows * blockBytes;
+  for (int64_t row = 0; row < rows; ++row) {
+    int64_t lane = row % kInterleavedRows;
+    for (int64_t b = 0; b < perRow; ++b) {
+      const uint8_t *from = blocks + row * rowBytes + b * blockBytes;
+      uint8_t *to = out + ((row / kInterleavedRows) * perRow + b) * groupBytes;
+      for (int64_t h = 0; h < halves; ++h)
+        std::memcpy(to + 2 * (h * kInterleavedRows + lane), from + 2 * h, 2);
+      uint8_t *values = to + 2 * layout.valuesWord();
+      for (int64_t chunk = 0; chunk < valueBytes / 4; ++chunk)
+        std::memcpy(values + 64 * chunk + 4 * lane, from + 2 * halves + 4 * chunk, 4);
+    }
+  }
+}
+
 void tmc::rt::encodeRow(GgmlType type, const float *values, int64_t count, uint8_t *out) {
   uint32_t bytes = ggmlTypeInfo(type).typeSize;
   for (int64_t b = 0; b < count / 32; ++b) {

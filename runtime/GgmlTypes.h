@@ -95,6 +95,32 @@ llvm::StringRef blockFormatName(GgmlType type);
 /// "q8_0, q4_0, q4_1".
 std::string blockFormatNames();
 
+/// How compiled code lays out a weight's blocks of `type`: row after row, as
+/// llama.cpp does (`q4_1`: I16 [rows, blocks, words]), or 16 rows at a time
+/// for int8 dot products that put the 16 rows in the lanes of one vector
+/// (`q4_1x16`: I16 [rows / 16, blocks, 16 * words]). An interleaved block
+/// holds the 16 rows' f16 scales, then (Q4_1) their f16 minimums, then their
+/// values' bytes in chunks of 4: byte 4c + i of row r's block sits at byte
+/// 64c + 4r + i (docs/CPU_PERFORMANCE.md).
+struct BlockLayout {
+  GgmlType type;
+  int64_t interleavedRows = 1;
+
+  /// The 16-bit words of one block of `interleavedRows` rows.
+  int64_t words() const;
+  /// The word where the values' bytes start.
+  int64_t valuesWord() const;
+};
+constexpr int64_t kInterleavedRows = 16;
+/// "q4_1" or "q4_1x16"; nullopt for any other name.
+std::optional<BlockLayout> blockLayoutFromName(llvm::StringRef name);
+/// "q8_0, q4_0, q4_1, q8_0x16, q4_0x16, q4_1x16".
+std::string blockLayoutNames();
+/// Interleaves `rows` rows (a multiple of 16) of `rowBytes` bytes each of
+/// llama.cpp's blocks of `type` at `blocks` into `out`.
+void interleaveRows(GgmlType type, const uint8_t *blocks, int64_t rows, int64_t rowBytes,
+                    uint8_t *out);
+
 /// Quantizes `count` values (a multiple of 32) into blocks of `type` (a block
 /// format) at `out`, as ggml's reference quantizers (quantize_row_*_ref,
 /// and gguf-py's quants.py, bit for bit) do: Q8_0 scales by max|x| / 127,

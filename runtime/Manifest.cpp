@@ -168,16 +168,17 @@ Expected<TensorSpec> specFromJson(const json &value, const std::string &where) {
     spec.valuesBelow = it->get<int64_t>();
   }
   if (auto it = value.find("block_format"); it != value.end()) {
-    std::optional<GgmlType> format =
-        it->is_string() ? blockFormatFromName(it->get<std::string>()) : std::nullopt;
-    if (!format)
-      return makeError(where + ": 'block_format' must be one of: " + blockFormatNames());
-    int64_t words = ggmlTypeInfo(*format).typeSize / 2;
+    std::optional<BlockLayout> layout =
+        it->is_string() ? blockLayoutFromName(it->get<std::string>()) : std::nullopt;
+    if (!layout)
+      return makeError(where + ": 'block_format' must be one of: " + blockLayoutNames());
+    int64_t words = layout->words();
+    std::string rows = layout->interleavedRows == 1 ? "rows" : "rows / 16";
     if (spec.dtype != DType::I16 || spec.shape.size() != 3 || spec.shape[2] != words ||
         spec.shape[0] < 0 || spec.shape[1] < 0)
-      return makeError(where + ": a " + it->get<std::string>() +
-                       " weight is I16 [rows, blocks, " + llvm::Twine(words) + "], not " +
-                       dtypeName(spec.dtype) + " " + shapeToString(spec.shape));
+      return makeError(where + ": a " + it->get<std::string>() + " weight is I16 [" + rows +
+                       ", blocks, " + llvm::Twine(words) + "], not " + dtypeName(spec.dtype) +
+                       " " + shapeToString(spec.shape));
     spec.blockFormat = it->get<std::string>();
   }
   return spec;

@@ -50,9 +50,10 @@ struct TensorSpec {
   /// Inputs only. When positive, every value must lie in [0, valuesBelow):
   /// token ids, which index an embedding of that many rows.
   int64_t valuesBelow = 0;
-  /// Weights only. A block format (GgmlTypes.h's blockFormatFromName: q8_0,
-  /// q4_0, q4_1) when the weight is stored in blocks: then `dtype` is I16 and
-  /// `shape` is [rows, blocks, words] of the [rows, 32 * blocks] weight.
+  /// Weights only. A block layout (GgmlTypes.h's blockLayoutFromName: q8_0,
+  /// q4_0, q4_1, or those with x16) when the weight is stored in blocks: then
+  /// `dtype` is I16 and `shape` is [rows, blocks, words] of the
+  /// [rows, 32 * blocks] weight, or [rows / 16, blocks, 16 * words].
   std::string blockFormat;
 };
 

@@ -40,7 +40,8 @@ llvm::Expected<HostTensor> tmc::rt::storeWeight(const TensorSpec &spec,
                                                 const TensorInfo &tensor) {
   std::vector<int64_t> logical = fullShape.vec();
   if (!spec.blockFormat.empty())
-    logical = {fullShape[0], fullShape[1] * 32};
+    logical = {fullShape[0] * blockLayoutFromName(spec.blockFormat)->interleavedRows,
+               fullShape[1] * 32};
   std::string what = spec.blockFormat.empty() ? dtypeName(spec.dtype).str()
                                               : "F32 stored as " + spec.blockFormat;
   bool floatTensor = tensor.encoding || isFloat(tensor.dtype);
@@ -57,30 +58,44 @@ llvm::Expected<HostTensor> tmc::rt::storeWeight(const TensorSpec &spec,
     return narrow;
   }
 
-  GgmlType format = *blockFormatFromName(spec.blockFormat);
+  BlockLayout layout = *blockLayoutFromName(spec.blockFormat);
+  GgmlType format = layout.type;
   int64_t rows = logical[0], columns = logical[1];
   size_t rowBytes = columns / 32 * ggmlTypeInfo(format).typeSize;
-  const TensorEncoding *encoding = tensor.encoding.get();
-  if (encoding && encoding->type == format && encoding->shift == 0) {
-    // The file's blocks as they are: only the rows llama.cpp permuted move.
-    if (encoding->permutedHeads == 0 && reinterpret_cast<uintptr_t>(tensor.data) % 2 == 0)
-      return HostTensor::view(DType::I16, fullShape.vec(), tensor.data);
-    HostTensor blocks(DType::I16, fullShape.vec());
-    for (int64_t r = 0; r < rows; ++r) {
-      int64_t source =
-          encoding->permutedHeads ? unpermutedSourceRow(r, rows, encoding->permutedHeads) : r;
-      std::memcpy(blocks.as<uint8_t>() + r * rowBytes,
-                  static_cast<const uint8_t *>(tensor.data) + source * rowBytes, rowBytes);
+  std::vector<int64_t> rowMajor{rows, columns / 32, ggmlTypeInfo(format).typeSize / 2};
+  auto rowMajorBlocks = [&]() -> llvm::Expected<HostTensor> {
+    const TensorEncoding *encoding = tensor.encoding.get();
+    if (encoding && encoding->type == format && encoding->shift == 0) {
+      // The file's blocks as they are: only the rows llama.cpp permuted move.
+      if (encoding->permutedHeads == 0 && reinterpret_cast<uintptr_t>(tensor.data) % 2 == 0)
+        return HostTensor::view(DType::I16, rowMajor, tensor.data);
+      HostTensor blocks(DType::I16, rowMajor);
+      for (int64_t r = 0; r < rows; ++r) {
+        int64_t source =
+            encoding->permutedHeads ? unpermutedSourceRow(r, rows, encoding->permutedHeads) : r;
+        std::memcpy(blocks.as<uint8_t>() + r * rowBytes,
+                    static_cast<const uint8_t *>(tensor.data) + source * rowBytes, rowBytes);
+      }
+      return blocks;
     }
+    auto values = floatValues(tensor);
+    if (!values)
+      return values.takeError();
+    auto blocks = HostTensor::allocate(DType::I16, rowMajor, "weight '" + spec.name + "'");
+    if (!blocks)
+      return blocks.takeError();
+    for (int64_t r = 0; r < rows; ++r)
+      encodeRow(format, values->data() + r * columns, columns,
+                blocks->as<uint8_t>() + r * rowBytes);
+    return std::move(*blocks);
+  };
+  auto blocks = rowMajorBlocks();
+  if (!blocks || layout.interleavedRows == 1)
     return blocks;
-  }
-  auto values = floatValues(tensor);
-  if (!values)
-    return values.takeError();
-  auto blocks = HostTensor::allocate(DType::I16, fullShape.vec(), "weight '" + spec.name + "'");
-  if (!blocks)
-    return blocks.takeError();
-  for (int64_t r = 0; r < rows; ++r)
-    encodeRow(format, values->data() + r * columns, columns, blocks->as<uint8_t>() + r * rowBytes);
-  return std::move(*blocks);
+  auto interleaved =
+      HostTensor::allocate(DType::I16, fullShape.vec(), "weight '" + spec.name + "'");
+  if (!interleaved)
+    return interleaved.takeError();
+  interleaveRows(format, blocks->as<uint8_t>(), rows, rowBytes, interleaved->as<uint8_t>());
+  return std::move(*interleaved);
 }

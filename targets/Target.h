@@ -38,6 +38,8 @@ struct TargetOptions {
   bool trace = false;
   /// `--weight-dtype`, for targets that cannot read stored weights yet.
   std::string weightDtype = "float32";
+  /// `--activation-dtype`: "int8" needs the CPU's int8 dot products.
+  std::string activationDtype = "float32";
 };
 
 class Target {

@@ -51,8 +51,12 @@ LogicalResult TmcDialect::verifyOperationAttribute(Operation *op, NamedAttribute
   }
   if (name == BlockProductAttrHelper::getNameStr()) {
     auto format = dyn_cast<StringAttr>(value);
-    return expect(format && rt::blockFormatFromName(format.getValue()),
-                  "a block format: " + rt::blockFormatNames());
+    return expect(format && rt::blockLayoutFromName(format.getValue()),
+                  "a block layout: " + rt::blockLayoutNames());
+  }
+  if (name == ActivationsAttrHelper::getNameStr()) {
+    auto activations = dyn_cast<StringAttr>(value);
+    return expect(activations && activations.getValue() == "int8", "\"int8\"");
   }
   if (name == HeadContractionAttrHelper::getNameStr())
     return expect(isa<HeadContractionAttr>(value), "a #tmc.head_contraction");
@@ -82,8 +86,10 @@ LogicalResult TmcDialect::verifyOperationAttribute(Operation *op, NamedAttribute
   }
   if (name == StorageAttrHelper::getNameStr()) {
     auto storage = dyn_cast<StringAttr>(value);
-    return expect(storage && isWeightStorage(storage.getValue()),
-                  "a weight storage: " + weightStorageNames());
+    return expect(storage && (isWeightStorage(storage.getValue()) ||
+                              rt::blockLayoutFromName(storage.getValue())),
+                  "a weight storage: " + weightStorageNames() + ", or a block layout: " +
+                      rt::blockLayoutNames());
   }
   if (name == ModelTypeAttrHelper::getNameStr() ||
       name == AttnImplementationAttrHelper::getNameStr() ||

@@ -61,8 +61,8 @@ def Tmc_Dialect : Dialect {
     // tmc.param it sharded: a #tmc.split.
     "::mlir::IntegerAttr":$world_size,
     "::mlir::Attribute":$split,
-    // On a tmc.param: the storage `tmc-store-weights` chose, a block format
-    // (`q4_1`) or a float type's torch name (`bfloat16`); the compile driver
+    // On a tmc.param: the storage `tmc-store-weights` chose, a block layout
+    // (`q4_1`, `q4_1x16`) or a float type's torch name (`bfloat16`); the compile driver
     // sets it beforehand for weights whose checkpoint storage it keeps.
     "::mlir::StringAttr":$storage,
     // On the module, from tmc-prepare-entry-points: every weight the artifact
@@ -81,8 +81,13 @@ def Tmc_Dialect : Dialect {
     // On a linalg op the attention lowering built: a #tmc.head_contraction.
     "::mlir::Attribute":$head_contraction,
     // On a linalg.generic the lowering of a linear built over a weight stored
-    // in blocks (tmc-store-weights): its block format, for targets' kernels.
-    "::mlir::StringAttr":$block_product
+    // in blocks (tmc-store-weights): its block layout, for targets' kernels.
+    "::mlir::StringAttr":$block_product,
+    // On a tmc.linear over a weight in interleaved blocks (`q4_1x16`), and on
+    // the product its lowering builds: "int8" when the target's kernel
+    // multiplies the inputs quantized to 8 bits per block of 32, as llama.cpp
+    // does (`tmc compile --activation-dtype int8`).
+    "::mlir::StringAttr":$activations
   );
 }
 

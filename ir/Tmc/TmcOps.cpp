@@ -73,21 +73,25 @@ bool tmc::readsMatrixWeight(OpOperand &use) {
 }
 
 LogicalResult DequantizeOp::verify() {
-  std::optional<rt::GgmlType> format = rt::blockFormatFromName(getFormat());
-  if (!format)
+  std::optional<rt::BlockLayout> layout = rt::blockLayoutFromName(getFormat());
+  if (!layout)
     return emitOpError("format '") << getFormat() << "' is not one of: "
-                                   << rt::blockFormatNames();
+                                   << rt::blockLayoutNames();
   auto input = cast<RankedTensorType>(getInput().getType());
   auto result = cast<RankedTensorType>(getResult().getType());
-  int64_t words = rt::ggmlTypeInfo(*format).typeSize / 2;
+  int64_t words = layout->words(), rows = layout->interleavedRows;
   if (input.getRank() != 3 || input.getDimSize(2) != words)
-    return emitOpError("a ") << getFormat() << " weight is [rows, blocks, " << words
-                             << "] words, got " << input;
-  if (result.getRank() != 2 || !dimsCompatible(result.getDimSize(0), input.getDimSize(0)) ||
-      !dimsCompatible(result.getDimSize(1), ShapedType::isDynamic(input.getDimSize(1))
-                                                ? ShapedType::kDynamic
-                                                : input.getDimSize(1) * 32))
-    return emitOpError("blocks ") << input << " decode to [rows, 32 * blocks], not " << result;
+    return emitOpError("a ") << getFormat() << " weight is [" << (rows == 1 ? "rows" : "rows / 16")
+                             << ", blocks, " << words << "] words, got " << input;
+  auto scaled = [](int64_t dim, int64_t by) {
+    return ShapedType::isDynamic(dim) ? ShapedType::kDynamic : dim * by;
+  };
+  if (result.getRank() != 2 ||
+      !dimsCompatible(result.getDimSize(0), scaled(input.getDimSize(0), rows)) ||
+      !dimsCompatible(result.getDimSize(1), scaled(input.getDimSize(1), 32)))
+    return emitOpError("blocks ") << input << " decode to ["
+                                  << (rows == 1 ? "rows" : "16 * groups")
+                                  << ", 32 * blocks], not " << result;
   return success();
 }
 

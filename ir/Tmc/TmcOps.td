@@ -143,7 +143,12 @@ def Tmc_DequantizeOp : Tmc_Op<"dequantize", [Pure]> {
     16-bit words: each block of 32 values is one of llama.cpp's blocks, with
     its bytes in file order (`q8_0`: 17 words, an f16 scale and 32 int8
     values; `q4_0`: 9; `q4_1`: 10, an f16 scale, an f16 minimum and 32
-    nibbles). The result is the decoded `[rows, columns]` tensor.
+    nibbles). The result is the decoded `[rows, columns]` tensor. A format
+    ending in `x16` (`q4_1x16`) holds the same blocks 16 rows at a time,
+    `[rows / 16, columns / 32, 16 * words]`: the 16 rows' scales, then
+    (`q4_1x16`) their minimums, then their values' bytes, 4 of one row after
+    4 of the next (GgmlTypes.h's BlockLayout), so that a vector of 16 lanes
+    holds one row each.
 
     Targets fuse the decoding into the op that reads the result (a linear's
     product, an embedding's gather), so no decoded copy of the weight exists;

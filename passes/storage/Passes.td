@@ -19,6 +19,12 @@ def StoreWeights : Pass<"tmc-store-weights", "mlir::ModuleOp"> {
       words] x i16`, llama.cpp's blocks, and each read is followed by a
       `tmc.dequantize`, which targets fuse into the product or gather.
 
+    With `activations=int8`, a weight in blocks whose rows (on this rank)
+    are a multiple of 16 is stored 16 rows at a time (`q4_1x16`), and each
+    linear reading it is marked `tmc.activations = "int8"`: the CPU target
+    multiplies it with int8 dot products over inputs quantized to 8 bits per
+    block of 32 (docs/CPU_PERFORMANCE.md), as llama.cpp does.
+
     A weight read by any other op, or whose columns (on this rank) are not a
     multiple of 32 for a block format, keeps its storage; so do weights
     already narrower than the storage asked for. `float32` changes nothing.
@@ -27,6 +33,8 @@ def StoreWeights : Pass<"tmc-store-weights", "mlir::ModuleOp"> {
   let options = [
     Option<"dtype", "dtype", "std::string", /*default=*/"\"float32\"",
            "Storage of matrix weights: float32, bfloat16, float16, q8_0, q4_0, q4_1">,
+    Option<"activations", "activations", "std::string", /*default=*/"\"float32\"",
+           "Inputs of products over blocks: float32, or int8 (quantized per block of 32)">,
   ];
   let dependentDialects = ["::tmc::TmcDialect"];
 }

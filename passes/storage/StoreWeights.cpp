@@ -60,13 +60,14 @@ RankedTensorType storedType(tmc::ParamOp param, StringRef storage) {
   RankedTensorType type = param.getTensorType();
   Type element = type.getElementType();
   MLIRContext *ctx = param.getContext();
-  if (std::optional<rt::GgmlType> format = rt::blockFormatFromName(storage)) {
+  if (std::optional<rt::BlockLayout> layout = rt::blockLayoutFromName(storage)) {
+    int64_t rows = layout->interleavedRows;
     if (type.getRank() != 2 || !type.hasStaticShape() || type.getDimSize(1) % 32 != 0 ||
-        !isa<FloatType>(element))
+        type.getDimSize(0) % rows != 0 || !isa<FloatType>(element))
       return {};
-    int64_t words = rt::ggmlTypeInfo(*format).typeSize / 2;
-    return RankedTensorType::get({type.getDimSize(0), type.getDimSize(1) / 32, words},
-                                 IntegerType::get(ctx, 16));
+    return RankedTensorType::get(
+        {type.getDimSize(0) / rows, type.getDimSize(1) / 32, layout->words()},
+        IntegerType::get(ctx, 16));
   }
   std::optional<rt::DType> dtype = tmc::dtypeOfTorchName(storage);
   if (!dtype)
@@ -80,7 +81,7 @@ RankedTensorType storedType(tmc::ParamOp param, StringRef storage) {
 
 /// What one weight becomes.
 struct Plan {
-  StringRef storage;
+  std::string storage;
   RankedTensorType logical, stored;
   SmallVector<tmc::GetParamOp> reads;
   llvm::SetVector<Argument> reached;
@@ -97,6 +98,11 @@ struct StoreWeights : public tmc::impl::StoreWeightsBase<StoreWeights> {
           << dtype << "' is not one of: " << tmc::weightStorageNames();
       return signalPassFailure();
     }
+    if (activations != "float32" && activations != "int8") {
+      module.emitError("tmc-store-weights: activations '")
+          << activations << "' is not one of: float32, int8";
+      return signalPassFailure();
+    }
     llvm::StringMap<SmallVector<tmc::GetParamOp>> reads;
     module.walk([&](tmc::GetParamOp read) { reads[read.getName()].push_back(read); });
 
@@ -108,8 +114,15 @@ struct StoreWeights : public tmc::impl::StoreWeightsBase<StoreWeights> {
       if (preset)
         param->removeAttr(tmc->getStorageAttrHelper().getName());
       Plan plan;
-      plan.storage = preset ? preset.getValue() : StringRef(dtype);
+      plan.storage = preset ? preset.getValue().str() : dtype;
       plan.logical = param.getTensorType();
+      // Int8 products put 16 rows in the lanes of a vector; a weight with
+      // fewer rows keeps llama.cpp's layout, and f32 inputs.
+      if (activations == "int8" && rt::blockFormatFromName(plan.storage)) {
+        std::string interleaved = plan.storage + "x16";
+        if (storedType(param, interleaved))
+          plan.storage = interleaved;
+      }
       plan.stored = storedType(param, plan.storage);
       plan.reads = reads.lookup(param.getSymName());
       bool matrixReads = true;
@@ -195,8 +208,15 @@ struct StoreWeights : public tmc::impl::StoreWeightsBase<StoreWeights> {
             ? tmc::DequantizeOp::create(b, loc, plan.logical, value, plan.storage, StringAttr())
                   .getResult()
             : tmc::CastOp::create(b, loc, plan.logical, value, StringAttr()).getResult();
-    for (OpOperand *use : direct)
+    std::optional<rt::BlockLayout> layout = rt::blockLayoutFromName(plan.storage);
+    bool int8Products = layout && layout->interleavedRows > 1;
+    for (OpOperand *use : direct) {
       use->set(decoded);
+      if (int8Products && isa<tmc::LinearOp>(use->getOwner()))
+        tmc::tmcDialect(&getContext())
+            ->getActivationsAttrHelper()
+            .setAttr(use->getOwner(), StringAttr::get(&getContext(), "int8"));
+    }
   }
 };
 } // namespace

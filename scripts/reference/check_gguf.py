@@ -57,6 +57,26 @@ def load_reference(gguf_path, checkpoint):
     return model.eval()
 
 
+def quantize_linear_inputs(model):
+    """Rounds the inputs of every linear that tmc compile --activation-dtype int8
+    multiplies in int8 (a weight of 16k rows and 32k columns in blocks) as its
+    kernels do: per block of 32, d = max|x| / 127 and x -> d * roundeven(x * (127 /
+    max|x|)), in float32 (docs/CPU_PERFORMANCE.md); the products then run in
+    float32 on the rounded inputs."""
+    def quantize(module, inputs):
+        x = inputs[0]
+        blocks = x.reshape(*x.shape[:-1], -1, 32)
+        amax = blocks.abs().amax(dim=-1, keepdim=True)
+        d = amax / 127
+        inverse = torch.where(amax > 0, 127 / amax, torch.zeros_like(amax))
+        return ((blocks * inverse).round() * d).reshape(x.shape),
+
+    for module in model.modules():
+        if (isinstance(module, torch.nn.Linear) and module.in_features % 32 == 0
+                and module.out_features % 16 == 0):
+            module.register_forward_pre_hook(quantize)
+
+
 def load_reference_tokenizer(gguf_path):
     """transformers' tokenizer built from the GGUF's tokenizer metadata (its own converter)."""
     from transformers import AutoTokenizer
@@ -196,6 +216,9 @@ def main():
     parser.add_argument("--expect-stored", metavar="STORAGE",
                         help="fail unless the artifact reads weights stored as STORAGE (q4_1, bfloat16, ...) "
                         "and names how many")
+    parser.add_argument("--int8-inputs", action="store_true",
+                        help="the reference rounds linears' inputs to int8 per block of 32, as "
+                        "tmc's --activation-dtype int8 kernels do")
     parser.add_argument("--tmc", default="tmc")
     parser.add_argument("--atol", type=float, default=1e-4)
     parser.add_argument("--rtol", type=float, default=0.0)
@@ -213,6 +236,8 @@ def main():
     tmc = shutil.which(args.tmc) or args.tmc
     os.makedirs(args.work, exist_ok=True)
     model = load_reference(args.gguf, args.reference)
+    if args.int8_inputs:
+        quantize_linear_inputs(model)
     ids = np.load(args.input_ids) if args.input_ids else np.zeros((1, 0), np.int64)
     text_prompt_ids = tmc_tokenize(tmc, args.gguf, args.text_prompt)
     # The KV cache holds the longest prompt with its new tokens.

@@ -15,6 +15,10 @@
 #include "targets/cpu/Passes.h"
 #include "targets/linalg/GemmForms.h"
 
+#include "runtime/GgmlTypes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -34,6 +38,9 @@ namespace {
 struct BlockProduct {
   StringRef format;
   Value x, c, blocks;
+  /// Inputs quantized to int8 (`tmc.activations`): the weight is in
+  /// interleaved blocks.
+  bool int8 = false;
 };
 
 /// A transposed-B matmul of f32 inputs with a bf16 or f16 weight (a linear
@@ -69,8 +76,16 @@ std::optional<BlockProduct> matchBlockProduct(linalg::GenericOp generic) {
   if (!blocks || !hasUnitInnerStride(blocks) ||
       !hasUnitInnerStride(generic.getDpsInputOperand(0)->get()))
     return std::nullopt;
+  StringAttr activations =
+      tmc::tmcDialect(generic.getContext())->getActivationsAttrHelper().getAttr(generic);
+  bool interleaved = tmc::rt::blockLayoutFromName(format.getValue())->interleavedRows > 1;
+  // Interleaved blocks have only the int8 kernel, which stores 16 results of
+  // a row of C at once; without it the scalar generic stays.
+  if (interleaved != bool(activations) ||
+      (interleaved && !hasUnitInnerStride(generic.getDpsInitOperand(0)->get())))
+    return std::nullopt;
   return BlockProduct{format.getValue(), generic.getDpsInputOperand(0)->get(),
-                      generic.getDpsInitOperand(0)->get(), blocks};
+                      generic.getDpsInitOperand(0)->get(), blocks, interleaved};
 }
 
 /// Rows of inputs that one pass over a weight row multiplies: a prompt's
@@ -78,6 +93,8 @@ std::optional<BlockProduct> matchBlockProduct(linalg::GenericOp generic) {
 constexpr int64_t kRowTile = 4;
 /// How far ahead of the row being multiplied its blocks are prefetched.
 constexpr int64_t kPrefetchRows = 8;
+/// The same for groups of 16 interleaved rows.
+constexpr int64_t kPrefetchGroups = 2;
 
 class Builder {
 public:
@@ -230,6 +247,222 @@ SmallVector<Value> blockRowProducts(OpBuilder &b, Location loc, const BlockProdu
   return totals;
 }
 
+
+//===----------------------------------------------------------------------===//
+// Int8 products over interleaved blocks
+//===----------------------------------------------------------------------===//
+//
+// llama.cpp's fastest CPU path: each row of inputs is quantized to int8 per
+// block of 32 (scale d = max|x| / 127, and s = d * the sum of the block's
+// int8 values), and a block of weights multiplies it with int8 dot products
+// (AVX-512 VNNI's vpdpbusd: 64 byte products summed in fours into 16 int32
+// lanes). With 16 weight rows interleaved (`q4_1x16`), one vector of bytes
+// holds 4 values of each of 16 rows, so the 16 lanes are 16 outputs: no
+// horizontal sums, one vector of 16 scales, and 16 results stored at once.
+// Per block, for weight values q and int8 inputs a, with p = sum q * a:
+//   q4_1: d_w * d * p + m_w * s          (w = d_w * q + m_w)
+//   q4_0: d_w * (d * p - 8 * s)          (w = d_w * (q - 8))
+//   q8_0: d_w * (d * p - 128 * s)        (w = d_w * q; the kernel multiplies
+//                                         q + 128, as vpdpbusd's weights are
+//                                         unsigned)
+
+/// The quantized inputs: 4 int8 values per i32, and per block d and s.
+struct QuantizedInputs {
+  Value values, scales, sums;
+};
+
+/// Quantizes every row of `x` (M x K f32) per block of 32, as llama.cpp's
+/// quantize_row_q8_1 does (rounding to nearest even rather than away from
+/// zero).
+QuantizedInputs quantizeInputs(OpBuilder &b, Location loc, Value x, Value numBlocks) {
+  Builder k(b, loc);
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  Value rows = memref::DimOp::create(b, loc, x, 0);
+  auto matrix = [&](Type element) { return MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, element); };
+  QuantizedInputs q;
+  q.values = memref::AllocOp::create(
+      b, loc, matrix(i32),
+      ValueRange{rows, arith::MulIOp::create(b, loc, numBlocks, k.index(8))});
+  q.scales = memref::AllocOp::create(b, loc, matrix(f32), ValueRange{rows, numBlocks});
+  q.sums = memref::AllocOp::create(b, loc, matrix(f32), ValueRange{rows, numBlocks});
+  auto forEach = [&](OpBuilder &ob, Location l, Value upper,
+                     function_ref<void(OpBuilder &, Location, Value)> body) {
+    scf::ForOp::create(ob, l, arith::ConstantIndexOp::create(ob, l, 0), upper,
+                       arith::ConstantIndexOp::create(ob, l, 1), ValueRange{},
+                       [&](OpBuilder &ib, Location il, Value i, ValueRange) {
+                         body(ib, il, i);
+                         scf::YieldOp::create(ib, il);
+                       });
+  };
+  forEach(b, loc, rows, [&](OpBuilder &rb, Location rl, Value m) {
+    forEach(rb, rl, numBlocks, [&](OpBuilder &nb, Location l, Value block) {
+      Builder v(nb, l);
+      VectorType lanes = v.vector(32, f32);
+      Value column = arith::MulIOp::create(nb, l, block, v.index(32));
+      Value values = v.inputs(x, m, column, 32);
+      Value amax = vector::ReductionOp::create(nb, l, vector::CombiningKind::MAXNUMF,
+                                               math::AbsFOp::create(nb, l, values));
+      Value zero = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0));
+      Value d = arith::DivFOp::create(nb, l, amax,
+                                      arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(127)));
+      Value inverse = arith::SelectOp::create(
+          nb, l, arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, amax, zero),
+          arith::DivFOp::create(nb, l, arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(127)),
+                                amax),
+          zero);
+      Value levels = arith::FPToSIOp::create(
+          nb, l, v.vector(32, i32),
+          math::RoundEvenOp::create(
+              nb, l, arith::MulFOp::create(nb, l, values, v.broadcast(lanes, inverse))));
+      Value bytes = arith::TruncIOp::create(nb, l, v.vector(32, nb.getI8Type()), levels);
+      vector::StoreOp::create(nb, l, vector::BitCastOp::create(nb, l, v.vector(8, i32), bytes),
+                              q.values,
+                              ValueRange{m, arith::MulIOp::create(nb, l, block, v.index(8))});
+      Value sum = vector::ReductionOp::create(nb, l, vector::CombiningKind::ADD, levels);
+      memref::StoreOp::create(nb, l, d, q.scales, ValueRange{m, block});
+      memref::StoreOp::create(nb, l,
+                              arith::MulFOp::create(nb, l, d, arith::SIToFPOp::create(nb, l, f32, sum)),
+                              q.sums, ValueRange{m, block});
+    });
+  });
+  return q;
+}
+
+/// The 16 f16 values at word `word` of block (group, block), as f32.
+Value sixteenHalves(Builder &v, Value blocks, Value group, Value block, int64_t word) {
+  OpBuilder &b = v.b;
+  Value bits = vector::LoadOp::create(b, v.loc, v.vector(16, b.getI16Type()), blocks,
+                                      ValueRange{group, block, v.index(word)});
+  Value halves = vector::BitCastOp::create(b, v.loc, v.vector(16, b.getF16Type()), bits);
+  return arith::ExtFOp::create(b, v.loc, v.vector(16, b.getF32Type()), halves);
+}
+
+/// C[m, 16 group + lane] += the int8 products of rows ms with the 16 rows of
+/// `group`.
+void int8GroupProducts(OpBuilder &b, Location loc, const BlockProduct &p,
+                       const QuantizedInputs &q, ArrayRef<Value> ms, Value group,
+                       Value numBlocks, Value lastGroup) {
+  Builder k(b, loc);
+  tmc::rt::BlockLayout layout = *tmc::rt::blockLayoutFromName(p.format);
+  Type f32 = b.getF32Type(), i8 = b.getI8Type(), i32 = b.getI32Type();
+  VectorType acc = k.vector(16, f32), dots = k.vector(16, i32), bytes = k.vector(64, i8);
+  int64_t valuesWord = layout.valuesWord();
+  bool q8 = layout.type == tmc::rt::GgmlType::Q8_0, q41 = layout.type == tmc::rt::GgmlType::Q4_1;
+  SmallVector<Value> init(ms.size(), k.splat(acc, b.getF32FloatAttr(0)));
+  Value groupAhead = arith::MinUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, group, k.index(kPrefetchGroups)), lastGroup);
+  auto loop = scf::ForOp::create(
+      b, loc, k.index(0), numBlocks, k.index(1), init,
+      [&](OpBuilder &nb, Location l, Value block, ValueRange sums) {
+        Builder v(nb, l);
+        // The same block of a later group, one prefetch per cache line.
+        for (int64_t word = 0; word < layout.words(); word += 32)
+          memref::PrefetchOp::create(nb, l, p.blocks, ValueRange{groupAhead, block, v.index(word)},
+                                     /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
+        Value scales = sixteenHalves(v, p.blocks, group, block, 0);
+        Value minimums = q41 ? sixteenHalves(v, p.blocks, group, block, 16) : Value();
+        // weights[t]: values 4t .. 4t + 3 of each of the 16 rows, unsigned.
+        SmallVector<Value> weights(8);
+        for (int64_t chunk = 0; chunk < (q8 ? 8 : 4); ++chunk) {
+          Value words = vector::LoadOp::create(
+              nb, l, v.vector(32, nb.getI16Type()), p.blocks,
+              ValueRange{group, block, v.index(valuesWord + 32 * chunk)});
+          Value raw = vector::BitCastOp::create(nb, l, bytes, words);
+          if (q8) {
+            weights[chunk] = arith::XOrIOp::create(nb, l, raw, v.splat(bytes, nb.getI8IntegerAttr(-128)));
+            continue;
+          }
+          // A byte's low nibble is value i, its high nibble value 16 + i.
+          weights[chunk] = arith::AndIOp::create(nb, l, raw, v.splat(bytes, nb.getI8IntegerAttr(15)));
+          weights[chunk + 4] =
+              arith::ShRUIOp::create(nb, l, raw, v.splat(bytes, nb.getI8IntegerAttr(4)));
+        }
+        Value firstWord = arith::MulIOp::create(nb, l, block, v.index(8));
+        SmallVector<Value> next;
+        for (auto [m, sum] : llvm::zip(ms, sums)) {
+          // Two chains of dot products, so that each waits on half as many.
+          Value chains[2] = {v.splat(dots, nb.getI32IntegerAttr(0)),
+                             v.splat(dots, nb.getI32IntegerAttr(0))};
+          for (int64_t t = 0; t < 8; ++t) {
+            Value four = memref::LoadOp::create(
+                nb, l, q.values,
+                ValueRange{m, arith::AddIOp::create(nb, l, firstWord, v.index(t))});
+            Value inputs = vector::BitCastOp::create(nb, l, bytes, v.broadcast(dots, four));
+            chains[t % 2] =
+                LLVM::CallIntrinsicOp::create(nb, l, dots,
+                                              nb.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+                                              ValueRange{chains[t % 2], weights[t], inputs})
+                    .getResult(0);
+          }
+          Value product = arith::SIToFPOp::create(
+              nb, l, acc, arith::AddIOp::create(nb, l, chains[0], chains[1]));
+          Value d = v.broadcast(acc, memref::LoadOp::create(nb, l, q.scales, ValueRange{m, block}));
+          Value s = v.broadcast(acc, memref::LoadOp::create(nb, l, q.sums, ValueRange{m, block}));
+          if (q41) {
+            Value total = v.fma(arith::MulFOp::create(nb, l, scales, d), product, sum);
+            next.push_back(v.fma(minimums, s, total));
+          } else {
+            Value offset = v.splat(acc, nb.getF32FloatAttr(q8 ? -128 : -8));
+            Value scaled = v.fma(product, d, arith::MulFOp::create(nb, l, offset, s));
+            next.push_back(v.fma(scales, scaled, sum));
+          }
+        }
+        scf::YieldOp::create(nb, l, next);
+      });
+  Value column = arith::MulIOp::create(b, loc, group, k.index(16));
+  for (auto [m, sum] : llvm::zip(ms, loop.getResults())) {
+    Value old = vector::LoadOp::create(b, loc, acc, p.c, ValueRange{m, column});
+    vector::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, sum), p.c,
+                            ValueRange{m, column});
+  }
+}
+
+/// Calls `accumulate` for rows [0, rows) of the inputs, kRowTile at a time,
+/// then one by one.
+void forRowTiles(OpBuilder &b, Location loc, Value rows,
+                 function_ref<void(OpBuilder &, Location, ArrayRef<Value>)> accumulate) {
+  Builder v(b, loc);
+  Value tiled =
+      arith::SubIOp::create(b, loc, rows, arith::RemUIOp::create(b, loc, rows, v.index(kRowTile)));
+  scf::ForOp::create(b, loc, v.index(0), tiled, v.index(kRowTile), ValueRange{},
+                     [&](OpBuilder &ib, Location il, Value m, ValueRange) {
+                       SmallVector<Value> ms{m};
+                       for (int64_t t = 1; t < kRowTile; ++t)
+                         ms.push_back(arith::AddIOp::create(
+                             ib, il, m, arith::ConstantIndexOp::create(ib, il, t)));
+                       accumulate(ib, il, ms);
+                       scf::YieldOp::create(ib, il);
+                     });
+  scf::ForOp::create(b, loc, tiled, rows, v.index(1), ValueRange{},
+                     [&](OpBuilder &ib, Location il, Value m, ValueRange) {
+                       accumulate(ib, il, {m});
+                       scf::YieldOp::create(ib, il);
+                     });
+}
+
+void lowerInt8Product(Operation *product, const BlockProduct &p) {
+  OpBuilder b(product);
+  Location loc = product->getLoc();
+  Builder k(b, loc);
+  Value rows = memref::DimOp::create(b, loc, p.c, 0);
+  Value numBlocks = memref::DimOp::create(b, loc, p.blocks, 1);
+  QuantizedInputs q = quantizeInputs(b, loc, p.x, numBlocks);
+  Value lastGroup =
+      arith::SubIOp::create(b, loc, memref::DimOp::create(b, loc, p.blocks, 0), k.index(1));
+  // The groups of 16 weight rows are split across the host's cores.
+  scf::ParallelOp::create(b, loc, ValueRange{k.index(0)},
+                          ValueRange{memref::DimOp::create(b, loc, p.blocks, 0)},
+                          ValueRange{k.index(1)}, [&](OpBuilder &nb, Location l, ValueRange gs) {
+                            forRowTiles(nb, l, rows,
+                                        [&](OpBuilder &ib, Location il, ArrayRef<Value> ms) {
+                                          int8GroupProducts(ib, il, p, q, ms, gs[0], numBlocks, lastGroup);
+                                        });
+                          });
+  for (Value buffer : {q.values, q.scales, q.sums})
+    memref::DeallocOp::create(b, loc, buffer);
+  product->erase();
+}
+
 void lowerBlockProduct(Operation *product, const BlockProduct &p) {
   OpBuilder b(product);
   Location loc = product->getLoc();
@@ -244,7 +477,6 @@ void lowerBlockProduct(Operation *product, const BlockProduct &p) {
       b, loc, ValueRange{k.index(0)}, ValueRange{columns}, ValueRange{k.index(1)},
       [&](OpBuilder &nb, Location l, ValueRange ns) {
         Value n = ns[0];
-        Builder v(nb, l);
         // C[m, n] += the products of rows ms, kRowTile at a time, then one by one.
         auto accumulate = [&](OpBuilder &ib, Location il, ArrayRef<Value> ms) {
           SmallVector<Value> sums = p.format.empty()
@@ -256,22 +488,7 @@ void lowerBlockProduct(Operation *product, const BlockProduct &p) {
                                     ValueRange{m, n});
           }
         };
-        Value tiled = arith::SubIOp::create(
-            nb, l, rows, arith::RemUIOp::create(nb, l, rows, v.index(kRowTile)));
-        scf::ForOp::create(nb, l, v.index(0), tiled, v.index(kRowTile), ValueRange{},
-                           [&](OpBuilder &ib, Location il, Value m, ValueRange) {
-                             SmallVector<Value> ms{m};
-                             for (int64_t t = 1; t < kRowTile; ++t)
-                               ms.push_back(arith::AddIOp::create(
-                                   ib, il, m, arith::ConstantIndexOp::create(ib, il, t)));
-                             accumulate(ib, il, ms);
-                             scf::YieldOp::create(ib, il);
-                           });
-        scf::ForOp::create(nb, l, tiled, rows, v.index(1), ValueRange{},
-                           [&](OpBuilder &ib, Location il, Value m, ValueRange) {
-                             accumulate(ib, il, {m});
-                             scf::YieldOp::create(ib, il);
-                           });
+        forRowTiles(nb, l, rows, accumulate);
       });
   product->erase();
 }
@@ -292,7 +509,10 @@ struct CpuBlockProducts : public tmc::cpu::impl::CpuBlockProductsBase<CpuBlockPr
             << product.c.getType() << "; the CPU kernels accumulate in f32";
         return signalPassFailure();
       }
-      lowerBlockProduct(generic, product);
+      if (product.int8)
+        lowerInt8Product(generic, product);
+      else
+        lowerBlockProduct(generic, product);
     }
   }
 };

@@ -27,6 +27,7 @@
 #include "mlir/Transforms/Passes.h"
 
 #include "llvm/Support/Path.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 using namespace tmc;
@@ -118,6 +119,15 @@ public:
     if (!options.cudaArch.empty())
       return rt::makeError("--cuda-arch applies to --target cuda; the CPU target compiles for "
                            "this machine's CPU");
+    if (options.activationDtype == "int8") {
+      // The int8 products are AVX-512 VNNI code for 16 lanes (BlockProducts.cpp).
+      llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+      for (llvm::StringRef feature : {"avx512bw", "avx512vnni"})
+        if (!features.lookup(feature))
+          return rt::makeError("--activation-dtype=int8: this CPU lacks " + feature +
+                               ", which the int8 products need; compile with "
+                               "--activation-dtype float32");
+    }
     return llvm::Error::success();
   }
   void buildTargetPipeline(OpPassManager &pm, const TargetOptions &) const override {

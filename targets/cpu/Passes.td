@@ -41,9 +41,16 @@ def CpuBlockProducts : Pass<"tmc-cpu-block-products", "mlir::ModuleOp"> {
     LLVM selects the host's vector instructions (AVX-512, AVX2, NEON) for the
     vector ops. `tmc compile --gemm loops` keeps the scalar generic instead,
     as the reference the kernels are tested against.
+
+    A product also marked `tmc.activations = "int8"` is over interleaved
+    blocks (`q4_1x16`, 16 weight rows at a time): its inputs are quantized to
+    int8 per block of 32 into buffers of their own, and AVX-512 VNNI dot
+    products (`llvm.x86.avx512.vpdpbusd.512`) multiply them with 16 weight
+    rows at once, one row per lane.
   }];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
   ];
 }

@@ -70,6 +70,13 @@ cl::opt<std::string> weightDtype(
              "bfloat16, float16, q8_0, q4_0, q4_1 (llama.cpp's blocks, decoded inside the "
              "product), or as-checkpoint (each weight as the checkpoint stores it)"),
     cl::value_desc("DTYPE"));
+cl::opt<std::string> activationDtype(
+    "activation-dtype", cl::init("float32"), cl::sub(compileCommand),
+    cl::desc("Inputs of the products over weights in blocks (q8_0, q4_0, q4_1): float32 "
+             "(exact decoding), or int8 (quantized per block of 32 and multiplied with "
+             "int8 dot products, as llama.cpp does: faster, within the bound "
+             "docs/CPU_PERFORMANCE.md states)"),
+    cl::value_desc("DTYPE"));
 cl::opt<int64_t> maxSeqLen("max-seq-len", cl::init(256), cl::sub(compileCommand),
                            cl::desc("Positions of the KV cache of the decode entry point "
                                     "(generation; a model only; 0: no decode entry)"),
@@ -256,6 +263,7 @@ public:
     } else {
       schedule.weightDtype = weightDtype;
     }
+    schedule.activationDtype = activationDtype;
     schedule.attnImplementation = attnImplementation;
     schedule.tp = tp;
     schedule.tpPlan = tpPlan;
@@ -384,6 +392,12 @@ llvm::Error checkModelFlags() {
   if (weightDtype != "as-checkpoint" && !tmc::isWeightStorage(weightDtype))
     return makeError("--weight-dtype=" + weightDtype +
                      " is not one of: " + tmc::weightStorageNames() + ", as-checkpoint");
+  if (activationDtype != "float32" && activationDtype != "int8")
+    return makeError("--activation-dtype=" + activationDtype + " is not one of: float32, int8");
+  if (activationDtype == "int8" && weightDtype != "as-checkpoint" &&
+      !tmc::rt::blockFormatFromName(weightDtype))
+    return makeError("--activation-dtype=int8 quantizes the inputs of products over weights "
+                     "in blocks: add --weight-dtype q8_0, q4_0, q4_1 or as-checkpoint");
   llvm::SmallVector<llvm::StringRef> items;
   llvm::StringRef(attnImplementation).split(items, ',', -1, /*KeepEmpty=*/false);
   for (llvm::StringRef item : items) {
@@ -417,6 +431,7 @@ llvm::Error compile() {
   options.tp = tp;
   options.trace = trace;
   options.weightDtype = weightDtype;
+  options.activationDtype = activationDtype;
   if (llvm::Error error = (*target)->checkOptions(options))
     return error;
   if (*last == Phase::Artifact && outputPath.empty())

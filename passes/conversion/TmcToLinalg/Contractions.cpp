@@ -24,8 +24,10 @@ namespace {
 /// from its storage (StoredWeights.cpp) is the operand itself when it is a
 /// narrower float (the named op extends each element), and a generic that
 /// decodes each value inside the product when it is in blocks; that generic
-/// carries `tmc.block_product` with the format, for targets with a kernel.
-Value weightProduct(OpBuilder &b, Location loc, Value rows, Value weight, Value init) {
+/// carries `tmc.block_product` with the format, for targets with a kernel,
+/// and the linear's `tmc.activations`.
+Value weightProduct(OpBuilder &b, Location loc, Value rows, Value weight, Value init,
+                    StringAttr activations) {
   auto initType = cast<RankedTensorType>(init.getType());
   if (auto cast = weight.getDefiningOp<CastOp>(); cast && widensFloat(cast))
     weight = cast.getInput();
@@ -56,6 +58,8 @@ Value weightProduct(OpBuilder &b, Location loc, Value rows, Value weight, Value 
         linalg::YieldOp::create(nb, l, sum);
       });
   tmcDialect(ctx)->getBlockProductAttrHelper().setAttr(generic, dequantize.getFormatAttr());
+  if (activations)
+    tmcDialect(ctx)->getActivationsAttrHelper().setAttr(generic, activations);
   return generic.getResult(0);
 }
 
@@ -81,7 +85,9 @@ struct LinearToMatmul : OpRewritePattern<LinearOp> {
                               {tensor::getMixedSize(rewriter, loc, rows, 0),
                                rewriter.getIndexAttr(outFeatures)},
                               accType, rewriter.getFloatAttr(accType, 0.0));
-    Value product = weightProduct(rewriter, loc, rows, op.getWeight(), init);
+    Value product =
+        weightProduct(rewriter, loc, rows, op.getWeight(), init,
+                      tmcDialect(op.getContext())->getActivationsAttrHelper().getAttr(op));
     if (Value bias = op.getBias())
       product = elementwise(rewriter, loc, accMatrixType,
                             tensor::getMixedSizes(rewriter, loc, product), {product, bias},
