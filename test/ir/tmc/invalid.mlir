@@ -339,7 +339,7 @@ func.func @arange_rank(%a: index) {
 // -----
 
 func.func @dequantize_format(%b: tensor<8x2x10xi16>) -> tensor<8x64xf32> {
-  // expected-error @+1 {{format 'q5_k' is not one of: q8_0, q4_0, q4_1}}
+  // expected-error @+1 {{format 'q5_k' is not one of: q8_0, q4_0, q4_1, q8_0x16, q4_0x16, q4_1x16}}
   %w = tmc.dequantize %b "q5_k" : tensor<8x2x10xi16> -> tensor<8x64xf32>
   return %w : tensor<8x64xf32>
 }
@@ -362,5 +362,29 @@ func.func @dequantize_shape(%b: tensor<8x2x10xi16>) -> tensor<8x32xf32> {
 
 // -----
 
-// expected-error @+1 {{'tmc.storage' must be a weight storage: float32, bfloat16, float16, q8_0, q4_0, q4_1}}
+func.func @dequantize_interleaved_words(%b: tensor<2x2x10xi16>) -> tensor<32x64xf32> {
+  // expected-error @+1 {{a q4_1x16 weight is [rows / 16, blocks, 160] words, got 'tensor<2x2x10xi16>'}}
+  %w = tmc.dequantize %b "q4_1x16" : tensor<2x2x10xi16> -> tensor<32x64xf32>
+  return %w : tensor<32x64xf32>
+}
+
+// -----
+
+func.func @dequantize_interleaved_rows(%b: tensor<2x2x160xi16>) -> tensor<2x64xf32> {
+  // expected-error @+1 {{blocks 'tensor<2x2x160xi16>' decode to [16 * groups, 32 * blocks], not 'tensor<2x64xf32>'}}
+  %w = tmc.dequantize %b "q4_1x16" : tensor<2x2x160xi16> -> tensor<2x64xf32>
+  return %w : tensor<2x64xf32>
+}
+
+// -----
+
+func.func @activations(%x: tensor<?x64xf32>, %w: tensor<8x64xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'tmc.activations' must be "int8"}}
+  %y = tmc.linear %x, %w {tmc.activations = "int4"} : (tensor<?x64xf32>, tensor<8x64xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'tmc.storage' must be a weight storage: float32, bfloat16, float16, q8_0, q4_0, q4_1, or a block layout: q8_0, q4_0, q4_1, q8_0x16, q4_0x16, q4_1x16}}
 tmc.param @w {tmc.storage = "q5_k"} : tensor<8x64xf32>

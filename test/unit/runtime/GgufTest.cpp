@@ -294,6 +294,45 @@ TEST(GgmlBlocks, DecodeAsTheLayoutsSay) {
   EXPECT_EQ(ggmlTypeInfo(GgmlType::Q6_K).typeSize, 210u);
 }
 
+TEST(GgmlBlocks, InterleavedLayoutsHoldEachRowAtItsLane) {
+  // 32 rows of 64 values; each byte of the interleaved groups must be the
+  // byte the layout's rule (GgmlTypes.h's BlockLayout) names.
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0, 1);
+  std::vector<float> values(32 * 64);
+  for (float &v : values)
+    v = normal(rng);
+  for (llvm::StringRef name : {"q8_0x16", "q4_0x16", "q4_1x16"}) {
+    SCOPED_TRACE(name.str());
+    BlockLayout layout = *blockLayoutFromName(name);
+    ASSERT_EQ(layout.interleavedRows, 16);
+    int64_t blockBytes = ggmlTypeInfo(layout.type).typeSize, rowBytes = 2 * blockBytes;
+    int64_t halves = layout.valuesWord() / 16;
+    ASSERT_EQ(layout.words(), 16 * blockBytes / 2);
+    std::vector<uint8_t> rows(32 * rowBytes), interleaved(32 * rowBytes);
+    for (int r = 0; r < 32; ++r)
+      encodeRow(layout.type, values.data() + 64 * r, 64, rows.data() + r * rowBytes);
+    interleaveRows(layout.type, rows.data(), 32, rowBytes, interleaved.data());
+    for (int r = 0; r < 32; ++r)
+      for (int b = 0; b < 2; ++b) {
+        const uint8_t *block = rows.data() + r * rowBytes + b * blockBytes;
+        const uint8_t *group = interleaved.data() + ((r / 16) * 2 + b) * 16 * blockBytes;
+        int lane = r % 16;
+        for (int h = 0; h < halves; ++h)
+          for (int i = 0; i < 2; ++i)
+            ASSERT_EQ(group[2 * (16 * h + lane) + i], block[2 * h + i]);
+        const uint8_t *groupValues = group + 2 * layout.valuesWord();
+        for (int byte = 0; byte < blockBytes - 2 * halves; ++byte)
+          ASSERT_EQ(groupValues[64 * (byte / 4) + 4 * lane + byte % 4], block[2 * halves + byte])
+              << "row " << r << " block " << b << " byte " << byte;
+      }
+  }
+  EXPECT_EQ(blockLayoutFromName("q4_1")->interleavedRows, 1);
+  EXPECT_FALSE(blockLayoutFromName("q5_kx16"));
+  EXPECT_FALSE(blockLayoutFromName("x16"));
+  EXPECT_EQ(blockLayoutNames(), "q8_0, q4_0, q4_1, q8_0x16, q4_0x16, q4_1x16");
+}
+
 /// APFloat's conversion of `value`'s bits to `semantics`, nearest even.
 uint16_t apfloatBits(float value, const llvm::fltSemantics &semantics) {
   llvm::APFloat converted(value);

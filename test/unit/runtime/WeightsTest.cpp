@@ -279,3 +279,27 @@ TEST(ManifestSplitTest, RejectsBadFieldsWithTheirLocation) {
 }
 
 } // namespace
+
+namespace {
+TEST(ManifestBlockFormatTest, InterleavedLayoutsHaveTheirOwnShape) {
+  auto withBlocks = [](const char *format, json shape) {
+    json value = tpManifest();
+    value["world_size"] = 1;
+    value["params"] = json::array({{{"name", "w"},
+                                    {"dtype", "I16"},
+                                    {"shape", std::move(shape)},
+                                    {"block_format", format}}});
+    return Manifest::fromJson(value, "m.json");
+  };
+  auto interleaved = withBlocks("q4_1x16", {2, 2, 160});
+  ASSERT_TRUE(static_cast<bool>(interleaved)) << llvm::toString(interleaved.takeError());
+  EXPECT_EQ(interleaved->params[0].blockFormat, "q4_1x16");
+  EXPECT_CONTAINS(errorOf(withBlocks("q4_1x16", {32, 2, 10})),
+                  "m.json.params[0]: a q4_1x16 weight is I16 [rows / 16, blocks, 160], not I16 "
+                  "[32, 2, 10]");
+  EXPECT_CONTAINS(errorOf(withBlocks("q8_0", {2, 2, 272})),
+                  "a q8_0 weight is I16 [rows, blocks, 17]");
+  EXPECT_CONTAINS(errorOf(withBlocks("q5_kx16", {2, 2, 160})),
+                  "'block_format' must be one of: q8_0, q4_0, q4_1, q8_0x16, q4_0x16, q4_1x16");
+}
+} // namespace
