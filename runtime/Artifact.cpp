@@ -178,6 +178,17 @@ llvm::Error Artifact::bindWeights(const Checkpoint &checkpoint, int64_t rank) {
   return llvm::Error::success();
 }
 
+std::shared_ptr<void> Artifact::keepCachesOnDevice() const {
+#ifdef TMC_HAVE_CUDA_RUNTIME
+  if (gpu) {
+    gpu->beginDeviceCaches();
+    return std::shared_ptr<void>(nullptr,
+                                 [executor = gpu](void *) { executor->endDeviceCaches(); });
+  }
+#endif
+  return nullptr;
+}
+
 static std::string rankCount(int64_t ranks) {
   return std::to_string(ranks) + (ranks == 1 ? " rank" : " ranks");
 }

@@ -52,6 +52,13 @@ public:
   llvm::Expected<std::vector<HostTensor>> run(llvm::StringRef entry,
                                               llvm::ArrayRef<HostTensor> inputs) const;
 
+  /// While the returned object lives, a CUDA artifact keeps the in-place
+  /// inputs (KV caches) in device memory between calls and leaves their host
+  /// tensors as they were at the first call (cuda::Executor::
+  /// beginDeviceCaches); generation runs this way. Nothing changes for a
+  /// CPU artifact, whose caches are host memory already.
+  [[nodiscard]] std::shared_ptr<void> keepCachesOnDevice() const;
+
 private:
   using EntryFn = void (*)(void **);
   Artifact() = default;

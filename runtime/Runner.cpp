@@ -490,7 +490,9 @@ llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkp
   resetCollectiveTime(rank);
   GenerationStats genStats;
   genStats.keepLogits = !outputPath.empty() && rank.leader();
+  std::shared_ptr<void> deviceCaches = artifact.keepCachesOnDevice();
   auto generated = generate(*entry, *runner, ids, mask, options, &genStats);
+  deviceCaches.reset();
   if (!generated)
     return generated.takeError();
   if (stream) {

@@ -79,6 +79,7 @@ Executor::~Executor() {
     return;
   cu->cuCtxSetCurrent(context);
   blas.reset();
+  endDeviceCaches();
   for (auto &[weightName, weight] : weights)
     cu->cuMemFree(weight.pointer);
   if (queue)
@@ -147,6 +148,20 @@ llvm::Error Executor::uploadWeights(const std::map<std::string, HostTensor> &hos
   return check(*cu, "cuStreamSynchronize", cu->cuStreamSynchronize(queue));
 }
 
+void Executor::beginDeviceCaches() {
+  endDeviceCaches();
+  keepCaches = true;
+}
+
+void Executor::endDeviceCaches() {
+  cu->cuCtxSetCurrent(context);
+  cu->cuStreamSynchronize(queue);
+  for (auto &[host, pointer] : deviceCaches)
+    cu->cuMemFree(pointer);
+  deviceCaches.clear();
+  keepCaches = false;
+}
+
 /// A device buffer's descriptor for compiled code.
 static std::vector<int64_t> descriptorOf(CUdeviceptr pointer, llvm::ArrayRef<int64_t> shape) {
   return memrefDescriptor(static_cast<int64_t>(pointer), shape);
@@ -163,15 +178,36 @@ llvm::Expected<std::vector<HostTensor>> Executor::run(void (*fn)(void **), const
     cu->cuStreamSynchronize(queue);
   };
   std::vector<std::vector<int64_t>> descriptors;
-  for (auto [spec, input] : llvm::zip(entry.inputs, inputs)) {
-    auto pointer = allocate(input.numBytes(), "input '" + spec.name + "'");
-    if (!pointer) {
-      freeInputs();
-      return pointer.takeError();
+  std::vector<CUdeviceptr> inputPointers;
+  for (auto [index, spec, input] : llvm::enumerate(entry.inputs, inputs)) {
+    bool resident = keepCaches && llvm::is_contained(entry.inPlace, int64_t(index));
+    if (auto found = deviceCaches.find(input.data()); resident && found != deviceCaches.end()) {
+      inputPointers.push_back(found->second);
+      descriptors.push_back(descriptorOf(found->second, input.shape()));
+      continue;
     }
-    inputBuffers.push_back(*pointer);
-    cu->cuMemcpyHtoDAsync(*pointer, input.data(), input.numBytes(), queue);
-    descriptors.push_back(descriptorOf(*pointer, input.shape()));
+    CUdeviceptr pointer = 0;
+    if (resident) {
+      CUresult result = cu->cuMemAlloc(&pointer, std::max<size_t>(input.numBytes(), 1));
+      if (result != CUDA_SUCCESS) {
+        freeInputs();
+        return makeError("cannot allocate " + std::to_string(input.numBytes()) +
+                         " bytes of device memory on " + name + " for the cache '" + spec.name +
+                         "': " + describe(*cu, "cuMemAlloc", result));
+      }
+      deviceCaches[input.data()] = pointer;
+    } else {
+      auto allocated = allocate(input.numBytes(), "input '" + spec.name + "'");
+      if (!allocated) {
+        freeInputs();
+        return allocated.takeError();
+      }
+      pointer = *allocated;
+      inputBuffers.push_back(pointer);
+    }
+    cu->cuMemcpyHtoDAsync(pointer, input.data(), input.numBytes(), queue);
+    inputPointers.push_back(pointer);
+    descriptors.push_back(descriptorOf(pointer, input.shape()));
   }
   for (const std::string &param : entry.params) {
     auto found = weights.find(param);
@@ -220,11 +256,14 @@ llvm::Expected<std::vector<HostTensor>> Executor::run(void (*fn)(void **), const
     }
     outputs.push_back(HostTensor::gather(spec.dtype, shape, strides, staged.data()));
   }
-  // The caches were written in place on the device; the host copies follow.
+  // The caches were written in place on the device; the host copies
+  // follow, unless the device copies are kept.
   for (int64_t index : entry.inPlace) {
+    if (keepCaches)
+      break;
     const HostTensor &cache = inputs[index];
-    CUresult copied = cu->cuMemcpyDtoHAsync(cache.data(), inputBuffers[index], cache.numBytes(),
-                                            queue);
+    CUresult copied =
+        cu->cuMemcpyDtoHAsync(cache.data(), inputPointers[index], cache.numBytes(), queue);
     if (copied != CUDA_SUCCESS)
       fail("reading back '" + entry.inputs[index].name +
            "': " + describe(*cu, "cuMemcpyDtoHAsync", copied));

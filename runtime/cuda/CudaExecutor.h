@@ -47,6 +47,16 @@ public:
   llvm::Expected<std::vector<HostTensor>> run(void (*fn)(void **), const EntryPoint &entry,
                                               llvm::ArrayRef<HostTensor> inputs);
 
+  /// From here until endDeviceCaches(), in-place inputs (the KV caches)
+  /// stay in device memory between calls: each is copied in at the first
+  /// call that passes its host tensor, updated there by every later call
+  /// that passes the same tensor, and never copied back, so the host
+  /// tensors keep their first contents. Generation, where only compiled
+  /// code reads the caches, runs this way.
+  void beginDeviceCaches();
+  /// Frees the device caches and returns to copying caches both ways.
+  void endDeviceCaches();
+
   /// cuBLASLt on this executor's stream, opened at the first GEMM; null
   /// (and the failure recorded) when it cannot be.
   Gemm *gemm();
@@ -79,6 +89,9 @@ private:
   std::map<std::string, DeviceWeight> weights;
   std::unique_ptr<Gemm> blas;
   std::string failure;
+  bool keepCaches = false;
+  /// The device copy of each cache by its host tensor's data.
+  std::map<const void *, CUdeviceptr> deviceCaches;
 };
 
 /// The executor activate() made current on this thread, or null.

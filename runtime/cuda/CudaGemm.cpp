@@ -181,6 +181,11 @@ llvm::Expected<const Gemm::Plan *> Gemm::planFor(const GemmShape &shape) {
   size_t workspaceBytes = kWorkspaceBytes;
   lt->cublasLtMatmulPreferenceSetAttribute(preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
                                            &workspaceBytes, sizeof(workspaceBytes));
+  uint32_t alignment = static_cast<uint32_t>(shape.alignment);
+  for (cublasLtMatmulPreferenceAttributes_t attribute :
+       {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+        CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES})
+    lt->cublasLtMatmulPreferenceSetAttribute(preference, attribute, &alignment, sizeof(alignment));
   cublasLtMatmulHeuristicResult_t heuristic{};
   int found = 0;
   cublasStatus_t status = lt->cublasLtMatmulAlgoGetHeuristic(
@@ -196,9 +201,17 @@ llvm::Expected<const Gemm::Plan *> Gemm::planFor(const GemmShape &shape) {
   return plans.emplace(shape, std::move(plan)).first->second.get();
 }
 
-llvm::Error Gemm::run(const GemmShape &shape, const void *a, const void *b, void *c) {
+llvm::Error Gemm::run(GemmShape shape, const void *a, const void *b, void *c) {
   if (shape.m == 0 || shape.n == 0 || shape.batch == 0)
     return llvm::Error::success();
+  // Every batch's operands: the first ones and the strides between them.
+  uintptr_t elementBytes = shape.dtype == TMC_CUDA_F32 ? 4 : 2;
+  uintptr_t addresses = reinterpret_cast<uintptr_t>(a) | reinterpret_cast<uintptr_t>(b) |
+                        reinterpret_cast<uintptr_t>(c) | 256;
+  if (shape.batch > 1)
+    addresses |=
+        elementBytes * static_cast<uintptr_t>(shape.strideA | shape.strideB | shape.strideC);
+  shape.alignment = static_cast<int64_t>(addresses & -addresses);
   auto plan = planFor(shape);
   if (!plan)
     return plan.takeError();

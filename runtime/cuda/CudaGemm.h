@@ -22,9 +22,14 @@ namespace tmc::rt::cuda {
 struct GemmShape {
   int32_t dtype, transposeB;
   int64_t m, n, k, lda, strideA, ldb, strideB, ldc, strideC, batch;
+  /// The largest power of two (at most 256) dividing every operand's
+  /// address: cuBLASLt's heuristic assumes 256-byte aligned operands unless
+  /// told otherwise, and a head's slice of a projection is not.
+  int64_t alignment = 256;
 
   auto key() const {
-    return std::tie(dtype, transposeB, m, n, k, lda, strideA, ldb, strideB, ldc, strideC, batch);
+    return std::tie(dtype, transposeB, m, n, k, lda, strideA, ldb, strideB, ldc, strideC, batch,
+                    alignment);
   }
   bool operator<(const GemmShape &other) const { return key() < other.key(); }
 };
@@ -35,8 +40,9 @@ public:
   static llvm::Expected<std::unique_ptr<Gemm>> create(const Driver &driver, CUstream stream);
   ~Gemm();
 
-  /// C += A op(B) for `shape` on device pointers, queued on the stream.
-  llvm::Error run(const GemmShape &shape, const void *a, const void *b, void *c);
+  /// C += A op(B) for `shape` on device pointers, queued on the stream
+  /// (`shape.alignment` is taken from the pointers).
+  llvm::Error run(GemmShape shape, const void *a, const void *b, void *c);
 
   struct Library;
   struct Plan;

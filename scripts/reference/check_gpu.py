@@ -75,7 +75,12 @@ class Checks:
             self.failures.append("%s %s" % (model, column))
 
     def run(self, model, column, args):
-        result = subprocess.run(self.runner + args, capture_output=True, text=True)
+        try:
+            # A tiny model's call takes a second; a hung kernel must not stop the table.
+            result = subprocess.run(self.runner + args, capture_output=True, text=True, timeout=180)
+        except subprocess.TimeoutExpired:
+            self.record(model, column, "tmc-run timed out after 180 s", False)
+            return None
         if result.returncode != 0:
             self.record(model, column, "tmc-run failed: " + (result.stderr.strip().splitlines() or ["?"])[-1],
                         False)

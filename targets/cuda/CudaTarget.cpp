@@ -54,10 +54,12 @@ void tmc::cuda::buildLowerToCudaPipeline(OpPassManager &pm) {
 void tmc::cuda::buildCudaToLLVMPipeline(OpPassManager &pm, const CudaToLLVMOptions &options) {
   // Tensors become buffers, as for the CPU.
   lowering::buildBufferizePipeline(pm);
-  // Matmuls go to cuBLASLt; copies and every other linalg op become
-  // parallel loop nests, and each outermost nest a kernel.
+  // Matmuls go to cuBLASLt; row reductions become kernels of a warp per
+  // row; copies and every other linalg op become parallel loop nests, and
+  // each outermost nest a kernel.
   pm.addPass(createLinalgToCublas());
   pm.addNestedPass<func::FuncOp>(lowering::createCopiesToLinalg());
+  pm.addPass(createWarpReductions());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createMapParallelLoops());
   // Buffers a kernel or call reaches live on the device; the host touches

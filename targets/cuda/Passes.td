@@ -60,6 +60,30 @@ def LinalgToCublas : Pass<"tmc-cuda-linalg-to-cublas", "mlir::ModuleOp"> {
   ];
 }
 
+def WarpReductions : Pass<"tmc-cuda-warp-reductions", "mlir::ModuleOp"> {
+  let summary = "Gives each row of a reduction on device buffers a warp of its own";
+  let description = [{
+    A `linalg.generic` on buffers with one output, whose only reduction
+    dimension is its innermost loop and whose combiner (`arith.addf`,
+    `arith.maximumf`, ...) has a neutral element and a 32-bit type, becomes
+    a `gpu.launch` with one warp per row (its parallel iterations,
+    linearized innermost fastest), `block-size / 32` rows per block: lane l
+    combines the row's elements l, l + 32, ..., a butterfly of
+    `gpu.shuffle xor` combines the lanes, and lane 0 folds the result into
+    the output's initial value. Norms and softmaxes of one row (a decode
+    step) then read their row with 32 threads instead of one. Other
+    reductions are left to the loop lowering.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block (a multiple of 32)">,
+  ];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+    "::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect",
+  ];
+}
+
 def MapParallelLoops : Pass<"tmc-cuda-map-parallel-loops", "mlir::ModuleOp"> {
   let summary = "Turns every outermost scf.parallel into a gpu.launch, one thread per iteration";
   let description = [{
@@ -68,8 +92,9 @@ def MapParallelLoops : Pass<"tmc-cuda-map-parallel-loops", "mlir::ModuleOp"> {
     whatever its rank and however dynamic its bounds, is linearized with the
     innermost dimension fastest (so neighbouring threads touch neighbouring
     elements), split into blocks of `block-size` threads, and delinearized
-    back inside the kernel behind a bounds check. Reduction dimensions stay
-    sequential loops inside each thread.
+    back inside the kernel behind a bounds check. Reduction dimensions
+    (of the reductions `tmc-cuda-warp-reductions` left) stay sequential
+    loops inside each thread.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
