@@ -23,7 +23,8 @@ For each context C (a prompt of C random ids, seed 0):
           logits back, and the host's argmax)
   - transformers eager and sdpa: a DynamicCache and a greedy loop: one forward
           over the prompt with logits_to_keep=1, then N - 1 one-token forwards,
-          each timed alone with torch.cuda.synchronize(); median ms
+          each timed alone with torch.cuda.synchronize(); median ms, after a
+          4-token warm-up generation at the same context
   - transformers under torch.compile (--torch-compile C1,C2: at those contexts,
           since each compiles for a minute or more): a StaticCache and
           torch.compile(mode="reduce-overhead", fullgraph=True) of the forward
@@ -249,6 +250,8 @@ def main():
         reference = None
         for attn in ("eager", "sdpa"):
             try:
+                # The first calls of an implementation at a shape pay its setup.
+                hf_decode(model, ids_t, 4, attn, args.device)
                 prefill, step, tokens = hf_decode(model, ids_t, args.new_tokens, attn, args.device)
             except torch.OutOfMemoryError as error:
                 rows.append((context, "transformers " + attn, None, None, None, "out of memory: %s" % error))

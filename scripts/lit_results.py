@@ -5,8 +5,8 @@
 
 Prints one line of counts, e.g. `Passed 310, Unsupported 1 (gpu: 1)`, where
 each unsupported test is counted under the lit features it lacked. A test may
-be unsupported only when every feature it lacks is `gpu` (a GPU on this
-machine) or a feature the caller did not require (a TMC_REQUIRE name: torch,
+be unsupported only when every feature it lacks is hardware this machine
+does not have (`gpu`, `avx512-vnni`: test/lit.cfg.py) or a feature the caller did not require (a TMC_REQUIRE name: torch,
 cuda-toolkit, mpi). Any other unsupported test, any failure and a missing or
 unreadable result file make it exit 1, naming the tests first.
 """
@@ -18,6 +18,9 @@ import sys
 
 # TMC_REQUIRE's names (CMakeLists.txt) -> the lit feature of their tests (test/lit.cfg.py).
 LIT_FEATURE = {"torch": "torch", "cuda-toolkit": "cuda", "mpi": "mpi"}
+# Features of the machine rather than of the build: a test needing one may be
+# skipped where the hardware is missing.
+HARDWARE = {"gpu", "avx512-vnni"}
 # What lit's own summary calls each result code.
 LABELS = {"PASS": "Passed", "FAIL": "Failed", "UNSUPPORTED": "Unsupported", "XFAIL": "Expectedly Failed",
           "XPASS": "Unexpectedly Passed", "UNRESOLVED": "Unresolved", "TIMEOUT": "Timed Out",
@@ -41,7 +44,7 @@ def main():
     args = parser.parse_args()
 
     required = {f for f in args.required.split(";") if f}
-    may_lack = {"gpu"} | {lit for name, lit in LIT_FEATURE.items() if name not in required}
+    may_lack = HARDWARE | {lit for name, lit in LIT_FEATURE.items() if name not in required}
     try:
         with open(args.results) as f:
             tests = json.load(f)["tests"]
@@ -68,7 +71,7 @@ def main():
     for name in failed:
         print("lit: %s" % name)
     for name, why in not_allowed:
-        print("lit: %s: unsupported (%s); only tests that need a GPU, or a feature TMC_REQUIRE leaves out, may be skipped" % (name, why))
+        print("lit: %s: unsupported (%s); only tests that need hardware this machine lacks (a GPU, AVX-512 VNNI), or a feature TMC_REQUIRE leaves out, may be skipped" % (name, why))
 
     parts = []
     for code, label in LABELS.items():

@@ -123,23 +123,32 @@ Gemm::~Gemm() {
     lt->cublasLtDestroy(static_cast<cublasLtHandle_t>(handle));
 }
 
+static std::optional<cudaDataType_t> cudaType(int32_t code) {
+  switch (code) {
+  case TMC_CUDA_F32:
+    return CUDA_R_32F;
+  case TMC_CUDA_BF16:
+    return CUDA_R_16BF;
+  case TMC_CUDA_F16:
+    return CUDA_R_16F;
+  default:
+    return std::nullopt;
+  }
+}
+
+static uintptr_t elementBytes(int32_t code) { return code == TMC_CUDA_F32 ? 4 : 2; }
+
 llvm::Expected<const Gemm::Plan *> Gemm::planFor(const GemmShape &shape) {
   if (auto found = plans.find(shape); found != plans.end())
     return found->second.get();
-  cudaDataType_t type;
-  switch (shape.dtype) {
-  case TMC_CUDA_F32:
-    type = CUDA_R_32F;
-    break;
-  case TMC_CUDA_BF16:
-    type = CUDA_R_16BF;
-    break;
-  case TMC_CUDA_F16:
-    type = CUDA_R_16F;
-    break;
-  default:
-    return makeError("tmc_cuda_gemm: unknown dtype code " + std::to_string(shape.dtype));
-  }
+  std::optional<cudaDataType_t> type = cudaType(shape.dtype), cType = cudaType(shape.cDtype);
+  if (!type || !cType)
+    return makeError("tmc_cuda_gemm: unknown dtype code " +
+                     std::to_string(type ? shape.cDtype : shape.dtype));
+  if (*cType != *type && *cType != CUDA_R_32F)
+    return makeError("tmc_cuda_gemm: C of dtype code " + std::to_string(shape.cDtype) +
+                     " under inputs of code " + std::to_string(shape.dtype) +
+                     "; C is of the inputs' type or f32");
   auto plan = std::make_unique<Plan>();
   plan->lt = lt;
   // f32 accumulation for every input type; TF32 stays off (COMPUTE_32F).
@@ -156,10 +165,10 @@ llvm::Expected<const Gemm::Plan *> Gemm::planFor(const GemmShape &shape) {
                                      sizeof(opB));
   lt->cublasLtMatmulDescSetAttribute(plan->operation, CUBLASLT_MATMUL_DESC_TRANSB, &opA,
                                      sizeof(opA));
-  auto layout = [&](cublasLtMatrixLayout_t &out, uint64_t rows, uint64_t cols, int64_t ld,
-                    int64_t stride) -> llvm::Error {
+  auto layout = [&](cublasLtMatrixLayout_t &out, cudaDataType_t elements, uint64_t rows,
+                    uint64_t cols, int64_t ld, int64_t stride) -> llvm::Error {
     if (llvm::Error error = checkLt(*lt, "cublasLtMatrixLayoutCreate",
-                                    lt->cublasLtMatrixLayoutCreate(&out, type, rows, cols, ld)))
+                                    lt->cublasLtMatrixLayoutCreate(&out, elements, rows, cols, ld)))
       return error;
     int32_t batch = static_cast<int32_t>(shape.batch);
     lt->cublasLtMatrixLayoutSetAttribute(out, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &batch,
@@ -168,12 +177,12 @@ llvm::Expected<const Gemm::Plan *> Gemm::planFor(const GemmShape &shape) {
                                          &stride, sizeof(stride));
     return llvm::Error::success();
   };
-  if (llvm::Error error = layout(plan->layoutB, shape.transposeB ? shape.k : shape.n,
+  if (llvm::Error error = layout(plan->layoutB, *type, shape.transposeB ? shape.k : shape.n,
                                  shape.transposeB ? shape.n : shape.k, shape.ldb, shape.strideB))
     return std::move(error);
-  if (llvm::Error error = layout(plan->layoutA, shape.k, shape.m, shape.lda, shape.strideA))
+  if (llvm::Error error = layout(plan->layoutA, *type, shape.k, shape.m, shape.lda, shape.strideA))
     return std::move(error);
-  if (llvm::Error error = layout(plan->layoutC, shape.n, shape.m, shape.ldc, shape.strideC))
+  if (llvm::Error error = layout(plan->layoutC, *cType, shape.n, shape.m, shape.ldc, shape.strideC))
     return std::move(error);
 
   cublasLtMatmulPreference_t preference = nullptr;
@@ -201,40 +210,41 @@ llvm::Expected<const Gemm::Plan *> Gemm::planFor(const GemmShape &shape) {
   return plans.emplace(shape, std::move(plan)).first->second.get();
 }
 
-llvm::Error Gemm::run(GemmShape shape, const void *a, const void *b, void *c) {
+llvm::Error Gemm::run(GemmShape shape, bool accumulate, const void *a, const void *b, void *c) {
   if (shape.m == 0 || shape.n == 0 || shape.batch == 0)
     return llvm::Error::success();
   // Every batch's operands: the first ones and the strides between them.
-  uintptr_t elementBytes = shape.dtype == TMC_CUDA_F32 ? 4 : 2;
   uintptr_t addresses = reinterpret_cast<uintptr_t>(a) | reinterpret_cast<uintptr_t>(b) |
                         reinterpret_cast<uintptr_t>(c) | 256;
   if (shape.batch > 1)
-    addresses |=
-        elementBytes * static_cast<uintptr_t>(shape.strideA | shape.strideB | shape.strideC);
+    addresses |= elementBytes(shape.dtype) * static_cast<uintptr_t>(shape.strideA | shape.strideB) |
+                 elementBytes(shape.cDtype) * static_cast<uintptr_t>(shape.strideC);
   shape.alignment = static_cast<int64_t>(addresses & -addresses);
   auto plan = planFor(shape);
   if (!plan)
     return plan.takeError();
-  float one = 1.0f;
+  float one = 1.0f, beta = accumulate ? 1.0f : 0.0f;
   return checkLt(*lt, "cublasLtMatmul",
-                 lt->cublasLtMatmul(static_cast<cublasLtHandle_t>(handle), (*plan)->operation,
-                                    &one, b, (*plan)->layoutB, a, (*plan)->layoutA, &one, c,
+                 lt->cublasLtMatmul(static_cast<cublasLtHandle_t>(handle), (*plan)->operation, &one,
+                                    b, (*plan)->layoutB, a, (*plan)->layoutA, &beta, c,
                                     (*plan)->layoutC, c, (*plan)->layoutC, &(*plan)->algorithm,
                                     reinterpret_cast<void *>(workspace), kWorkspaceBytes,
                                     reinterpret_cast<cudaStream_t>(stream)));
 }
 
-extern "C" void tmc_cuda_gemm(int32_t dtype, int32_t transpose_b, int64_t m, int64_t n,
-                              int64_t k, const void *a, int64_t lda, int64_t stride_a,
-                              const void *b, int64_t ldb, int64_t stride_b, void *c, int64_t ldc,
-                              int64_t stride_c, int64_t batch) {
+extern "C" void tmc_cuda_gemm(int32_t dtype, int32_t c_dtype, int32_t transpose_b,
+                              int32_t accumulate, int64_t m, int64_t n, int64_t k, const void *a,
+                              int64_t lda, int64_t stride_a, const void *b, int64_t ldb,
+                              int64_t stride_b, void *c, int64_t ldc, int64_t stride_c,
+                              int64_t batch) {
   Executor *executor = activeExecutor();
   if (!executor)
     return;
   Gemm *gemm = executor->gemm();
   if (!gemm)
     return;
-  GemmShape shape{dtype, transpose_b, m, n, k, lda, stride_a, ldb, stride_b, ldc, stride_c, batch};
-  if (llvm::Error error = gemm->run(shape, a, b, c))
+  GemmShape shape{dtype,    c_dtype, transpose_b, m,   n,        k,    lda,
+                  stride_a, ldb,     stride_b,    ldc, stride_c, batch};
+  if (llvm::Error error = gemm->run(shape, accumulate != 0, a, b, c))
     executor->fail(llvm::toString(std::move(error)));
 }

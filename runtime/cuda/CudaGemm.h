@@ -20,7 +20,7 @@
 namespace tmc::rt::cuda {
 
 struct GemmShape {
-  int32_t dtype, transposeB;
+  int32_t dtype, cDtype, transposeB;
   int64_t m, n, k, lda, strideA, ldb, strideB, ldc, strideC, batch;
   /// The largest power of two (at most 256) dividing every operand's
   /// address: cuBLASLt's heuristic assumes 256-byte aligned operands unless
@@ -28,8 +28,8 @@ struct GemmShape {
   int64_t alignment = 256;
 
   auto key() const {
-    return std::tie(dtype, transposeB, m, n, k, lda, strideA, ldb, strideB, ldc, strideC, batch,
-                    alignment);
+    return std::tie(dtype, cDtype, transposeB, m, n, k, lda, strideA, ldb, strideB, ldc, strideC,
+                    batch, alignment);
   }
   bool operator<(const GemmShape &other) const { return key() < other.key(); }
 };
@@ -40,9 +40,10 @@ public:
   static llvm::Expected<std::unique_ptr<Gemm>> create(const Driver &driver, CUstream stream);
   ~Gemm();
 
-  /// C += A op(B) for `shape` on device pointers, queued on the stream
-  /// (`shape.alignment` is taken from the pointers).
-  llvm::Error run(GemmShape shape, const void *a, const void *b, void *c);
+  /// C += A op(B), or C = A op(B) without `accumulate`, for `shape` on
+  /// device pointers, queued on the stream (`shape.alignment` is taken from
+  /// the pointers).
+  llvm::Error run(GemmShape shape, bool accumulate, const void *a, const void *b, void *c);
 
   struct Library;
   struct Plan;

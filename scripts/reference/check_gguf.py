@@ -2,7 +2,7 @@
 """Compiles a GGUF file with tmc and checks its logits and greedy ids against transformers.
 
     check_gguf.py model.gguf --work DIR --input-ids IDS.npy [--reference CHECKPOINT_DIR]
-        [--generate N] [--tmc tmc] [--atol 1e-4] [--rtol 0]
+        [--generate N] [--tmc tmc] [--atol 1e-4] [--rtol 0] [--prompt-atol A]
     check_gguf.py model.gguf --work DIR --text-prompt TEXT [--text-prompt TEXT ...] [--text-tokens 64]
 
 The reference is transformers' LlamaForCausalLM-style model (eager, float32):
@@ -99,7 +99,7 @@ def tmc_tokenize(tmc, gguf_path, texts):
 
 
 def check_text_prompt(number, text, tmc_ids, model, tokenizer, tmc, gguf_path, artifact, work,
-                      new_tokens, atol):
+                      new_tokens, atol, prompt_atol):
     """Text in, text out for one prompt; prints one line per check, returns the names that failed."""
     failures = []
     label = "prompt %d" % number
@@ -124,7 +124,8 @@ def check_text_prompt(number, text, tmc_ids, model, tokenizer, tmc, gguf_path, a
          "--output", logits_path])
     got_logits = np.load(logits_path)
     err = max_abs_diff(got_logits, want_logits)
-    report("logits %s" % (want_logits.shape,), "max abs %.3e (atol %.0e)" % (err, atol), err <= atol)
+    report("logits %s" % (want_logits.shape,), "max abs %.3e (atol %.0e)" % (err, prompt_atol),
+           err <= prompt_atol)
 
     # Greedy continuation through the decode entry, from the text itself.
     with torch.no_grad():
@@ -221,6 +222,8 @@ def main():
                         "tmc's --activation-dtype int8 kernels do")
     parser.add_argument("--tmc", default="tmc")
     parser.add_argument("--atol", type=float, default=1e-4)
+    parser.add_argument("--prompt-atol", type=float,
+                        help="the --text-prompt logits' bound (default --atol)")
     parser.add_argument("--rtol", type=float, default=0.0)
     args = parser.parse_args()
     if not args.input_ids and not args.text_prompt and not args.chat:
@@ -286,7 +289,8 @@ def main():
         tokenizer = load_reference_tokenizer(args.gguf)
         for number, (text, tmc_ids) in enumerate(zip(args.text_prompt, text_prompt_ids), 1):
             failures += check_text_prompt(number, text, tmc_ids, model, tokenizer, tmc, args.gguf, artifact,
-                                          args.work, args.text_tokens, args.atol)
+                                          args.work, args.text_tokens, args.atol,
+                                          args.prompt_atol if args.prompt_atol is not None else args.atol)
     if args.chat and not check_chat(tmc, artifact, args.gguf, model, args.chat, 32):
         failures.append("chat")
     return 1 if failures else 0

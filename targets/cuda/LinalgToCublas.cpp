@@ -2,7 +2,9 @@
 //
 // Every contraction a GEMM library computes (targets/linalg/GemmForms.h)
 // becomes one call of the runtime's `tmc_cuda_gemm` (runtime/cuda/CudaAbi.h),
-// a strided batch of products on device memory. A head contraction batches
+// a strided batch of products on device memory; a bf16 or f16 product may
+// keep its sum in an f32 C (a bf16 model's linears do). A C that was just
+// filled with zeros is overwritten instead (beta 0), without the fill. A head contraction batches
 // the query heads of one GQA group against their shared key/value head (B's
 // stride 0), so K and V are read in place, never repeated.
 //
@@ -14,6 +16,7 @@
 #include "targets/linalg/RuntimeDType.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Matchers.h"
 
 namespace tmc::cuda {
 #define GEN_PASS_DEF_LINALGTOCUBLAS
@@ -35,6 +38,7 @@ struct Operand {
   Value pointer;
   Value leading;
   SmallVector<Value> strides; // index values
+  Type element;
 };
 
 Operand operandOf(OpBuilder &b, Location loc, Value memref) {
@@ -42,12 +46,13 @@ Operand operandOf(OpBuilder &b, Location loc, Value memref) {
   int64_t rank = cast<MemRefType>(memref.getType()).getRank();
   return {tmc::lowering::firstElementPointer(b, loc, memref, metadata),
           arith::IndexCastOp::create(b, loc, b.getI64Type(), metadata.getStrides()[rank - 2]),
-          SmallVector<Value>(metadata.getStrides())};
+          SmallVector<Value>(metadata.getStrides()),
+          cast<MemRefType>(memref.getType()).getElementType()};
 }
 
 struct GemmCall {
   func::FuncOp callee;
-  Value dtype, transposeB, m, n, k;
+  Value dtype, cDtype, transposeB, accumulate, m, n, k;
 
   void emit(OpBuilder &b, Location loc, Value a, Value lda, Value strideA, Value bPtr, Value ldb,
             Value strideB, Value c, Value ldc, Value strideC, Value batch) const {
@@ -55,8 +60,9 @@ struct GemmCall {
       return arith::IndexCastOp::create(b, loc, b.getI64Type(), index).getResult();
     };
     func::CallOp::create(b, loc, callee,
-                         ValueRange{dtype, transposeB, m, n, k, a, lda, i64(strideA), bPtr, ldb,
-                                    i64(strideB), c, ldc, i64(strideC), i64(batch)});
+                         ValueRange{dtype, cDtype, transposeB, accumulate, m, n, k, a, lda,
+                                    i64(strideA), bPtr, ldb, i64(strideB), c, ldc, i64(strideC),
+                                    i64(batch)});
   }
 };
 
@@ -67,24 +73,48 @@ func::FuncOp declareGemm(ModuleOp module) {
   Type i32 = b.getI32Type(), i64 = b.getI64Type();
   Type ptr = LLVM::LLVMPointerType::get(b.getContext());
   auto type = b.getFunctionType(
-      {i32, i32, i64, i64, i64, ptr, i64, i64, ptr, i64, i64, ptr, i64, i64, i64}, {});
+      {i32, i32, i32, i32, i64, i64, i64, ptr, i64, i64, ptr, i64, i64, ptr, i64, i64, i64}, {});
   auto func = func::FuncOp::create(b, module.getLoc(), kGemm, type);
   func.setPrivate();
   return func;
 }
 
-void lowerGemm(OpBuilder &b, Location loc, func::FuncOp callee, const GemmForm &form) {
+/// The linalg.fill of zeros that last wrote `op`'s C before it, when no
+/// other op touches C in between: the GEMM then overwrites C (beta 0)
+/// instead of adding to zeros, and the fill's kernel is not needed.
+linalg::FillOp zeroFillOf(Operation *op, Value c) {
+  for (Operation *before = op->getPrevNode(); before; before = before->getPrevNode()) {
+    if (!llvm::is_contained(before->getOperands(), c))
+      continue;
+    auto fill = dyn_cast<linalg::FillOp>(before);
+    if (fill && fill.getDpsInits()[0] == c && matchPattern(fill.value(), m_AnyZeroFloat()))
+      return fill;
+    return nullptr;
+  }
+  return nullptr;
+}
+
+void lowerGemm(OpBuilder &b, Location loc, func::FuncOp callee, const GemmForm &form,
+               bool accumulate) {
   int64_t rank = cast<MemRefType>(form.c.getType()).getRank();
-  Type element = cast<MemRefType>(form.c.getType()).getElementType();
+  Type element = cast<MemRefType>(form.a.getType()).getElementType();
+  Type cElement = cast<MemRefType>(form.c.getType()).getElementType();
   auto i64Dim = [&](Value memref, int64_t dim) {
     return arith::IndexCastOp::create(b, loc, b.getI64Type(),
                                       memref::DimOp::create(b, loc, memref, dim))
         .getResult();
   };
+  auto code = [&](Type type) {
+    return arith::ConstantIntOp::create(b, loc, *tmc::lowering::runtimeDTypeCode(type), 32);
+  };
   GemmCall call{callee,
-                arith::ConstantIntOp::create(b, loc, *tmc::lowering::runtimeDTypeCode(element), 32),
+                code(element),
+                code(cElement),
                 arith::ConstantIntOp::create(b, loc, form.transposeB ? 1 : 0, 32),
-                i64Dim(form.c, rank - 2), i64Dim(form.c, rank - 1), i64Dim(form.a, rank - 1)};
+                arith::ConstantIntOp::create(b, loc, accumulate ? 1 : 0, 32),
+                i64Dim(form.c, rank - 2),
+                i64Dim(form.c, rank - 1),
+                i64Dim(form.a, rank - 1)};
   Operand a = operandOf(b, loc, form.a), bOp = operandOf(b, loc, form.b),
           c = operandOf(b, loc, form.c);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
@@ -108,7 +138,7 @@ void lowerGemm(OpBuilder &b, Location loc, func::FuncOp callee, const GemmForm &
       Value elements = arith::AddIOp::create(
           nb, l, arith::MulIOp::create(nb, l, batch, operand.strides[0]),
           arith::MulIOp::create(nb, l, head, operand.strides[1]));
-      return tmc::lowering::advancePointer(nb, l, operand.pointer, element, elements);
+      return tmc::lowering::advancePointer(nb, l, operand.pointer, operand.element, elements);
     };
     scf::ForOp::create(
         b, loc, zero, batches, one, ValueRange{},
@@ -134,7 +164,8 @@ struct LinalgToCublas : public tmc::cuda::impl::LinalgToCublasBase<LinalgToCubla
     ModuleOp module = getOperation();
     SmallVector<std::pair<Operation *, GemmForm>> gemms;
     module.walk([&](linalg::LinalgOp op) {
-      if (std::optional<GemmForm> form = tmc::lowering::matchGemm(op, isCublasElement))
+      if (std::optional<GemmForm> form =
+              tmc::lowering::matchGemm(op, isCublasElement, /*f32Result=*/true))
         gemms.push_back({op, *form});
     });
     if (gemms.empty())
@@ -142,8 +173,11 @@ struct LinalgToCublas : public tmc::cuda::impl::LinalgToCublasBase<LinalgToCubla
     func::FuncOp callee = declareGemm(module);
     for (auto [op, form] : gemms) {
       OpBuilder b(op);
-      lowerGemm(b, op->getLoc(), callee, form);
+      linalg::FillOp zeros = zeroFillOf(op, form.c);
+      lowerGemm(b, op->getLoc(), callee, form, /*accumulate=*/!zeros);
       op->erase();
+      if (zeros)
+        zeros->erase();
     }
   }
 };

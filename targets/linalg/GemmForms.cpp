@@ -24,15 +24,16 @@ static bool isRowMajor(Value value, llvm::function_ref<bool(Type)> elementTypeOk
   return type && elementTypeOk(type.getElementType()) && hasUnitInnerStride(value);
 }
 
-std::optional<GemmForm> matchGemm(linalg::LinalgOp op,
-                                  llvm::function_ref<bool(Type)> elementTypeOk) {
+std::optional<GemmForm> matchGemm(linalg::LinalgOp op, llvm::function_ref<bool(Type)> elementTypeOk,
+                                  bool f32Result) {
   if (!op.hasPureBufferSemantics() || op->getNumOperands() != 3 ||
       !llvm::all_of(op->getOperands(), [&](Value v) { return isRowMajor(v, elementTypeOk); }))
     return std::nullopt;
-  Type element = cast<MemRefType>(op->getOperand(2).getType()).getElementType();
-  if (!llvm::all_of(op->getOperands(), [&](Value v) {
-        return cast<MemRefType>(v.getType()).getElementType() == element;
-      }))
+  auto elementOf = [&](unsigned operand) {
+    return cast<MemRefType>(op->getOperand(operand).getType()).getElementType();
+  };
+  if (elementOf(0) != elementOf(1) ||
+      (elementOf(2) != elementOf(0) && !(f32Result && elementOf(2).isF32())))
     return std::nullopt;
   Value a = op->getOperand(0), b = op->getOperand(1), c = op->getOperand(2);
   if (auto batched = dyn_cast<linalg::BatchMatmulOp>(op.getOperation())) {

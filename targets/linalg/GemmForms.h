@@ -43,9 +43,12 @@ struct GemmForm {
 
 /// `op` as a GemmForm when it is one on buffers whose element types satisfy
 /// `elementTypeOk` (the same for A, B and C) and whose innermost strides are
-/// statically 1.
+/// statically 1. With `f32Result`, C may also be f32 under A and B of
+/// another accepted type: a bf16 linear whose products are summed and kept
+/// in f32.
 std::optional<GemmForm> matchGemm(mlir::linalg::LinalgOp op,
-                                  llvm::function_ref<bool(mlir::Type)> elementTypeOk);
+                                  llvm::function_ref<bool(mlir::Type)> elementTypeOk,
+                                  bool f32Result = false);
 
 /// Whether `memref`'s innermost stride is statically 1: rows a library or a
 /// vector load reads contiguously.

@@ -207,6 +207,20 @@ Value AttentionShape::safeDivide(OpBuilder &b, Location l, Value x, Value sum) {
   return arith::SelectOp::create(b, l, empty, zero, arith::DivFOp::create(b, l, x, sum));
 }
 
+Value AttentionShape::withElements(OpBuilder &b, Location l, Value value, Type type) {
+  auto tensorType = cast<RankedTensorType>(value.getType());
+  Type from = tensorType.getElementType();
+  if (from == type)
+    return value;
+  bool widen = from.getIntOrFloatBitWidth() < type.getIntOrFloatBitWidth();
+  return elementwise(b, l, tensorType.clone(type), tensor::getMixedSizes(b, l, value), {value},
+                     [type, widen](OpBuilder &e, Location el, ValueRange args) -> Value {
+                       if (widen)
+                         return arith::ExtFOp::create(e, el, type, args[0]);
+                       return arith::TruncFOp::create(e, el, type, args[0]);
+                     });
+}
+
 Value maxOf(OpBuilder &b, Location l, ValueRange args) {
   return arith::MaximumFOp::create(b, l, args[0], args[1]);
 }

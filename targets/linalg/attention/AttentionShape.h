@@ -48,6 +48,11 @@ struct AttentionShape {
   static mlir::Value safeDivide(mlir::OpBuilder &b, mlir::Location l, mlir::Value x,
                                 mlir::Value sum);
 
+  /// `value` (a float tensor) with elements of `type`: itself when they
+  /// already are, else widened or rounded elementwise.
+  static mlir::Value withElements(mlir::OpBuilder &b, mlir::Location l, mlir::Value value,
+                                  mlir::Type type);
+
   AttentionOp op;
   mlir::Location loc;
   mlir::MLIRContext *ctx;

@@ -24,17 +24,22 @@ Value lowerEagerAttention(OpBuilder &b, AttentionOp op) {
   Type t = shape.elementType;
   Value zeroIndex = arith::ConstantIndexOp::create(b, loc, 0);
   Value masked = shape.maskedScores(b, op.getKey(), op.getKeyMask(), zeroIndex, shape.seqKv);
-  auto scoresType = cast<RankedTensorType>(masked.getType());
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, masked);
-  Value max = reduceKeepDims(b, loc, masked, lastOf4(), b.getFloatAttr(t, kNegInf), maxOf);
-  Value exp = elementwise(b, loc, scoresType, sizes, {masked, max},
+  // The softmax runs in f32 whatever the scores' type, as transformers'
+  // softmax(dtype=torch.float32) does; the weights are rounded back to it.
+  Type f32 = b.getF32Type();
+  Value scores = AttentionShape::withElements(b, loc, masked, f32);
+  auto scoresType = cast<RankedTensorType>(scores.getType());
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, scores);
+  Value max = reduceKeepDims(b, loc, scores, lastOf4(), b.getFloatAttr(f32, kNegInf), maxOf);
+  Value exp = elementwise(b, loc, scoresType, sizes, {scores, max},
                           [](OpBuilder &nb, Location l, ValueRange args) {
                             return AttentionShape::expShifted(nb, l, args[0], args[1]);
                           });
-  Value sum = reduceKeepDims(b, loc, exp, lastOf4(), b.getFloatAttr(t, 0.0), sumOf);
-  Value probs = elementwise(b, loc, scoresType, sizes, {exp, sum},
-                            [](OpBuilder &nb, Location l, ValueRange args) {
-                              return AttentionShape::safeDivide(nb, l, args[0], args[1]);
+  Value sum = reduceKeepDims(b, loc, exp, lastOf4(), b.getFloatAttr(f32, 0.0), sumOf);
+  Value probs = elementwise(b, loc, scoresType.clone(t), sizes, {exp, sum},
+                            [t](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                              Value p = AttentionShape::safeDivide(nb, l, args[0], args[1]);
+                              return t == p.getType() ? p : arith::TruncFOp::create(nb, l, t, p);
                             });
   return shape.weightedValues(b, probs, op.getValue());
 }

@@ -26,15 +26,21 @@ Value lowerSdpaAttention(OpBuilder &b, AttentionOp op) {
   AttentionShape shape(b, op);
   Location loc = op.getLoc();
   Type t = shape.elementType;
+  // The running max, sum and output are f32 whatever the inputs' type, as
+  // in FlashAttention and transformers' softmax(dtype=torch.float32); each
+  // block's weights are rounded to the inputs' type for their product with
+  // the values.
+  Type f32 = b.getF32Type();
   auto resultType = op.getType();
+  auto partialType = resultType.clone(f32);
   auto queryType = cast<RankedTensorType>(op.getQuery().getType());
   auto statType = RankedTensorType::get(
-      {queryType.getDimSize(0), queryType.getDimSize(1), queryType.getDimSize(2), 1}, t);
+      {queryType.getDimSize(0), queryType.getDimSize(1), queryType.getDimSize(2), 1}, f32);
   SmallVector<OpFoldResult> statSizes{shape.batch, shape.heads, shape.seqQ, b.getIndexAttr(1)};
   SmallVector<OpFoldResult> outSizes{shape.batch, shape.heads, shape.seqQ, shape.valueDim};
-  Value runningMax = filledTensor(b, loc, statSizes, t, b.getFloatAttr(t, kNegInf));
-  Value runningSum = filledTensor(b, loc, statSizes, t, b.getFloatAttr(t, 0.0));
-  Value partial = filledTensor(b, loc, outSizes, t, b.getFloatAttr(t, 0.0));
+  Value runningMax = filledTensor(b, loc, statSizes, f32, b.getFloatAttr(f32, kNegInf));
+  Value runningSum = filledTensor(b, loc, statSizes, f32, b.getFloatAttr(f32, 0.0));
+  Value partial = filledTensor(b, loc, outSizes, f32, b.getFloatAttr(f32, 0.0));
 
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value block = arith::ConstantIndexOp::create(b, loc, kSdpaKeyBlock);
@@ -59,12 +65,14 @@ Value lowerSdpaAttention(OpBuilder &b, AttentionOp op) {
               sizes, strides);
         };
         Value keyMask = op.getKeyMask() ? slice(op.getKeyMask(), 1) : Value();
-        Value scores = shape.maskedScores(nb, slice(op.getKey(), 2), keyMask, start, size);
+        Value scores = AttentionShape::withElements(
+            nb, l, shape.maskedScores(nb, slice(op.getKey(), 2), keyMask, start, size), f32);
         auto scoresType = cast<RankedTensorType>(scores.getType());
         SmallVector<OpFoldResult> scoreSizes = tensor::getMixedSizes(nb, l, scores);
 
         // New running max; the old partial results are rescaled by exp(old - new).
-        Value blockMax = reduceKeepDims(nb, l, scores, lastOf4(), nb.getFloatAttr(t, kNegInf), maxOf);
+        Value blockMax =
+            reduceKeepDims(nb, l, scores, lastOf4(), nb.getFloatAttr(f32, kNegInf), maxOf);
         Value newMax = elementwise(nb, l, statType, statSizes, {carried[0], blockMax},
                                    [](OpBuilder &e, Location el, ValueRange args) {
                                      return maxOf(e, el, args);
@@ -78,24 +86,29 @@ Value lowerSdpaAttention(OpBuilder &b, AttentionOp op) {
                                   [](OpBuilder &e, Location el, ValueRange args) {
                                     return AttentionShape::expShifted(e, el, args[0], args[1]);
                                   });
-        Value blockSum = reduceKeepDims(nb, l, probs, lastOf4(), nb.getFloatAttr(t, 0.0), sumOf);
+        Value blockSum = reduceKeepDims(nb, l, probs, lastOf4(), nb.getFloatAttr(f32, 0.0), sumOf);
         Value newSum = elementwise(nb, l, statType, statSizes, {carried[1], correction, blockSum},
                                    [](OpBuilder &e, Location el, ValueRange args) -> Value {
                                      Value kept = arith::MulFOp::create(e, el, args[0], args[1]);
                                      return arith::AddFOp::create(e, el, kept, args[2]);
                                    });
-        Value blockOut = shape.weightedValues(nb, probs, slice(op.getValue(), 2));
-        Value newPartial = elementwise(
-            nb, l, resultType, outSizes, {carried[2], correction, blockOut},
-            [](OpBuilder &e, Location el, ValueRange args) -> Value {
-              Value kept = arith::MulFOp::create(e, el, args[0], args[1]);
-              return arith::AddFOp::create(e, el, kept, args[2]);
-            });
+        Value blockOut = shape.weightedValues(nb, AttentionShape::withElements(nb, l, probs, t),
+                                              slice(op.getValue(), 2));
+        Value newPartial =
+            elementwise(nb, l, partialType, outSizes, {carried[2], correction, blockOut},
+                        [f32](OpBuilder &e, Location el, ValueRange args) -> Value {
+                          Value kept = arith::MulFOp::create(e, el, args[0], args[1]);
+                          Value out = args[2].getType() == f32
+                                          ? args[2]
+                                          : arith::ExtFOp::create(e, el, f32, args[2]).getResult();
+                          return arith::AddFOp::create(e, el, kept, out);
+                        });
         scf::YieldOp::create(nb, l, ValueRange{newMax, newSum, newPartial});
       });
   return elementwise(b, loc, resultType, outSizes, {loop.getResult(2), loop.getResult(1)},
-                     [](OpBuilder &e, Location el, ValueRange args) {
-                       return AttentionShape::safeDivide(e, el, args[0], args[1]);
+                     [t](OpBuilder &e, Location el, ValueRange args) -> Value {
+                       Value out = AttentionShape::safeDivide(e, el, args[0], args[1]);
+                       return t == out.getType() ? out : arith::TruncFOp::create(e, el, t, out);
                      });
 }
 

@@ -11,7 +11,7 @@
 // Host buffers (none here but the deallocation tables) use the runtime's
 // allocator; device buffers and launches go through its mgpu functions.
 // Each kernel module is a cubin (an ELF object) for the chosen chip.
-// CHECK:       llvm.func @tmc_cuda_gemm(i32, i32, i64, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, i64)
+// CHECK:       llvm.func @tmc_cuda_gemm(i32, i32, i32, i32, i64, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, i64)
 // SM90:        gpu.binary @logits_kernel  [#gpu.object<#nvvm.target<O = 3, chip = "sm_90a">, {{.*}}bin = "\7FELF
 // SM80:        gpu.binary @logits_kernel  [#gpu.object<#nvvm.target<O = 3, chip = "sm_80">, {{.*}}bin = "\7FELF
 // CHECK:       llvm.func @mgpuMemAlloc(i64, !llvm.ptr, i8) -> !llvm.ptr

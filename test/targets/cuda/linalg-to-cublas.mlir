@@ -1,9 +1,9 @@
 // RUN: tmc-opt %s -tmc-cuda-linalg-to-cublas -canonicalize -split-input-file | FileCheck %s
 
 // C += A B^T with B in checkpoint layout: one call, a batch of one.
-// Arguments: dtype, transpose_b, m, n, k, a, lda, stride_a, b, ldb, stride_b,
+// Arguments: dtype, c_dtype, transpose_b, accumulate, m, n, k, a, lda, stride_a, b, ldb, stride_b,
 // c, ldc, stride_c, batch.
-// CHECK-DAG: func.func private @tmc_cuda_gemm(i32, i32, i64, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, i64)
+// CHECK-DAG: func.func private @tmc_cuda_gemm(i32, i32, i32, i32, i64, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, i64)
 // CHECK-LABEL: func.func @linear(
 // CHECK-DAG:     %[[ONE:.*]] = arith.constant 1 : i64
 // CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0 : i64
@@ -12,11 +12,52 @@
 // CHECK-DAG:     %[[F32:.*]] = arith.constant 0 : i32
 // CHECK-DAG:     %[[TRANS:.*]] = arith.constant 1 : i32
 // CHECK:         %[[M:.*]] = arith.index_cast %{{.*}} : index to i64
-// CHECK:         call @tmc_cuda_gemm(%[[F32]], %[[TRANS]], %[[M]], %[[N]], %[[K]], %{{.*}}, %[[K]], %[[ZERO]], %{{.*}}, %[[K]], %[[ZERO]], %{{.*}}, %[[N]], %[[ZERO]], %[[ONE]])
+// CHECK:         call @tmc_cuda_gemm(%[[F32]], %[[F32]], %[[TRANS]], %[[TRANS]], %[[M]], %[[N]], %[[K]], %{{.*}}, %[[K]], %[[ZERO]], %{{.*}}, %[[K]], %[[ZERO]], %{{.*}}, %[[N]], %[[ZERO]], %[[ONE]])
 // CHECK-NOT:     linalg.matmul
 func.func @linear(%a: memref<?x64xf32>, %b: memref<176x64xf32>, %c: memref<?x176xf32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
       ins(%a, %b : memref<?x64xf32>, memref<176x64xf32>) outs(%c : memref<?x176xf32>)
+  return
+}
+
+// -----
+
+// A bf16 model's linear: bf16 inputs (dtype 1) summed into an f32 C
+// (c_dtype 0), which cuBLASLt writes without rounding to bf16 first.
+// CHECK-LABEL: func.func @bf16_linear_f32_sum(
+// CHECK-DAG:     %[[F32:.*]] = arith.constant 0 : i32
+// CHECK-DAG:     %[[BF16:.*]] = arith.constant 1 : i32
+// CHECK:         call @tmc_cuda_gemm(%[[BF16]], %[[F32]], %[[BF16]], {{.*}})
+// CHECK-NOT:     linalg.matmul
+func.func @bf16_linear_f32_sum(%a: memref<?x64xbf16>, %b: memref<176x64xbf16>, %c: memref<?x176xf32>) {
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<?x64xbf16>, memref<176x64xbf16>) outs(%c : memref<?x176xf32>)
+  return
+}
+
+// -----
+
+// C freshly filled with zeros: the GEMM overwrites it (accumulate 0) and
+// the fill goes. A C written since its fill keeps both.
+// CHECK-LABEL: func.func @overwrites_zeros(
+// CHECK-DAG:     %[[F32:.*]] = arith.constant 0 : i32
+// CHECK-DAG:     %[[TRANS:.*]] = arith.constant 1 : i32
+// CHECK-NOT:     linalg.fill
+// CHECK:         call @tmc_cuda_gemm(%[[F32]], %[[F32]], %[[TRANS]], %[[F32]], {{.*}})
+// CHECK:         linalg.fill
+// CHECK:         memref.store
+// CHECK:         call @tmc_cuda_gemm(%[[F32]], %[[F32]], %[[TRANS]], %[[TRANS]], {{.*}})
+func.func @overwrites_zeros(%a: memref<?x64xf32>, %b: memref<176x64xf32>, %c: memref<?x176xf32>,
+                            %d: memref<?x176xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %i = arith.constant 0 : index
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x176xf32>)
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<?x64xf32>, memref<176x64xf32>) outs(%c : memref<?x176xf32>)
+  linalg.fill ins(%zero : f32) outs(%d : memref<?x176xf32>)
+  memref.store %zero, %d[%i, %i] : memref<?x176xf32>
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<?x64xf32>, memref<176x64xf32>) outs(%d : memref<?x176xf32>)
   return
 }
 
@@ -28,7 +69,7 @@ func.func @linear(%a: memref<?x64xf32>, %b: memref<176x64xf32>, %c: memref<?x176
 // CHECK-DAG:     %[[NO_TRANS:.*]] = arith.constant 0 : i32
 // CHECK:         %[[BATCH:.*]] = memref.dim %{{.*}}, %c0 : memref<?x?x?xbf16>
 // CHECK:         %[[COUNT:.*]] = arith.index_cast %[[BATCH]] : index to i64
-// CHECK:         call @tmc_cuda_gemm(%[[BF16]], %[[NO_TRANS]], {{.*}}, %[[COUNT]])
+// CHECK:         call @tmc_cuda_gemm(%[[BF16]], %[[BF16]], %[[NO_TRANS]], %[[BF16]], {{.*}}, %[[COUNT]])
 // CHECK-NOT:     linalg.batch_matmul
 func.func @batched(%a: memref<?x?x16xbf16>, %b: memref<?x16x?xbf16>, %c: memref<?x?x?xbf16>) {
   linalg.batch_matmul ins(%a, %b : memref<?x?x16xbf16>, memref<?x16x?xbf16>) outs(%c : memref<?x?x?xbf16>)
@@ -52,10 +93,10 @@ func.func @batched(%a: memref<?x?x16xbf16>, %b: memref<?x16x?xbf16>, %c: memref<
 // CHECK:             %[[HEAD:.*]] = arith.muli %[[KV]], %[[GROUP]] : index
 // CHECK:             arith.muli %[[HEAD]], %{{.*}}#1 : index
 // CHECK:             arith.muli %[[KV]], %{{.*}}#1 : index
-// CHECK:             func.call @tmc_cuda_gemm(%{{.*}}, %[[TRANS]], %{{.*}}, %{{.*}}, %[[HEAD_DIM]], %{{.*}}, %[[HEAD_DIM]], %{{.*}}, %{{.*}}, %[[HEAD_DIM]], %[[ZERO]], %{{.*}}, %{{.*}}, %{{.*}}, %[[GROUP_I64]])
+// CHECK:             func.call @tmc_cuda_gemm(%{{.*}}, %{{.*}}, %[[TRANS]], %{{.*}}, %{{.*}}, %{{.*}}, %[[HEAD_DIM]], %{{.*}}, %[[HEAD_DIM]], %{{.*}}, %{{.*}}, %[[HEAD_DIM]], %[[ZERO]], %{{.*}}, %{{.*}}, %{{.*}}, %[[GROUP_I64]])
 // CHECK:         scf.for
 // CHECK:           scf.for
-// CHECK:             func.call @tmc_cuda_gemm(%{{.*}}, %[[NO_TRANS]], {{.*}}, %[[ZERO]], {{.*}}, %[[GROUP_I64]])
+// CHECK:             func.call @tmc_cuda_gemm(%{{.*}}, %{{.*}}, %[[NO_TRANS]], {{.*}}, %[[ZERO]], {{.*}}, %[[GROUP_I64]])
 // CHECK-NOT:     linalg.generic
 #q = affine_map<(b, h, i, j, k) -> (b, h, i, k)>
 #k = affine_map<(b, h, i, j, k) -> (b, h floordiv 2, j, k)>
@@ -84,17 +125,16 @@ func.func @attention(%q: memref<?x4x?x8xf32>, %k: memref<?x2x?x8xf32>, %v: memre
 
 // -----
 
-// Not cuBLAS's business: f64, mixed element types, and a view whose
-// innermost stride is not 1 stay for the kernels.
+// Not cuBLAS's business: f64, inputs of two types, and a view whose innermost stride is not 1 stay for the kernels.
 // CHECK-LABEL: func.func @left_alone(
 // CHECK-NOT:     tmc_cuda_gemm
 // CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x4xf64>, memref<4x4xf64>)
-// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x4xbf16>, memref<4x4xbf16>) outs(%{{.*}} : memref<4x4xf32>)
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x4xbf16>, memref<4x4xf16>) outs(%{{.*}} : memref<4x4xf32>)
 // CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x4xf32, strided<[1, 4]>>, memref<4x4xf32>)
 func.func @left_alone(%a: memref<4x4xf64>, %c: memref<4x4xf64>, %h: memref<4x4xbf16>, %f: memref<4x4xf32>,
-                      %t: memref<4x4xf32, strided<[1, 4]>>, %d: memref<4x4xf32>) {
+                      %g: memref<4x4xf16>, %t: memref<4x4xf32, strided<[1, 4]>>, %d: memref<4x4xf32>) {
   linalg.matmul ins(%a, %a : memref<4x4xf64>, memref<4x4xf64>) outs(%c : memref<4x4xf64>)
-  linalg.matmul ins(%h, %h : memref<4x4xbf16>, memref<4x4xbf16>) outs(%f : memref<4x4xf32>)
+  linalg.matmul ins(%h, %g : memref<4x4xbf16>, memref<4x4xf16>) outs(%f : memref<4x4xf32>)
   linalg.matmul ins(%t, %d : memref<4x4xf32, strided<[1, 4]>>, memref<4x4xf32>) outs(%d : memref<4x4xf32>)
   return
 }
