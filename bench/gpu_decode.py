@@ -6,14 +6,17 @@ machine (which compiles bench/ artifacts of the Llama-3-8B shape,
 models/llama/configs/llama-3-8b.json, bf16, --max-seq-len 4160):
 
     bench/gpu_decode.py --bundle DIR --runner "CMD ..." [--contexts 128,2048,4096]
-                        [--new-tokens 32] [--torch-compile 128] [--work DIR] [--device cuda]
+                        [--new-tokens 32] [--torch-compile 128] [--random-weights]
+                        [--work DIR] [--device cuda]
 
 scripts/test-gpu --bench runs it with the bundle it unpacked.
 
 The weights: transformers builds LlamaForCausalLM from the config on the GPU
 in bf16 with its own random initialization (seed 0) and saves it with
 save_pretrained; tmc-run loads that checkpoint, and the transformers rows run
-the same model object, so every row computes with the same weights.
+the same model object, so every row computes with the same weights. With
+--random-weights tmc-run draws its own (same shapes and dtype, other values)
+and no checkpoint is written.
 
 For each context C (a prompt of C random ids, seed 0):
   - tmc:  `tmc-run ART --weights CKPT --input-ids @ids.npy --max-new-tokens N
@@ -179,7 +182,8 @@ def hf_compiled_decode(model, ids, new_tokens, device):
 
 
 def tmc_decode(runner, artifact, checkpoint, ids_path, new_tokens):
-    cmd = runner + [artifact, "--weights", checkpoint, "--input-ids", "@" + ids_path,
+    weights = ["--random-weights"] if checkpoint is None else ["--weights", checkpoint]
+    cmd = runner + [artifact] + weights + ["--input-ids", "@" + ids_path,
                     "--max-new-tokens", str(new_tokens), "--stats", "--eos-id=-1"]
     start = time.perf_counter()
     try:
@@ -213,6 +217,9 @@ def main():
                         help="also time transformers under torch.compile at these contexts (each compiles anew)")
     parser.add_argument("--config", default=CONFIG, help="the model config (default: Llama-3-8B's shape)")
     parser.add_argument("--work", help="where the checkpoint goes (default: a temporary directory)")
+    parser.add_argument("--random-weights", action="store_true",
+                        help="tmc draws its own weights (tmc-run --random-weights): no checkpoint is "
+                             "written, and tmc's ids are not compared with transformers'")
     parser.add_argument("--device", default="cuda")
     args = parser.parse_args()
 
@@ -229,10 +236,12 @@ def main():
 
     start = time.perf_counter()
     model = build_model(args.config, args.device, seed=0)
-    checkpoint = os.path.join(work, "checkpoint")
-    model.save_pretrained(checkpoint)
-    print("checkpoint: %.1f GB of bf16 weights written in %.1f s" % (
-        sum(p.numel() * 2 for p in model.parameters()) / 1e9, time.perf_counter() - start), flush=True)
+    checkpoint = None
+    if not args.random_weights:
+        checkpoint = os.path.join(work, "checkpoint")
+        model.save_pretrained(checkpoint)
+        print("checkpoint: %.1f GB of bf16 weights written in %.1f s" % (
+            sum(p.numel() * 2 for p in model.parameters()) / 1e9, time.perf_counter() - start), flush=True)
     bandwidth = copy_bandwidth(args.device) if args.device.startswith("cuda") else None
     peak = gemm_peak(args.device) if args.device.startswith("cuda") else None
     if bandwidth:
@@ -278,7 +287,7 @@ def main():
                 print(rows[-1], flush=True)
                 continue
             note = "%.0f s in all" % wall
-            if reference:
+            if reference and checkpoint:
                 note += "; ids equal to eager's for %d of %d" % (same_prefix(tokens, reference), len(reference))
             rows.append((context, "tmc " + artifact, prefill, step, roofline, note))
             print(rows[-1], flush=True)

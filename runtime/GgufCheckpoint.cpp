@@ -143,7 +143,7 @@ Expected<Checkpoint> tmc::rt::openGgufCheckpoint(StringRef path) {
                        "' and '" + checkpoint.infos[i].encoding->ggufName +
                        "' both map to the checkpoint name '" + checkpoint.infos[i].name + "'");
   checkpoint.meta = scalarMetadata(*file);
-  checkpoint.ggufFile = std::move(file);
+  checkpoint.storage = std::move(file);
   return checkpoint;
 }
 

@@ -14,6 +14,7 @@
 #include "runtime/Embeddings.h"
 #include "runtime/Error.h"
 #include "runtime/Generate.h"
+#include "runtime/RandomWeights.h"
 #include "runtime/Trace.h"
 #include "runtime/collectives/InProcessCollectives.h"
 #include "runtime/collectives/LoadCollectives.h"
@@ -48,6 +49,10 @@ cl::opt<std::string> weightsPath("weights", cl::sub(runCommand),
                                  cl::desc("Checkpoint: a .safetensors file, a .gguf file "
                                           "or a directory (model.safetensors or a sharded "
                                           "index)"));
+cl::opt<bool> randomWeights(
+    "random-weights", cl::sub(runCommand),
+    cl::desc("Instead of --weights: every weight drawn at random from --seed (normal(0, "
+             "0.02); 1-D weights 1), for benchmarks of shapes that have no checkpoint"));
 cl::opt<std::string> inputIds("input-ids", cl::sub(runCommand),
                               cl::desc("Token ids, comma separated; ';' separates batch rows "
                                        "(\"1,2,3;4,5\": shorter rows are left-padded when the "
@@ -116,7 +121,7 @@ cl::opt<int64_t> topK("top-k", cl::init(0), cl::sub(runCommand),
 cl::opt<double> topP("top-p", cl::init(1.0), cl::sub(runCommand),
                      cl::desc("Sample among the most likely tokens holding probability P"));
 cl::opt<uint64_t> seed("seed", cl::init(0), cl::sub(runCommand),
-                       cl::desc("Seed of the sampler (std::mt19937_64)"));
+                       cl::desc("Seed of the sampler and of --random-weights (std::mt19937_64)"));
 cl::opt<std::string> ranksMode(
     "ranks", cl::init("auto"), cl::sub(runCommand), cl::value_desc("auto|mpi|threads"),
     cl::desc("How the ranks of a tensor-parallel artifact (tmc compile --tp N) run: mpi, one "
@@ -803,6 +808,13 @@ void abortMpiJob() {
     abortAtExit->abort();
 }
 
+/// The checkpoint of --weights, or the artifact's weights drawn at random.
+llvm::Expected<Checkpoint> openWeights(const Manifest &manifest) {
+  if (randomWeights)
+    return randomCheckpoint(manifest, seed);
+  return Checkpoint::open(weightsPath);
+}
+
 /// This process is one rank of an MPI job.
 llvm::Error runMpi(Artifact &artifact) {
   auto collectives = openMpiCollectives();
@@ -823,7 +835,7 @@ llvm::Error runMpi(Artifact &artifact) {
   llvm::raw_null_ostream discard;
   Rank rank{index, collectives->get(),
             index == 0 ? static_cast<llvm::raw_ostream &>(llvm::outs()) : discard};
-  auto checkpoint = Checkpoint::open(weightsPath);
+  auto checkpoint = openWeights(artifact.manifest());
   if (!checkpoint)
     return onRank(index, worldSize, startTogether(rank, checkpoint.takeError()));
   llvm::Error error = runRank(rank, artifact, *checkpoint);
@@ -848,7 +860,7 @@ llvm::Error run() {
     if (llvm::Error error = checkWorldSize(artifact->manifest(), artifactDir, 1,
                                            "a single process", relaunchHint(worldSize)))
       return error;
-  auto checkpoint = Checkpoint::open(weightsPath);
+  auto checkpoint = openWeights(artifact->manifest());
   if (!checkpoint)
     return checkpoint.takeError();
   if (ranksMode == "threads")
@@ -875,8 +887,13 @@ std::vector<std::string> tmc::rt::glueFileArguments(int argc, char **argv) {
 std::string tmc::rt::missingRunFlag() {
   if (artifactDir.empty())
     return "needs an artifact directory (ARTIFACT_DIR --weights W --input-ids ...)";
-  if (weightsPath.empty())
-    return "needs --weights <checkpoint>";
+  if (weightsPath.empty() && !randomWeights)
+    return "needs --weights <checkpoint> (or --random-weights)";
+  if (!weightsPath.empty() && randomWeights)
+    return "--weights and --random-weights both give the weights; use one";
+  if (randomWeights && !prompts.empty())
+    return "--prompt needs the checkpoint's tokenizer: give --weights, or token ids with "
+           "--input-ids";
   if (chatPrompt && prompts.empty())
     return "--chat needs --prompt TEXT (the user message)";
   if (inputIds.empty() && prompts.empty())

@@ -89,6 +89,8 @@ private:
   std::map<std::string, std::string> meta;
 };
 
+struct Manifest;
+
 /// The weights of a model: one safetensors file or the shards of an index.
 class Checkpoint {
 public:
@@ -110,12 +112,14 @@ public:
 
 private:
   friend llvm::Expected<Checkpoint> openGgufCheckpoint(llvm::StringRef path);
+  friend llvm::Expected<Checkpoint> randomCheckpoint(const Manifest &manifest, uint64_t seed);
 
   std::vector<std::unique_ptr<SafetensorsFile>> shards;
   std::vector<TensorInfo> infos;
   std::map<std::string, std::string> meta;
-  /// A GGUF checkpoint's mapped file, which its tensors point into.
-  std::shared_ptr<const void> ggufFile;
+  /// What the tensors point into when no safetensors shard holds them: a
+  /// GGUF checkpoint's mapped file, or random weights' buffers.
+  std::shared_ptr<const void> storage;
 };
 
 struct TensorToWrite {
