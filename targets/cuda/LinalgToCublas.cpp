@@ -4,7 +4,9 @@
 // becomes one call of the runtime's `tmc_cuda_gemm` (runtime/cuda/CudaAbi.h),
 // a strided batch of products on device memory; a bf16 or f16 product may
 // keep its sum in an f32 C (a bf16 model's linears do). A C that was just
-// filled with zeros is overwritten instead (beta 0), without the fill. A head contraction batches
+// filled with zeros is overwritten instead (beta 0), without the fill; when
+// all that reads such an f32 C is its rounding to the inputs' type, the
+// GEMM writes the rounded buffer itself, without that kernel. A head contraction batches
 // the query heads of one GQA group against their shared key/value head (B's
 // stride 0), so K and V are read in place, never repeated.
 //
@@ -94,6 +96,70 @@ linalg::FillOp zeroFillOf(Operation *op, Value c) {
   return nullptr;
 }
 
+/// `user` or its ancestor in `block`.
+Operation *inBlock(Operation *user, Block *block) {
+  while (user && user->getBlock() != block)
+    user = user->getParentOp();
+  return user;
+}
+
+/// Whether `op` only rounds `c` elementwise into an `element` buffer.
+bool roundsInto(linalg::GenericOp op, Value c, Type element) {
+  if (op.getNumDpsInputs() != 1 || op.getDpsInputOperand(0)->get() != c ||
+      op.getNumDpsInits() != 1 || !op.hasPureBufferSemantics() ||
+      op.getNumParallelLoops() != op.getNumLoops() ||
+      !llvm::all_of(op.getIndexingMapsArray(), [](AffineMap map) { return map.isIdentity(); }))
+    return false;
+  Block *body = op.getBody();
+  auto round = dyn_cast<arith::TruncFOp>(body->front());
+  return round && round.getIn() == body->getArgument(0) && round.getType() == element &&
+         cast<linalg::YieldOp>(body->getTerminator()).getOperand(0) == round.getResult() &&
+         std::next(body->begin(), 2) == body->end();
+}
+
+/// The rounding that alone reads a bf16/f16 GEMM's f32 C (a bf16 linear's
+/// output, rounded back to bf16) into a buffer allocated after the GEMM and
+/// touched by nothing before the rounding: the GEMM can write that buffer
+/// itself, rounding once from its f32 sums as the rounding would.
+linalg::GenericOp roundingOf(Operation *gemm, const GemmForm &form) {
+  Type inputs = cast<MemRefType>(form.a.getType()).getElementType();
+  if (!cast<MemRefType>(form.c.getType()).getElementType().isF32() || inputs.isF32())
+    return nullptr;
+  Block *block = gemm->getBlock();
+  linalg::GenericOp rounding;
+  for (Operation *user : form.c.getUsers()) {
+    Operation *at = inBlock(user, block);
+    // Sizes, frees and the address the deallocation tables compare are no reads.
+    if (user == gemm ||
+        isa<memref::DeallocOp, memref::DimOp, memref::ExtractAlignedPointerAsIndexOp>(user) ||
+        (isa<linalg::FillOp>(user) && at && at->isBeforeInBlock(gemm)))
+      continue;
+    auto generic = dyn_cast<linalg::GenericOp>(user);
+    if (!generic || rounding || generic->getBlock() != block || !gemm->isBeforeInBlock(generic) ||
+        !roundsInto(generic, form.c, inputs))
+      return nullptr;
+    rounding = generic;
+  }
+  if (!rounding)
+    return nullptr;
+  Value out = rounding.getDpsInitOperand(0)->get();
+  auto alloc = out.getDefiningOp<memref::AllocOp>();
+  if (!alloc || alloc->getBlock() != block || !gemm->isBeforeInBlock(alloc) ||
+      !tmc::lowering::hasUnitInnerStride(out) ||
+      llvm::any_of(alloc->getOperands(), [&](Value size) {
+        Operation *def = size.getDefiningOp();
+        return def && def->getBlock() == block && !def->isBeforeInBlock(gemm);
+      }))
+    return nullptr;
+  for (Operation *user : out.getUsers()) {
+    Operation *at = inBlock(user, block);
+    if (user != rounding && !isa<memref::DimOp, memref::ExtractAlignedPointerAsIndexOp>(user) &&
+        (!at || at->isBeforeInBlock(rounding)))
+      return nullptr;
+  }
+  return rounding;
+}
+
 void lowerGemm(OpBuilder &b, Location loc, func::FuncOp callee, const GemmForm &form,
                bool accumulate) {
   int64_t rank = cast<MemRefType>(form.c.getType()).getRank();
@@ -174,10 +240,19 @@ struct LinalgToCublas : public tmc::cuda::impl::LinalgToCublasBase<LinalgToCubla
     for (auto [op, form] : gemms) {
       OpBuilder b(op);
       linalg::FillOp zeros = zeroFillOf(op, form.c);
-      lowerGemm(b, op->getLoc(), callee, form, /*accumulate=*/!zeros);
+      linalg::GenericOp rounding = zeros ? roundingOf(op, form) : nullptr;
+      GemmForm written = form;
+      if (rounding) {
+        // The f32 C is never written; the deallocation code may still name it.
+        written.c = rounding.getDpsInitOperand(0)->get();
+        written.c.getDefiningOp()->moveBefore(op);
+      }
+      lowerGemm(b, op->getLoc(), callee, written, /*accumulate=*/!zeros);
       op->erase();
       if (zeros)
         zeros->erase();
+      if (rounding)
+        rounding->erase();
     }
   }
 };

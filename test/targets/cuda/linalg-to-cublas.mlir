@@ -63,6 +63,66 @@ func.func @overwrites_zeros(%a: memref<?x64xf32>, %b: memref<176x64xf32>, %c: me
 
 // -----
 
+// A bf16 linear whose f32 sums only get rounded back to bf16: the GEMM
+// writes the rounded buffer itself (c_dtype bf16, accumulate 0), so neither
+// the fill nor the rounding kernel remains, and the f32 buffer, written by
+// nothing now, folds away. When anything else reads the f32 sums, both stay.
+// CHECK-LABEL: func.func @rounded_linear(
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK-DAG:     %[[BF16:.*]] = arith.constant 1 : i32
+// CHECK-NOT:     memref<?x176xf32>
+// CHECK:         %[[OUT:.*]] = memref.alloc(%{{.*}}) : memref<?x176xbf16>
+// CHECK:         memref.extract_aligned_pointer_as_index %[[OUT]]
+// CHECK:         call @tmc_cuda_gemm(%[[BF16]], %[[BF16]], %[[BF16]], %[[ZERO]], {{.*}})
+// CHECK-NOT:     linalg.generic
+// CHECK-NOT:     linalg.fill
+// CHECK:         return %[[OUT]]
+func.func @rounded_linear(%a: memref<?x64xbf16>, %b: memref<176x64xbf16>) -> memref<?x176xbf16> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %m = memref.dim %a, %c0 : memref<?x64xbf16>
+  %sums = memref.alloc(%m) : memref<?x176xf32>
+  linalg.fill ins(%zero : f32) outs(%sums : memref<?x176xf32>)
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<?x64xbf16>, memref<176x64xbf16>) outs(%sums : memref<?x176xf32>)
+  %out = memref.alloc(%m) : memref<?x176xbf16>
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%sums : memref<?x176xf32>) outs(%out : memref<?x176xbf16>) {
+  ^bb0(%x: f32, %o: bf16):
+    %r = arith.truncf %x : f32 to bf16
+    linalg.yield %r : bf16
+  }
+  memref.dealloc %sums : memref<?x176xf32>
+  return %out : memref<?x176xbf16>
+}
+
+// CHECK-LABEL: func.func @sums_read_twice(
+// CHECK:         call @tmc_cuda_gemm(%{{.*}}, %[[F32:.*]], %{{.*}}, %[[F32]], {{.*}})
+// CHECK:         linalg.generic
+// CHECK:         arith.truncf
+// CHECK:         memref.load
+func.func @sums_read_twice(%a: memref<?x64xbf16>, %b: memref<176x64xbf16>, %out: memref<?x176xbf16>) -> f32 {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %m = memref.dim %a, %c0 : memref<?x64xbf16>
+  %sums = memref.alloc(%m) : memref<?x176xf32>
+  linalg.fill ins(%zero : f32) outs(%sums : memref<?x176xf32>)
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<?x64xbf16>, memref<176x64xbf16>) outs(%sums : memref<?x176xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%sums : memref<?x176xf32>) outs(%out : memref<?x176xbf16>) {
+  ^bb0(%x: f32, %o: bf16):
+    %r = arith.truncf %x : f32 to bf16
+    linalg.yield %r : bf16
+  }
+  %first = memref.load %sums[%c0, %c0] : memref<?x176xf32>
+  return %first : f32
+}
+
+// -----
+
 // bf16 is dtype 1; a batched matmul is one strided-batched call over dim 0.
 // CHECK-LABEL: func.func @batched(
 // CHECK-DAG:     %[[BF16:.*]] = arith.constant 1 : i32
