@@ -6,6 +6,7 @@
 #include "runtime/HostTensor.h"
 
 #include <cstring>
+#include <map>
 #include <random>
 
 using namespace tmc::rt;
@@ -34,6 +35,8 @@ llvm::Expected<Checkpoint> tmc::rt::randomCheckpoint(const Manifest &manifest, u
   for (float &value : pool)
     value = normal(rng);
   std::vector<float> ones(kPoolValues, 1.0f);
+  // Each pool in each dtype, encoded at its first use.
+  std::map<std::pair<DType, bool>, std::vector<uint8_t>> encodedPools;
 
   auto tensors = std::make_shared<std::vector<HostTensor>>();
   Checkpoint checkpoint;
@@ -46,11 +49,14 @@ llvm::Expected<Checkpoint> tmc::rt::randomCheckpoint(const Manifest &manifest, u
     auto tensor = HostTensor::allocate(dtype, shape, "the random weight '" + spec.name + "'");
     if (!tensor)
       return tensor.takeError();
-    const std::vector<float> &source = shape.size() == 1 ? ones : pool;
-    // The pool in this dtype once, then copied over the tensor from an offset.
+    bool vector = shape.size() == 1;
     size_t elementBytes = dtypeSize(dtype);
-    std::vector<uint8_t> encoded(kPoolValues * elementBytes);
-    writeFromFloat32(source.data(), kPoolValues, dtype, encoded.data());
+    std::vector<uint8_t> &encoded = encodedPools[{dtype, vector}];
+    if (encoded.empty()) {
+      encoded.resize(kPoolValues * elementBytes);
+      writeFromFloat32((vector ? ones : pool).data(), kPoolValues, dtype, encoded.data());
+    }
+    // The pool copied over the tensor from an offset.
     size_t count = tensor->numElements(), at = rng() % kPoolValues;
     auto *out = static_cast<uint8_t *>(tensor->data());
     for (size_t done = 0; done < count;) {

@@ -258,9 +258,7 @@ llvm::Expected<std::vector<HostTensor>> Executor::run(void (*fn)(void **), const
   }
   // The caches were written in place on the device; the host copies
   // follow, unless the device copies are kept.
-  for (int64_t index : entry.inPlace) {
-    if (keepCaches)
-      break;
+  for (int64_t index : keepCaches ? llvm::ArrayRef<int64_t>() : llvm::ArrayRef(entry.inPlace)) {
     const HostTensor &cache = inputs[index];
     CUresult copied =
         cu->cuMemcpyDtoHAsync(cache.data(), inputPointers[index], cache.numBytes(), queue);

@@ -6,9 +6,10 @@
 // keep its sum in an f32 C (a bf16 model's linears do). A C that was just
 // filled with zeros is overwritten instead (beta 0), without the fill; when
 // all that reads such an f32 C is its rounding to the inputs' type, the
-// GEMM writes the rounded buffer itself, without that kernel. A head contraction batches
-// the query heads of one GQA group against their shared key/value head (B's
-// stride 0), so K and V are read in place, never repeated.
+// GEMM writes the rounded buffer itself, without that kernel. A head
+// contraction batches the query heads of one GQA group against their shared
+// key/value head (B's stride 0), so K and V are read in place, never
+// repeated.
 //
 //===----------------------------------------------------------------------===//
 

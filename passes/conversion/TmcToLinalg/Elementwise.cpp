@@ -136,14 +136,7 @@ struct CastToGeneric : OpRewritePattern<CastOp> {
           Value x = args[0];
           if (isa<IntegerType>(from))
             return arith::SIToFPOp::create(b, l, to, x);
-          unsigned fromWidth = from.getIntOrFloatBitWidth(),
-                   toWidth = to.getIntOrFloatBitWidth();
-          if (fromWidth < toWidth)
-            return arith::ExtFOp::create(b, l, to, x);
-          if (fromWidth > toWidth)
-            return arith::TruncFOp::create(b, l, to, x);
-          return from == to ? x : arith::TruncFOp::create(
-                                      b, l, to, arith::ExtFOp::create(b, l, b.getF32Type(), x));
+          return convertFloat(b, l, x, to);
         });
     rewriter.replaceOp(op, result);
     return success();

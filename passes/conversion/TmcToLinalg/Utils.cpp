@@ -110,6 +110,18 @@ Value reduceKeepDims(OpBuilder &b, Location loc, Value input,
   return generic.getResult(0);
 }
 
+Value convertFloat(OpBuilder &b, Location loc, Value x, Type to) {
+  Type from = x.getType();
+  unsigned fromWidth = from.getIntOrFloatBitWidth(), toWidth = to.getIntOrFloatBitWidth();
+  if (fromWidth < toWidth)
+    return arith::ExtFOp::create(b, loc, to, x);
+  if (fromWidth > toWidth)
+    return arith::TruncFOp::create(b, loc, to, x);
+  return from == to ? x
+                    : arith::TruncFOp::create(b, loc, to,
+                                              arith::ExtFOp::create(b, loc, b.getF32Type(), x));
+}
+
 Value floatConstant(OpBuilder &b, Location loc, Type type, double value) {
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
 }

@@ -51,6 +51,10 @@ mlir::Value reduceKeepDims(mlir::OpBuilder &b, mlir::Location loc, mlir::Value i
                            const llvm::SmallBitVector &reduced, mlir::TypedAttr init,
                            ScalarFn combine);
 
+/// The float `x` as float type `to`: itself, widened, rounded, or (between
+/// two 16-bit types) widened to f32 and rounded.
+mlir::Value convertFloat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Type to);
+
 /// A float constant of `type`.
 mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
                           double value);

@@ -209,15 +209,11 @@ Value AttentionShape::safeDivide(OpBuilder &b, Location l, Value x, Value sum) {
 
 Value AttentionShape::withElements(OpBuilder &b, Location l, Value value, Type type) {
   auto tensorType = cast<RankedTensorType>(value.getType());
-  Type from = tensorType.getElementType();
-  if (from == type)
+  if (tensorType.getElementType() == type)
     return value;
-  bool widen = from.getIntOrFloatBitWidth() < type.getIntOrFloatBitWidth();
   return elementwise(b, l, tensorType.clone(type), tensor::getMixedSizes(b, l, value), {value},
-                     [type, widen](OpBuilder &e, Location el, ValueRange args) -> Value {
-                       if (widen)
-                         return arith::ExtFOp::create(e, el, type, args[0]);
-                       return arith::TruncFOp::create(e, el, type, args[0]);
+                     [type](OpBuilder &e, Location el, ValueRange args) {
+                       return convertFloat(e, el, args[0], type);
                      });
 }
 

@@ -37,9 +37,9 @@ Value lowerEagerAttention(OpBuilder &b, AttentionOp op) {
                           });
   Value sum = reduceKeepDims(b, loc, exp, lastOf4(), b.getFloatAttr(f32, 0.0), sumOf);
   Value probs = elementwise(b, loc, scoresType.clone(t), sizes, {exp, sum},
-                            [t](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                              Value p = AttentionShape::safeDivide(nb, l, args[0], args[1]);
-                              return t == p.getType() ? p : arith::TruncFOp::create(nb, l, t, p);
+                            [t](OpBuilder &nb, Location l, ValueRange args) {
+                              return convertFloat(
+                                  nb, l, AttentionShape::safeDivide(nb, l, args[0], args[1]), t);
                             });
   return shape.weightedValues(b, probs, op.getValue());
 }

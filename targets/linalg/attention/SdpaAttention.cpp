@@ -98,17 +98,15 @@ Value lowerSdpaAttention(OpBuilder &b, AttentionOp op) {
             elementwise(nb, l, partialType, outSizes, {carried[2], correction, blockOut},
                         [f32](OpBuilder &e, Location el, ValueRange args) -> Value {
                           Value kept = arith::MulFOp::create(e, el, args[0], args[1]);
-                          Value out = args[2].getType() == f32
-                                          ? args[2]
-                                          : arith::ExtFOp::create(e, el, f32, args[2]).getResult();
-                          return arith::AddFOp::create(e, el, kept, out);
+                          return arith::AddFOp::create(e, el, kept,
+                                                       convertFloat(e, el, args[2], f32));
                         });
         scf::YieldOp::create(nb, l, ValueRange{newMax, newSum, newPartial});
       });
   return elementwise(b, loc, resultType, outSizes, {loop.getResult(2), loop.getResult(1)},
-                     [t](OpBuilder &e, Location el, ValueRange args) -> Value {
+                     [t](OpBuilder &e, Location el, ValueRange args) {
                        Value out = AttentionShape::safeDivide(e, el, args[0], args[1]);
-                       return t == out.getType() ? out : arith::TruncFOp::create(e, el, t, out);
+                       return convertFloat(e, el, out, t);
                      });
 }
 
