@@ -3,10 +3,12 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <atomic>
 #include <cstdlib>
 
 namespace {
 thread_local const char *allocationSite = nullptr;
+std::atomic<uint64_t> heapBuffers{0};
 
 [[noreturn]] void outOfMemory(uint64_t bytes) {
   llvm::outs().flush();
@@ -23,6 +25,7 @@ extern "C" {
 void tmc_alloc_site(const char *description) { allocationSite = description; }
 
 void *_mlir_memref_to_llvm_alloc(uint64_t bytes) {
+  heapBuffers.fetch_add(1, std::memory_order_relaxed);
   void *pointer = std::malloc(bytes);
   if (!pointer && bytes)
     outOfMemory(bytes);
@@ -30,6 +33,7 @@ void *_mlir_memref_to_llvm_alloc(uint64_t bytes) {
 }
 
 void *_mlir_memref_to_llvm_aligned_alloc(uint64_t alignment, uint64_t bytes) {
+  heapBuffers.fetch_add(1, std::memory_order_relaxed);
   void *pointer = nullptr;
   if (posix_memalign(&pointer, alignment, bytes) != 0 && bytes)
     outOfMemory(bytes);
@@ -38,3 +42,5 @@ void *_mlir_memref_to_llvm_aligned_alloc(uint64_t alignment, uint64_t bytes) {
 
 void _mlir_memref_to_llvm_free(void *pointer) { std::free(pointer); }
 }
+
+uint64_t tmc::rt::compiledHeapBuffers() { return heapBuffers.load(std::memory_order_relaxed); }

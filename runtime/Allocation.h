@@ -5,7 +5,9 @@
 // tmc-cpu-name-allocations names each site first). An allocation that
 // fails ends the process with the bytes and the buffer it was for, instead
 // of compiled code writing through a null pointer. Buffers are malloc'ed:
-// results returned to the runtime are released with free().
+// results returned to the runtime are released with free(). Intermediates
+// the compiler planned (tmc-plan-memory) are views of the artifact's arena
+// and never come here; the count of those that do is kept for --stats.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,5 +23,10 @@ void *_mlir_memref_to_llvm_alloc(uint64_t bytes);
 void *_mlir_memref_to_llvm_aligned_alloc(uint64_t alignment, uint64_t bytes);
 void _mlir_memref_to_llvm_free(void *pointer);
 }
+
+namespace tmc::rt {
+/// Heap buffers compiled code has allocated so far, on every thread.
+uint64_t compiledHeapBuffers();
+} // namespace tmc::rt
 
 #endif // TMC_RUNTIME_ALLOCATION_H

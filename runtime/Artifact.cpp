@@ -88,12 +88,23 @@ Expected<Artifact> Artifact::open(StringRef directory) {
   // Before weights and caches fill the address space (runtime/BlasBuffers.h).
   if (!onGpu)
     mapBlasCallerBuffer(library);
+  int64_t arenaBytes = 0;
   for (const EntryPoint &entry : artifact.info.entryPoints) {
     void *symbol = library.getAddressOfSymbol(entry.symbol.c_str());
     if (!symbol)
       return makeError(libraryPath + ": entry point symbol '" + entry.symbol +
                        "' is missing; the artifact is corrupt, recompile it");
     artifact.entryFns[entry.name] = reinterpret_cast<EntryFn>(symbol);
+    arenaBytes = std::max(arenaBytes, entry.arenaBytes);
+  }
+  if (arenaBytes > 0) {
+    if (onGpu)
+      return makeError(manifestPath +
+                       ": a CUDA artifact with a memory plan (arena_bytes); "
+                       "this runtime allocates CUDA intermediates on the device's heap");
+    artifact.arena = Arena(arenaBytes);
+    if (llvm::Error error = artifact.checkArena())
+      return std::move(error);
   }
   return artifact;
 }
@@ -178,6 +189,21 @@ llvm::Error Artifact::bindWeights(const Checkpoint &checkpoint, int64_t rank) {
   return llvm::Error::success();
 }
 
+int64_t Artifact::weightBytes() const {
+  int64_t bytes = 0;
+  for (const auto &[name, tensor] : weights)
+    bytes += tensor.numBytes();
+  return bytes;
+}
+
+llvm::Error Artifact::checkArena() const {
+  if (arena.data())
+    return llvm::Error::success();
+  return makeError(dir + ": cannot allocate the " + llvm::Twine(arena.size()) +
+                   " bytes of its intermediates' arena (its memory plan, tmc compile "
+                   "--plan-batch); free memory, or recompile with a smaller --plan-batch");
+}
+
 std::shared_ptr<void> Artifact::keepCachesOnDevice() const {
 #ifdef TMC_HAVE_CUDA_RUNTIME
   if (gpu) {
@@ -240,6 +266,13 @@ Expected<std::vector<HostTensor>> Artifact::run(StringRef entryName,
   std::vector<void *> args;
   if (!entry->results.empty())
     args.push_back(results.data());
+  // The arena the compiler planned the call's intermediates in comes last.
+  if (entry->arenaBytes > 0) {
+    if (llvm::Error error = checkArena())
+      return std::move(error);
+    descriptors.push_back(
+        memrefDescriptor(reinterpret_cast<int64_t>(arena.data()), {entry->arenaBytes}));
+  }
   for (std::vector<int64_t> &descriptor : descriptors)
     args.push_back(descriptor.data());
   entryFns.at(entry->name)(args.data());

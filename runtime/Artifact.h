@@ -12,6 +12,7 @@
 #ifndef TMC_RUNTIME_ARTIFACT_H
 #define TMC_RUNTIME_ARTIFACT_H
 
+#include "runtime/Arena.h"
 #include "runtime/HostTensor.h"
 #include "runtime/Manifest.h"
 #include "runtime/Safetensors.h"
@@ -32,6 +33,10 @@ public:
   static llvm::Expected<Artifact> open(llvm::StringRef directory);
 
   const Manifest &manifest() const { return info; }
+  /// Bytes of the arena the calls share (0: the artifact has no memory plan).
+  int64_t arenaBytes() const { return arena.size(); }
+  /// Bytes of the bound weights, as this rank holds them.
+  int64_t weightBytes() const;
   llvm::StringRef directory() const { return dir; }
 
   /// Checks that `checkpoint` holds exactly the manifest's weights with their
@@ -62,12 +67,18 @@ public:
 private:
   using EntryFn = void (*)(void **);
   Artifact() = default;
+  /// An error when the arena could not be allocated (an Artifact copied for
+  /// another rank allocates its own).
+  llvm::Error checkArena() const;
 
   std::string dir;
   Manifest info;
   std::map<std::string, EntryFn> entryFns;
   std::map<std::string, HostTensor> weights;
   int64_t boundRank = 0;
+  /// The scratch memory of every call (EntryPoint::arenaBytes: the largest
+  /// entry's), allocated once at open.
+  Arena arena;
   /// A CUDA artifact's GPU, which holds its weights and runs its calls.
   std::shared_ptr<cuda::Executor> gpu;
 };

@@ -1,6 +1,7 @@
 //===- Generate.cpp - greedy and sampled generation with a KV cache ------===//
 
 #include "runtime/Generate.h"
+#include "runtime/Allocation.h"
 #include "runtime/Error.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -116,6 +117,8 @@ generate(const EntryPoint &decode, const EntryRunner &run, const HostTensor &ids
             " (compile with a smaller --max-seq-len, or run fewer rows)");
     if (!cache)
       return cache.takeError();
+    if (stats)
+      stats->cacheBytes += cache->numBytes();
     caches.push_back(std::move(*cache));
   }
 
@@ -151,6 +154,7 @@ generate(const EntryPoint &decode, const EntryRunner &run, const HostTensor &ids
   for (int64_t step = 0; step < options.maxNewTokens; ++step) {
     std::vector<HostTensor> inputs{stepIds, maskUpTo(length), stepPositions};
     llvm::append_range(inputs, caches);
+    uint64_t buffersBefore = compiledHeapBuffers();
     auto start = std::chrono::steady_clock::now();
     auto results = run(inputs);
     if (!results)
@@ -163,6 +167,7 @@ generate(const EntryPoint &decode, const EntryRunner &run, const HostTensor &ids
         stats->prefillMs = ms;
       } else {
         stats->stepMs.push_back(ms);
+        stats->stepHeapBuffers.push_back(compiledHeapBuffers() - buffersBefore);
       }
     }
     if (results->size() == 1 + caches.size()) {

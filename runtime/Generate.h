@@ -40,6 +40,10 @@ struct GenerationStats {
   int64_t promptTokens = 0;   // batch * prompt length
   double prefillMs = 0;
   std::vector<double> stepMs; // one per decode call
+  /// Heap buffers compiled code allocated in each decode call (its results
+  /// among them; runtime/Allocation.h).
+  std::vector<uint64_t> stepHeapBuffers;
+  int64_t cacheBytes = 0; // the KV caches generation allocated
   /// When set: the logits each token was picked from, [step][batch][vocab].
   bool keepLogits = false;
   std::vector<float> logits;

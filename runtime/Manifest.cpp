@@ -72,6 +72,8 @@ json Manifest::toJson() const {
       entryJson["max_seq_len"] = entry.maxSeqLen;
     if (!entry.inPlace.empty())
       entryJson["in_place"] = entry.inPlace;
+    if (entry.arenaBytes > 0)
+      entryJson["arena_bytes"] = entry.arenaBytes;
     entries.push_back(std::move(entryJson));
   }
   json paramList = json::array();
@@ -365,6 +367,11 @@ Expected<Manifest> Manifest::fromJson(const json &value, StringRef source) {
       if (!it->is_number_integer() || it->get<int64_t>() < 1)
         return makeError(where + ": 'max_seq_len' must be a positive integer");
       entry.maxSeqLen = it->get<int64_t>();
+    }
+    if (auto it = entryJson.find("arena_bytes"); it != entryJson.end()) {
+      if (!it->is_number_integer() || it->get<int64_t>() < 1)
+        return makeError(where + ": 'arena_bytes' must be a positive integer");
+      entry.arenaBytes = it->get<int64_t>();
     }
     if (auto it = entryJson.find("in_place"); it != entryJson.end()) {
       if (!it->is_array())

@@ -68,6 +68,9 @@ struct EntryPoint {
   int64_t maxSeqLen = 0;
   /// Indices of the inputs the call writes in place (KV caches).
   std::vector<int64_t> inPlace;
+  /// Bytes of the scratch arena the call takes as its last argument, where
+  /// the compiler placed its intermediate buffers (tmc-plan-memory); 0: none.
+  int64_t arenaBytes = 0;
 };
 
 /// What a trace point records (tmc compile --trace): input or output number

@@ -35,6 +35,8 @@
 #include <optional>
 #include <thread>
 
+#include <sys/resource.h>
+
 #include <nlohmann/json.hpp>
 
 namespace cl = llvm::cl;
@@ -429,6 +431,22 @@ tokenizePrompts(std::unique_ptr<tmc::tok::Tokenizer> &tokenizer) {
   return rows;
 }
 
+/// What generation held against what the process reached: the weights, the
+/// caches and the arena of the memory plan, then the peak resident set; and
+/// how many buffers compiled code still took from the heap per step.
+void printMemory(const Artifact &artifact, GenerationStats &genStats) {
+  constexpr double kMiB = 1 << 20;
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  std::vector<uint64_t> buffers = genStats.stepHeapBuffers;
+  std::sort(buffers.begin(), buffers.end());
+  llvm::errs() << llvm::formatv(
+      "memory: weights {0:f1} MiB, KV caches {1:f1} MiB, arena {2:f1} MiB, peak RSS {3:f1} MiB; "
+      "{4} heap buffers per decode step (median)\n",
+      artifact.weightBytes() / kMiB, genStats.cacheBytes / kMiB, artifact.arenaBytes() / kMiB,
+      usage.ru_maxrss * 1024 / kMiB, buffers.empty() ? 0 : buffers[buffers.size() / 2]);
+}
+
 llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkpoint) {
   std::string entryPoint = entryName.getNumOccurrences() ? entryName.getValue() : "decode";
   const tmc::rt::EntryPoint *entry = artifact.manifest().findEntryPoint(entryPoint);
@@ -541,6 +559,8 @@ llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkp
         backend.getValue(), batch, genStats.promptTokens, genStats.prefillMs,
         genStats.promptTokens / genStats.prefillMs * 1e3, steps.size(),
         steps.empty() ? 0.0 : steps[steps.size() / 2], produced / total * 1e3);
+    if (rank.leader())
+      printMemory(artifact, genStats);
   }
   return llvm::Error::success();
 }

@@ -79,6 +79,7 @@ llvm::Expected<tmc::rt::Manifest> tmc::manifestFromModule(ModuleOp module,
     entry.name = entryAttr.getName().str();
     entry.symbol = "tmc_entry_" + entry.name;
     entry.maxSeqLen = entryAttr.getMaxSeqLen();
+    entry.arenaBytes = entryAttr.getArenaBytes();
     llvm::append_range(entry.inPlace, entryAttr.getInPlace().asArrayRef());
     std::string where = "@" + entry.name;
     for (Attribute input : entryAttr.getInputs()) {

@@ -40,6 +40,8 @@ struct TargetOptions {
   std::string weightDtype = "float32";
   /// `--activation-dtype`: "int8" needs the CPU's int8 dot products.
   std::string activationDtype = "float32";
+  /// `--plan-batch`: the rows the CPU's memory plan covers; 0: no plan.
+  int64_t planBatch = 1;
 };
 
 class Target {

@@ -81,7 +81,9 @@ def Tmc_EntryPointAttr : Tmc_Attr<"EntryPoint", "entry_point"> {
     first, then the weights named in `params` (checkpoint names, in argument
     order); `results` ([#tmc.tensor]) are returned. `in_place` lists the
     inputs the call writes (KV caches), and `max_seq_len` is a decode entry's
-    cache length (0 otherwise).
+    cache length (0 otherwise). `arena_bytes` is the size of the scratch
+    buffer the call takes as its last argument, where `tmc-plan-memory`
+    placed its intermediate buffers (0: no such argument).
 
     ```mlir
     #tmc.entry_point<name = "forward", inputs = [#tmc.tensor<"input_ids" : tensor<?x?xi64>>],
@@ -95,7 +97,8 @@ def Tmc_EntryPointAttr : Tmc_Attr<"EntryPoint", "entry_point"> {
     "::mlir::ArrayAttr":$params,
     "::mlir::ArrayAttr":$results,
     "::mlir::DenseI64ArrayAttr":$in_place,
-    DefaultValuedParameter<"int64_t", "0">:$max_seq_len
+    DefaultValuedParameter<"int64_t", "0">:$max_seq_len,
+    DefaultValuedParameter<"int64_t", "0">:$arena_bytes
   );
   let assemblyFormat = "`<` struct(params) `>`";
 }

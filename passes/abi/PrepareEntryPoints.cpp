@@ -238,7 +238,7 @@ struct PrepareEntryPoints : public tmc::impl::PrepareEntryPointsBase<PrepareEntr
     return Attribute(tmc::EntryPointAttr::get(
         ctx, func.getSymName(), b.getArrayAttr(inputs), b.getArrayAttr(params),
         b.getArrayAttr(results), b.getDenseI64ArrayAttr(inPlace),
-        maxSeqLen ? maxSeqLen.getInt() : positionRows(func, numInputs)));
+        maxSeqLen ? maxSeqLen.getInt() : positionRows(func, numInputs), /*arena_bytes=*/0));
   }
 };
 } // namespace

@@ -48,7 +48,7 @@ void tmc::cpu::buildLowerToCpuPipeline(OpPassManager &pm) {
 }
 
 void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions &options) {
-  lowering::buildBufferizePipeline(pm);
+  lowering::buildBufferizePipeline(pm, options.planBatch);
   // Matmuls go to OpenBLAS, and products over weights in blocks to vector
   // kernels, unless generated loops were asked for.
   if (options.gemm == "blas") {
@@ -136,6 +136,7 @@ public:
   void buildLLVMPipeline(OpPassManager &pm, const TargetOptions &options) const override {
     cpu::CpuToLLVMOptions llvmOptions;
     llvmOptions.gemm = options.gemm;
+    llvmOptions.planBatch = options.planBatch;
     cpu::buildCpuToLLVMPipeline(pm, llvmOptions);
   }
   llvm::Expected<std::string> writeCode(ModuleOp module, llvm::StringRef directory,

@@ -27,6 +27,10 @@ struct CpuToLLVMOptions : mlir::PassPipelineOptions<CpuToLLVMOptions> {
                            llvm::cl::desc("GEMM implementation: 'blas' (cblas_sgemm "
                                           "from OpenBLAS) or 'loops' (generated code)"),
                            llvm::cl::init("blas")};
+  Option<int64_t> planBatch{*this, "plan-batch",
+                            llvm::cl::desc("Rows the memory plan covers (tmc-plan-memory); 0: "
+                                           "every intermediate from the heap"),
+                            llvm::cl::init(1)};
 };
 
 /// `scheduled` -> `target`: entry points, attention, every tmc op to linalg

@@ -16,8 +16,10 @@ namespace tmc::lowering {
 
 /// Tensors become buffers, the same for every linalg target: one-shot
 /// bufferization with contiguous function boundaries, KV caches written in
-/// place (tmc-drop-in-place-results), every intermediate freed.
-void buildBufferizePipeline(mlir::OpPassManager &pm);
+/// place (tmc-drop-in-place-results), intermediates placed in an arena
+/// planned for `planBatch` rows (tmc-plan-memory; 0: none), every heap
+/// buffer left freed.
+void buildBufferizePipeline(mlir::OpPassManager &pm, int64_t planBatch);
 } // namespace tmc::lowering
 
 #endif // TMC_TARGETS_LINALG_PASSES_H

@@ -22,4 +22,27 @@ def CopiesToLinalg : Pass<"tmc-copies-to-linalg", "mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def PlanMemory : Pass<"tmc-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Places intermediate buffers at offsets of one arena, planned ahead";
+  let description = [{
+    Runs after bufferization, before deallocation. Each `memref.alloc` whose
+    size is bounded under the plan's shape (`batch` rows; every other
+    dynamic input dim at most the entry's `max_seq_len`, or the module's
+    longest) becomes a `memref.view` of its function's frame, at an offset
+    from a liveness-based plan (greedy by size). A function's frame holds
+    its buffers and, while it calls them, its callees' frames; a private
+    function's result buffer lives in its caller's frame, passed as a region
+    argument. An entry's frame is its last argument (`tmc.arena`), of the
+    `arena_bytes` its #tmc.entry_point records. A buffer whose bytes exceed
+    its slot at run time (a larger batch) comes from the heap instead.
+    `batch=0` plans nothing.
+  }];
+  let options = [
+    Option<"batch", "batch", "int64_t", /*default=*/"1",
+           "the rows (dim 0 of every entry input) the plan covers; 0: no plan">
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // TMC_TARGETS_LINALG_PASSES_TD

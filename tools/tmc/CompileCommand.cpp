@@ -81,6 +81,12 @@ cl::opt<int64_t> maxSeqLen("max-seq-len", cl::init(256), cl::sub(compileCommand)
                            cl::desc("Positions of the KV cache of the decode entry point "
                                     "(generation; a model only; 0: no decode entry)"),
                            cl::value_desc("N"));
+cl::opt<int64_t> planBatch("plan-batch", cl::init(1), cl::sub(compileCommand),
+                           cl::desc("Rows (batch size) the CPU's memory plan covers: calls "
+                                    "up to it take every intermediate buffer from one arena "
+                                    "allocated at load; larger ones use the heap for the "
+                                    "buffers that outgrow it (0: no plan)"),
+                           cl::value_desc("N"));
 cl::opt<std::string> modelsDirOpt("models-dir", cl::sub(compileCommand),
                                   cl::desc("Folder of models/<name>/modeling_<name>.py (default: "
                                            "./models, else the bundled models)"),
@@ -417,6 +423,9 @@ llvm::Error compile() {
   if (!last)
     return makeError("--compile-to=" + compileTo + " is not a phase; phases: " +
                      tmc::phaseNames());
+  if (planBatch < 0)
+    return makeError("--plan-batch=" + llvm::Twine(planBatch.getValue()) +
+                     ": the rows the memory plan covers must be at least 0 (0: no plan)");
   if (tp < 1)
     return makeError("--tp=" + llvm::Twine(tp.getValue()) +
                      ": the number of tensor-parallel ranks must be at least 1");
@@ -432,6 +441,7 @@ llvm::Error compile() {
   options.trace = trace;
   options.weightDtype = weightDtype;
   options.activationDtype = activationDtype;
+  options.planBatch = planBatch;
   if (llvm::Error error = (*target)->checkOptions(options))
     return error;
   if (*last == Phase::Artifact && outputPath.empty())
