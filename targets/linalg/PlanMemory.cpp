@@ -491,6 +491,30 @@ struct PlanMemory : public tmc::lowering::impl::PlanMemoryBase<PlanMemory> {
     return aliases;
   }
 
+  /// The ops a buffer's address reaches through integer arithmetic, other
+  /// than comparisons and stores into the deallocation pipeline's tables.
+  static llvm::SmallVector<Operation *> pointerReaders(memref::ExtractAlignedPointerAsIndexOp op) {
+    llvm::SmallVector<Operation *> readers;
+    llvm::SmallVector<Value> work{op.getResult()};
+    llvm::DenseSet<Value> seen;
+    while (!work.empty()) {
+      Value value = work.pop_back_val();
+      if (!seen.insert(value).second)
+        continue;
+      for (Operation *user : value.getUsers()) {
+        if (isa<arith::CmpIOp>(user))
+          continue;
+        if (auto store = dyn_cast<memref::StoreOp>(user); store && store.getValueToStore() == value)
+          continue;
+        if (isa<arith::ArithDialect>(user->getDialect()))
+          llvm::append_range(work, user->getResults());
+        else
+          readers.push_back(user);
+      }
+    }
+    return readers;
+  }
+
   struct Uses {
     int64_t last = 0;
     bool yielded = false;             // reaches a loop's or branch's yield
@@ -513,8 +537,14 @@ struct PlanMemory : public tmc::lowering::impl::PlanMemoryBase<PlanMemory> {
         Operation *user = use.getOwner();
         // The deallocation pipeline frees at the end of a block, comparing
         // pointers first: neither reads the buffer, so neither keeps it live.
-        if (isa<memref::DeallocOp, memref::ExtractAlignedPointerAsIndexOp>(user))
+        // A pointer handed to a call (a collective) is a use where it goes.
+        if (isa<memref::DeallocOp>(user))
           continue;
+        if (auto pointer = dyn_cast<memref::ExtractAlignedPointerAsIndexOp>(user)) {
+          for (Operation *reader : pointerReaders(pointer))
+            uses.last = std::max(uses.last, position.lookup(topLevel(reader, func)));
+          continue;
+        }
         if (auto metadata = dyn_cast<memref::ExtractStridedMetadataOp>(user)) {
           work.push_back(metadata.getBaseBuffer());
           continue;
