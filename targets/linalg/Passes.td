@@ -33,13 +33,16 @@ def PlanMemory : Pass<"tmc-plan-memory", "mlir::ModuleOp"> {
     its buffers and, while it calls them, its callees' frames; a private
     function's result buffer lives in its caller's frame, passed as a region
     argument. An entry's frame is its last argument (`tmc.arena`), of the
-    `arena_bytes` its #tmc.entry_point records. A buffer whose bytes exceed
-    its slot at run time (a larger batch) comes from the heap instead.
-    `batch=0` plans nothing.
+    `arena_bytes` its #tmc.entry_point records. A slot holds at most
+    `max-slot-bytes`; a buffer whose bytes exceed its slot at run time (a
+    longer prompt, a larger batch) comes from the heap instead. `batch=0`
+    plans nothing.
   }];
   let options = [
     Option<"batch", "batch", "int64_t", /*default=*/"1",
-           "the rows (dim 0 of every entry input) the plan covers; 0: no plan">
+           "the rows (dim 0 of every entry input) the plan covers; 0: no plan">,
+    Option<"maxSlotBytes", "max-slot-bytes", "int64_t", /*default=*/"16 << 20",
+           "the largest slot of one buffer; larger calls take it from the heap">
   ];
   let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect"];

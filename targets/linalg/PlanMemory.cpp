@@ -21,8 +21,12 @@
 // entry's frame is the arena the runtime allocates once at load; its size
 // is the entry point's `arena_bytes`, and it is the entry's last argument.
 //
-// A call larger than the plan (more rows than `batch`) still runs: each
-// buffer checks that it fits its slot and otherwise comes from the heap.
+// A slot holds at most `max-slot-bytes`: the bound of a buffer quadratic in
+// the sequence (eager attention's scores at max_seq_len) would make the
+// arena, which is resident from load, as large as the longest prompt needs.
+// A call larger than its slots (a longer prompt, more rows than `batch`)
+// still runs: each buffer checks that it fits and otherwise comes from the
+// heap.
 //
 //===----------------------------------------------------------------------===//
 
@@ -605,7 +609,8 @@ struct PlanMemory : public tmc::lowering::impl::PlanMemoryBase<PlanMemory> {
       if (!type.getLayout().isIdentity() || type.getMemorySpace())
         return;
       std::optional<int64_t> bytes = bounds.bytesOf(type, alloc.getDynamicSizes());
-      if (!bytes)
+      // A static buffer over the limit could never use a smaller slot.
+      if (!bytes || (type.hasStaticShape() && *bytes > maxSlotBytes))
         return;
       Operation *home = topLevel(alloc, func);
       bool nested = home != alloc.getOperation();
@@ -615,7 +620,8 @@ struct PlanMemory : public tmc::lowering::impl::PlanMemoryBase<PlanMemory> {
         return;
       Slot slot;
       slot.alloc = alloc;
-      slot.bytes = alignUp(std::max<int64_t>(*bytes, 1));
+      // Larger calls (a long prompt's attention scores) use the heap.
+      slot.bytes = alignUp(std::clamp<int64_t>(*bytes, 1, maxSlotBytes));
       if (uses.returned) {
         // Its caller holds it after the call: the caller's frame has it.
         slot.kind = Slot::ResultBuffer;

@@ -1,6 +1,7 @@
 // RUN: tmc-opt %s -tmc-plan-memory -split-input-file | FileCheck %s
 // RUN: tmc-opt %s -tmc-plan-memory="batch=4" -split-input-file | FileCheck %s --check-prefix=BATCH4
 // RUN: tmc-opt %s -tmc-plan-memory="batch=0" -split-input-file | FileCheck %s --check-prefix=NONE
+// RUN: tmc-opt %s -tmc-plan-memory="max-slot-bytes=64" -split-input-file | FileCheck %s --check-prefix=SMALL
 
 // Static buffers: %a dies before %b is made, so %b takes its offset; %c
 // lives with %b and goes above it (32 floats = 128 bytes). The arena is the
@@ -18,6 +19,11 @@
 // CHECK:         return
 // NONE-LABEL: func.func @static_reuse(%{{.*}}: memref<16xf32>)
 // NONE-COUNT-3:  memref.alloc()
+// With slots of at most 64 bytes, the static 128 bytes of %b stay a heap
+// buffer.
+// SMALL: arena_bytes = 64
+// SMALL-LABEL: func.func @static_reuse(
+// SMALL:         memref.alloc() {alignment = 64 : i64} : memref<32xf32>
 module attributes {tmc.entry_points = [#tmc.entry_point<name = "static_reuse", inputs = [#tmc.tensor<"x" : tensor<16xf32>>], params = [], results = [], in_place = []>]} {
   func.func @static_reuse(%x: memref<16xf32>) {
     %c0 = arith.constant 0 : index
@@ -49,6 +55,8 @@ module attributes {tmc.entry_points = [#tmc.entry_point<name = "static_reuse", i
 // entry's own result is the runtime's: an empty region, so the heap.
 // CHECK: arena_bytes = 384
 // BATCH4: arena_bytes = 1536
+// SMALL: arena_bytes = 192
+// SMALL: arith.cmpi ule, %{{.*}}, %c64
 // CHECK-LABEL: func.func private @layer(
 // CHECK-SAME:      %[[X:.*]]: memref<?x?x8xf32>, %[[FRAME:.*]]: memref<?xi8>, %[[RESULT:.*]]: memref<?xi8>) -> memref<?x?x8xf32>
 // CHECK:         %[[FITS:.*]] = arith.cmpi ule, %{{.*}}, %c128
