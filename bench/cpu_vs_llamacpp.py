@@ -25,9 +25,10 @@ step, against the machine's read bandwidth with T threads (bench/bandwidth.py).
 Which llama.cpp path a row measured: llama.cpp's CPU backend multiplies a
 Q4_1 or Q8_0 weight with activations quantized to 8 bits per block (its
 vec_dot kernels), and repacks weights into its "extra buffer types" (AMX
-tiles; interleaved rows) only where the CPU and the type allow; the table's
-header prints llama.cpp's system info (AVX512_VNNI, AMX) so the path is
-known. On CPUs with AMX the stock build crashes loading Q4_1 unless its
+tiles; interleaved rows) only where the CPU and the type allow. The output
+prints llama.cpp's system info (AVX512_VNNI, AMX) and, per file, the buffers
+its load log says the weights went to (CPU_Mapped: as in the file, plain
+kernels; CPU_REPACK or AMX: repacked). On CPUs with AMX the stock build crashes loading Q4_1 unless its
 model parameters set use_extra_bufts=False: --no-extra-bufts passes that.
 
 Nothing about time is asserted; every figure comes from this one run, with
@@ -108,6 +109,21 @@ def retyped_gguf(source, qtype_name, path):
     writer.close()
     os.replace(path + ".partial", path)
     return path
+
+
+def llama_cpp_weight_buffers(path, no_extra_bufts):
+    """The buffer types llama.cpp loads the file's weights into ("CPU_Mapped":
+    the file as it is, for its plain kernels; "CPU_REPACK", "AMX": weights
+    repacked for interleaved or AMX kernels), from its load log."""
+    import re
+    import subprocess
+
+    extra = ", use_extra_bufts=False" if no_extra_bufts else ""
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys, llama_cpp; llama_cpp.Llama(model_path=sys.argv[1], n_ctx=64, "
+         f"verbose=True{extra})", path], capture_output=True, text=True)
+    buffers = re.findall(r"(\S+) model buffer size = +([0-9.]+) MiB", probe.stderr)
+    return ", ".join(f"{kind} {mib} MiB" for kind, mib in buffers) or "unknown (no load log)"
 
 
 def set_threads(threads):
@@ -200,6 +216,8 @@ def main():
           f"{A.rounds} round(s), medians; llama-cpp-python {llama_cpp.__version__}"
           f"{', use_extra_bufts=False' if A.no_extra_bufts else ''}")
     print(f"llama.cpp system info: {system_info}")
+    for name in formats:
+        print(f"llama.cpp's {name} weights: {llama_cpp_weight_buffers(files[name], A.no_extra_bufts)}")
     header = f"{'format':6} {'T':>2}"
     for context in contexts:
         header += f" | {'decode ms/token @' + str(context) + ': tmc, llama.cpp, tmc/llama.cpp':>46}"
