@@ -434,7 +434,7 @@ tokenizePrompts(std::unique_ptr<tmc::tok::Tokenizer> &tokenizer) {
 /// What generation held against what the process reached: the weights, the
 /// caches and the arena of the memory plan, then the peak resident set; and
 /// how many buffers compiled code still took from the heap per step.
-void printMemory(const Artifact &artifact, GenerationStats &genStats) {
+void printMemory(const Artifact &artifact, const GenerationStats &genStats) {
   constexpr double kMiB = 1 << 20;
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);

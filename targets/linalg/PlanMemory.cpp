@@ -124,8 +124,6 @@ public:
   /// not settle (a size that grows around a cycle of calls).
   bool solveArguments() {
     for (int iteration = 0; iteration < 16; ++iteration) {
-      values.clear();
-      dims.clear();
       llvm::DenseMap<std::pair<Value, int64_t>, std::optional<int64_t>> next;
       for (auto &[func, calls] : callers) {
         if (func.isPublic() || func.isDeclaration())
@@ -144,6 +142,7 @@ public:
       }
       bool settled = next == arguments;
       arguments = std::move(next);
+      // What was derived from the old argument bounds goes with them.
       values.clear();
       dims.clear();
       if (settled)
@@ -151,8 +150,6 @@ public:
     }
     return false;
   }
-
-  const llvm::SmallVector<func::CallOp> &callsOf(func::FuncOp func) { return callers[func]; }
 
   std::optional<int64_t> of(Value value) {
     if (auto it = values.find(value); it != values.end())
@@ -458,8 +455,13 @@ struct PlanMemory : public tmc::lowering::impl::PlanMemoryBase<PlanMemory> {
     return op;
   }
 
-  /// For each result of `callee`, whether it may be a view of an argument.
-  static llvm::SmallVector<bool> resultsMayAliasArguments(func::FuncOp callee) {
+  /// For each result of `callee`, whether it may be a view of an argument;
+  /// computed once per function.
+  llvm::SmallVector<bool> resultsMayAliasArguments(func::FuncOp callee) {
+    if (auto known = aliasingResults.find(callee); known != aliasingResults.end())
+      return known->second;
+    // Conservatively while it is computed (a call cycle).
+    aliasingResults[callee].assign(callee.getNumResults(), true);
     llvm::SmallVector<bool> aliases(callee.getNumResults(), false);
     callee.walk([&](func::ReturnOp ret) {
       for (auto [i, operand] : llvm::enumerate(ret.getOperands())) {
@@ -492,8 +494,11 @@ struct PlanMemory : public tmc::lowering::impl::PlanMemoryBase<PlanMemory> {
         }
       }
     });
+    aliasingResults[callee] = aliases;
     return aliases;
   }
+
+  llvm::DenseMap<func::FuncOp, llvm::SmallVector<bool>> aliasingResults;
 
   /// The ops a buffer's address reaches through integer arithmetic, other
   /// than comparisons and stores into the deallocation pipeline's tables.
@@ -709,12 +714,13 @@ struct PlanMemory : public tmc::lowering::impl::PlanMemoryBase<PlanMemory> {
     return value;
   }
 
-  /// The frees of `buffer` in `func`.
-  static llvm::SmallVector<memref::DeallocOp> freesOf(Value buffer, func::FuncOp func) {
-    llvm::SmallVector<memref::DeallocOp> frees;
+  using Frees = llvm::DenseMap<Value, llvm::SmallVector<memref::DeallocOp>>;
+
+  /// The frees in `func`, by the buffer each releases.
+  static Frees freesIn(func::FuncOp func) {
+    Frees frees;
     func.walk([&](memref::DeallocOp dealloc) {
-      if (freedBuffer(dealloc.getMemref()) == buffer)
-        frees.push_back(dealloc);
+      frees[freedBuffer(dealloc.getMemref())].push_back(dealloc);
     });
     return frees;
   }
@@ -728,10 +734,9 @@ struct PlanMemory : public tmc::lowering::impl::PlanMemoryBase<PlanMemory> {
 
   /// `alloc` becomes a view of `region` at `offset` when its bytes fit in
   /// `capacity` (always, without one), and stays a heap buffer when they do
-  /// not; its frees follow.
-  static void replaceWithView(memref::AllocOp alloc, func::FuncOp func, Value region,
-                              int64_t offset, Value capacity) {
-    llvm::SmallVector<memref::DeallocOp> frees = freesOf(alloc, func);
+  /// not; its `frees` follow.
+  static void replaceWithView(memref::AllocOp alloc, llvm::ArrayRef<memref::DeallocOp> frees,
+                              Value region, int64_t offset, Value capacity) {
     OpBuilder b(alloc);
     Location loc = alloc.getLoc();
     MemRefType type = alloc.getType();
@@ -801,6 +806,7 @@ struct PlanMemory : public tmc::lowering::impl::PlanMemoryBase<PlanMemory> {
         if (bytes)
           resultRegion[i] = body.getArgument(next++);
 
+    Frees frees = freesIn(func);
     for (Slot &slot : plan.slots) {
       if (slot.kind == Slot::Buffer) {
         // A static shape always fits; a dynamic one may outgrow the plan.
@@ -809,14 +815,15 @@ struct PlanMemory : public tmc::lowering::impl::PlanMemoryBase<PlanMemory> {
           OpBuilder b(slot.alloc);
           capacity = arith::ConstantIndexOp::create(b, slot.alloc.getLoc(), slot.bytes);
         }
-        replaceWithView(slot.alloc, func, frame, slot.offset, capacity);
+        replaceWithView(slot.alloc, frees.lookup(slot.alloc), frame, slot.offset, capacity);
       } else if (slot.kind == Slot::ResultBuffer) {
         // The caller's region may be empty (a call it could not plan).
         OpBuilder b(slot.alloc);
         Value zero = arith::ConstantIndexOp::create(b, slot.alloc.getLoc(), 0);
         Value capacity =
             memref::DimOp::create(b, slot.alloc.getLoc(), resultRegion[slot.result], zero);
-        replaceWithView(slot.alloc, func, resultRegion[slot.result], 0, capacity);
+        replaceWithView(slot.alloc, frees.lookup(slot.alloc), resultRegion[slot.result], 0,
+                        capacity);
       }
     }
   }
@@ -827,6 +834,7 @@ struct PlanMemory : public tmc::lowering::impl::PlanMemoryBase<PlanMemory> {
     func.walk([&](func::CallOp call) { calls.push_back(call); });
     Value frame = plan.frame;
     Value empty;
+    Frees frees = freesIn(func);
     for (func::CallOp call : calls) {
       auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
       auto it = callee ? plans.find(callee) : plans.end();
@@ -860,7 +868,7 @@ struct PlanMemory : public tmc::lowering::impl::PlanMemoryBase<PlanMemory> {
           operands.push_back(region);
           // The callee placed the result at the region's start, unless it
           // did not fit: then the result is its heap buffer, freed here.
-          for (memref::DeallocOp dealloc : freesOf(call.getResult(i), func)) {
+          for (memref::DeallocOp dealloc : frees.lookup(call.getResult(i))) {
             OpBuilder at(dealloc);
             Location loc = dealloc.getLoc();
             Value freed =
