@@ -15,6 +15,10 @@ copied. Each file is then run two ways, with the same token ids:
                 n_threads = n_threads_batch = T; one eval of the prompt, one
                 eval per token (bench/smollm2.py's llama_cpp_generate)
 at T = 1 and 2 threads (tmc: OMP_NUM_THREADS = OPENBLAS_NUM_THREADS = T).
+A format written Q4_1/int8 (or Q8_0/int8, Q4_0/int8) runs the same file with
+tmc's `--activation-dtype int8` (inputs of the products rounded to int8 per
+block, as llama.cpp's own Q4_1 and Q8_0 kernels round them): the row to
+compare with llama.cpp's quantized paths, where the plain row keeps f32 inputs.
 Per file and thread count: decode ms/token after a prompt of each
 --contexts length (the median of --new-tokens - 1 steps), and prompt tokens/s
 of a --prompt-tokens prompt. "tmc/llama.cpp" is llama.cpp's time over tmc's
@@ -67,7 +71,7 @@ def bench_smollm2():
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--formats", default="F32,BF16,Q8_0,Q4_1")
+    p.add_argument("--formats", default="F32,BF16,Q8_0,Q4_1,Q8_0/int8,Q4_1/int8")
     p.add_argument("--threads", default="1,2")
     p.add_argument("--contexts", default="128,1024", help="prompt lengths before the timed decode")
     p.add_argument("--prompt-tokens", type=int, default=512)
@@ -163,13 +167,17 @@ def main():
 
     files, artifacts, compile_s = {}, {}, {}
     for name in formats:
-        files[name] = source if name == "Q4_1" else retyped_gguf(
-            source, name, os.path.join(work, f"SmolLM2-135M-Instruct.{name}.gguf"))
-        artifacts[name] = os.path.join(work, f"artifact-{name}-{max_seq_len}")
+        stored, _, activations = name.partition("/")
+        if activations not in ("", "int8"):
+            sys.exit(f"cpu_vs_llamacpp.py: error: format '{name}': only /int8 may follow a type")
+        files[name] = source if stored == "Q4_1" else retyped_gguf(
+            source, stored, os.path.join(work, f"SmolLM2-135M-Instruct.{stored}.gguf"))
+        artifacts[name] = os.path.join(work, f"artifact-{stored}{activations}-{max_seq_len}")
         if not os.path.exists(os.path.join(artifacts[name], "manifest.json")):
             start = time.perf_counter()
             P.run([P.tmc_binary(), "compile", files[name], "--weight-dtype", "as-checkpoint",
-                   "--max-seq-len", str(max_seq_len), "-o", artifacts[name]])
+                   "--max-seq-len", str(max_seq_len), "-o", artifacts[name]]
+                  + (["--activation-dtype", activations] if activations else []))
             compile_s[name] = time.perf_counter() - start
 
     def llama_model(name, threads):
@@ -218,7 +226,7 @@ def main():
     print(f"llama.cpp system info: {system_info}")
     for name in formats:
         print(f"llama.cpp's {name} weights: {llama_cpp_weight_buffers(files[name], A.no_extra_bufts)}")
-    header = f"{'format':6} {'T':>2}"
+    header = f"{'format':9} {'T':>2}"
     for context in contexts:
         header += f" | {'decode ms/token @' + str(context) + ': tmc, llama.cpp, tmc/llama.cpp':>46}"
     header += f" | {'prompt tokens/s: tmc, llama.cpp, tmc/llama.cpp':>46} | tmc decode bandwidth"
@@ -228,7 +236,7 @@ def main():
         weight_bytes = sum(S.weight_bytes_of(p) for p in manifest["params"])
         for threads in thread_counts:
             cell = results[name][threads]
-            line = f"{name:6} {threads:>2}"
+            line = f"{name:9} {threads:>2}"
             for context in contexts:
                 tmc_ms = statistics.median(cell["tmc"][context])
                 llama_ms = statistics.median(cell["llama.cpp"][context])

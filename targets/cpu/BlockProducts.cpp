@@ -17,6 +17,7 @@
 
 #include "runtime/GgmlTypes.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -33,8 +34,8 @@ using tmc::lowering::hasUnitInnerStride;
 namespace {
 
 /// C[m, n] += sum_k x[m, k] * w[n, k] over a weight in blocks (`format`:
-/// q8_0, q4_0, q4_1; `blocks` holds them) or in a narrow float type
-/// (`format` empty; `blocks` is the [N, K] bf16 or f16 weight).
+/// q8_0, q4_0, q4_1; `blocks` holds them) or in rows of floats (`format`
+/// empty; `blocks` is the [N, K] f32, bf16 or f16 weight).
 struct BlockProduct {
   StringRef format;
   Value x, c, blocks;
@@ -43,16 +44,18 @@ struct BlockProduct {
   bool int8 = false;
 };
 
-/// A transposed-B matmul of f32 inputs with a bf16 or f16 weight (a linear
-/// over weights stored narrower, tmc-store-weights) whose rows are whole
-/// vectors of 16.
-std::optional<BlockProduct> matchNarrowWeightProduct(linalg::LinalgOp op) {
+/// A transposed-B matmul of f32 inputs with an f32, bf16 or f16 weight (a
+/// linear; bf16 and f16 where tmc-store-weights stored it narrower) whose
+/// rows are whole vectors of 16. An f32 weight is here for its decode steps:
+/// OpenBLAS's sgemv reads weights at ~70% of the rate of this kernel with its
+/// prefetch (docs/CPU_PERFORMANCE.md); a prompt's product stays an sgemm.
+std::optional<BlockProduct> matchFloatWeightProduct(linalg::LinalgOp op) {
   if (!isa<linalg::MatmulTransposeBOp>(op.getOperation()) || !op.hasPureBufferSemantics())
     return std::nullopt;
   Value x = op->getOperand(0), w = op->getOperand(1), c = op->getOperand(2);
   auto wType = cast<MemRefType>(w.getType());
   Type wElement = wType.getElementType();
-  if (!(wElement.isBF16() || wElement.isF16()) ||
+  if (!(wElement.isF32() || wElement.isBF16() || wElement.isF16()) ||
       !cast<MemRefType>(x.getType()).getElementType().isF32() ||
       !cast<MemRefType>(c.getType()).getElementType().isF32() ||
       ShapedType::isDynamic(wType.getDimSize(1)) || wType.getDimSize(1) % 16 != 0 ||
@@ -88,9 +91,16 @@ std::optional<BlockProduct> matchBlockProduct(linalg::GenericOp generic) {
                       generic.getDpsInitOperand(0)->get(), blocks, interleaved};
 }
 
-/// Rows of inputs that one pass over a weight row multiplies: a prompt's
-/// rows share each decoded block four at a time.
+/// Rows of inputs that one pass over a weight row multiplies: a few rows
+/// share each decoded block four at a time.
 constexpr int64_t kRowTile = 4;
+/// From this many rows of inputs on (a prompt), a product decodes its weight
+/// a panel of rows at a time into f32 and multiplies each panel with sgemm:
+/// the decode is paid once per weight value instead of once per four rows.
+constexpr int64_t kPanelMinRows = 16;
+/// A panel's f32 values fit in the L2 cache of a core (1-2 MiB on the x86
+/// servers these run on), where sgemm's packing reads them back.
+constexpr int64_t kPanelBytes = 1 << 20;
 /// How far ahead of the row being multiplied its blocks are prefetched.
 constexpr int64_t kPrefetchRows = 8;
 /// The same for groups of 16 interleaved rows.
@@ -152,9 +162,9 @@ public:
 };
 
 
-/// sum_k x[m, k] * w[n, k] for each m of `ms`, over row n of a bf16 or f16
-/// weight, 16 columns at a time.
-SmallVector<Value> narrowRowProducts(OpBuilder &b, Location loc, const BlockProduct &p,
+/// sum_k x[m, k] * w[n, k] for each m of `ms`, over row n of an f32, bf16 or
+/// f16 weight, 16 columns at a time.
+SmallVector<Value> floatRowProducts(OpBuilder &b, Location loc, const BlockProduct &p,
                                      ArrayRef<Value> ms, Value n, Value lastRow) {
   Builder k(b, loc);
   auto wType = cast<MemRefType>(p.blocks.getType());
@@ -167,7 +177,9 @@ SmallVector<Value> narrowRowProducts(OpBuilder &b, Location loc, const BlockProd
         v.prefetchAhead(p.blocks, n, lastRow, column);
         Value stored = vector::LoadOp::create(nb, l, v.vector(16, wType.getElementType()),
                                               p.blocks, ValueRange{n, column});
-        Value weights = arith::ExtFOp::create(nb, l, acc, stored);
+        Value weights = wType.getElementType().isF32()
+                            ? stored
+                            : arith::ExtFOp::create(nb, l, acc, stored).getResult();
         SmallVector<Value> next;
         for (auto [m, sum] : llvm::zip(ms, sums))
           next.push_back(v.fma(weights, v.inputs(p.x, m, column, 16), sum));
@@ -247,6 +259,110 @@ SmallVector<Value> blockRowProducts(OpBuilder &b, Location loc, const BlockProdu
   return totals;
 }
 
+/// Decodes row n of the weight into row `row` of the f32 `panel`, with the
+/// scalar reference's operations (StoredWeights.cpp), so the panel holds the
+/// same values the reference multiplies.
+void decodeRow(OpBuilder &b, Location loc, const BlockProduct &p, Value n, Value numBlocks,
+               Value panel, Value row) {
+  Builder k(b, loc);
+  Type f32 = b.getF32Type();
+  if (p.format.empty()) {
+    auto wType = cast<MemRefType>(p.blocks.getType());
+    scf::ForOp::create(b, loc, k.index(0), k.index(wType.getDimSize(1)), k.index(16), ValueRange{},
+                       [&](OpBuilder &nb, Location l, Value column, ValueRange) {
+                         Builder v(nb, l);
+                         Value stored = vector::LoadOp::create(
+                             nb, l, v.vector(16, wType.getElementType()), p.blocks,
+                             ValueRange{n, column});
+                         vector::StoreOp::create(nb, l,
+                                                 arith::ExtFOp::create(nb, l, v.vector(16, f32), stored),
+                                                 panel, ValueRange{row, column});
+                         scf::YieldOp::create(nb, l);
+                       });
+    return;
+  }
+  bool q8 = p.format == "q8_0", q41 = p.format == "q4_1";
+  scf::ForOp::create(
+      b, loc, k.index(0), numBlocks, k.index(1), ValueRange{},
+      [&](OpBuilder &nb, Location l, Value block, ValueRange) {
+        Builder v(nb, l);
+        Value column = arith::MulIOp::create(nb, l, block, v.index(32));
+        VectorType lanes = v.vector(q8 ? 32 : 16, f32);
+        Value scale = v.broadcast(lanes, v.half(p.blocks, n, block, 0));
+        auto store = [&](Value values, Value at) {
+          vector::StoreOp::create(nb, l, values, panel, ValueRange{row, at});
+        };
+        if (q8) {
+          Value values = arith::SIToFPOp::create(nb, l, lanes, v.bytes(p.blocks, n, block, 1, 32));
+          store(arith::MulFOp::create(nb, l, values, scale), column);
+          scf::YieldOp::create(nb, l);
+          return;
+        }
+        VectorType bytes = v.vector(16, b.getI8Type());
+        Value packed = v.bytes(p.blocks, n, block, q41 ? 2 : 1, 16);
+        Value nibbles[2] = {
+            arith::AndIOp::create(nb, l, packed, v.splat(bytes, nb.getI8IntegerAttr(15))),
+            arith::ShRUIOp::create(nb, l, packed, v.splat(bytes, nb.getI8IntegerAttr(4)))};
+        Value minimum = q41 ? v.broadcast(lanes, v.half(p.blocks, n, block, 1)) : Value();
+        Value eight = v.splat(bytes, nb.getI8IntegerAttr(8));
+        for (int64_t half = 0; half < 2; ++half) {
+          Value values;
+          if (q41) {
+            Value level = arith::UIToFPOp::create(nb, l, lanes, nibbles[half]);
+            values = arith::AddFOp::create(nb, l, arith::MulFOp::create(nb, l, level, scale),
+                                           minimum);
+          } else {
+            Value centered = arith::SubIOp::create(nb, l, nibbles[half], eight);
+            values = arith::MulFOp::create(
+                nb, l, arith::SIToFPOp::create(nb, l, lanes, centered), scale);
+          }
+          store(values, half ? arith::AddIOp::create(nb, l, column, v.index(16)).getResult()
+                             : column);
+        }
+        scf::YieldOp::create(nb, l);
+      });
+}
+
+/// C += x w^T for a prompt: the weight's rows are decoded a panel at a time
+/// into an f32 buffer of one panel (never a copy of the whole weight), and
+/// each panel is multiplied as an f32 matmul, which tmc-linalg-to-blas makes
+/// an sgemm.
+void productByPanels(OpBuilder &b, Location loc, const BlockProduct &p, Value numBlocks,
+                     int64_t columns) {
+  Builder k(b, loc);
+  auto cType = cast<MemRefType>(p.c.getType());
+  int64_t weightRows = cType.getDimSize(1);
+  int64_t panelRows = std::max<int64_t>(16, kPanelBytes / (4 * columns) / 16 * 16);
+  if (!ShapedType::isDynamic(weightRows))
+    panelRows = std::min(panelRows, weightRows);
+  Type f32 = b.getF32Type();
+  Value panel = memref::AllocOp::create(b, loc, MemRefType::get({panelRows, columns}, f32),
+                                        b.getI64IntegerAttr(64));
+  Value rows = memref::DimOp::create(b, loc, p.c, 0);
+  Value outputs = memref::DimOp::create(b, loc, p.c, 1);
+  scf::ForOp::create(
+      b, loc, k.index(0), outputs, k.index(panelRows), ValueRange{},
+      [&](OpBuilder &nb, Location l, Value first, ValueRange) {
+        Builder v(nb, l);
+        Value count = arith::MinUIOp::create(
+            nb, l, v.index(panelRows), arith::SubIOp::create(nb, l, outputs, first));
+        scf::ParallelOp::create(
+            nb, l, ValueRange{v.index(0)}, ValueRange{count}, ValueRange{v.index(1)},
+            [&](OpBuilder &pb, Location pl, ValueRange rs) {
+              decodeRow(pb, pl, p, arith::AddIOp::create(pb, pl, first, rs[0]), numBlocks, panel,
+                        rs[0]);
+            });
+        OpFoldResult zero = nb.getIndexAttr(0), one = nb.getIndexAttr(1);
+        Value decoded = memref::SubViewOp::create(nb, l, panel, {zero, zero},
+                                                  {count, nb.getIndexAttr(columns)}, {one, one});
+        Value outputsOfPanel =
+            memref::SubViewOp::create(nb, l, p.c, {zero, first}, {rows, count}, {one, one});
+        linalg::MatmulTransposeBOp::create(nb, l, ValueRange{p.x, decoded},
+                                           ValueRange{outputsOfPanel});
+        scf::YieldOp::create(nb, l);
+      });
+  memref::DeallocOp::create(b, loc, panel);
+}
 
 //===----------------------------------------------------------------------===//
 // Int8 products over interleaved blocks
@@ -463,16 +579,22 @@ void lowerInt8Product(Operation *product, const BlockProduct &p) {
   product->erase();
 }
 
-void lowerBlockProduct(Operation *product, const BlockProduct &p) {
-  OpBuilder b(product);
-  Location loc = product->getLoc();
+/// The columns of the inputs of a product (its K), when static.
+std::optional<int64_t> staticDepth(const BlockProduct &p) {
+  auto wType = cast<MemRefType>(p.blocks.getType());
+  if (ShapedType::isDynamic(wType.getDimSize(1)))
+    return std::nullopt;
+  return p.format.empty() ? wType.getDimSize(1) : 32 * wType.getDimSize(1);
+}
+
+/// C[m, n] += the products of each row m with row n of the weight, the
+/// weight's rows split across the host's cores.
+void productByRows(OpBuilder &b, Location loc, const BlockProduct &p, Value numBlocks) {
   Builder k(b, loc);
   Value rows = memref::DimOp::create(b, loc, p.c, 0);
   Value columns = memref::DimOp::create(b, loc, p.c, 1);
-  Value numBlocks = memref::DimOp::create(b, loc, p.blocks, 1);
   Value lastRow =
       arith::SubIOp::create(b, loc, memref::DimOp::create(b, loc, p.blocks, 0), k.index(1));
-  // The rows of the weight are split across the host's cores.
   scf::ParallelOp::create(
       b, loc, ValueRange{k.index(0)}, ValueRange{columns}, ValueRange{k.index(1)},
       [&](OpBuilder &nb, Location l, ValueRange ns) {
@@ -480,7 +602,7 @@ void lowerBlockProduct(Operation *product, const BlockProduct &p) {
         // C[m, n] += the products of rows ms, kRowTile at a time, then one by one.
         auto accumulate = [&](OpBuilder &ib, Location il, ArrayRef<Value> ms) {
           SmallVector<Value> sums = p.format.empty()
-                                        ? narrowRowProducts(ib, il, p, ms, n, lastRow)
+                                        ? floatRowProducts(ib, il, p, ms, n, lastRow)
                                         : blockRowProducts(ib, il, p, ms, n, numBlocks, lastRow);
           for (auto [m, sum] : llvm::zip(ms, sums)) {
             Value old = memref::LoadOp::create(ib, il, p.c, ValueRange{m, n});
@@ -490,6 +612,37 @@ void lowerBlockProduct(Operation *product, const BlockProduct &p) {
         };
         forRowTiles(nb, l, rows, accumulate);
       });
+}
+
+void lowerBlockProduct(Operation *product, const BlockProduct &p) {
+  OpBuilder b(product);
+  Location loc = product->getLoc();
+  Value numBlocks = memref::DimOp::create(b, loc, p.blocks, 1);
+  bool f32Weight =
+      p.format.empty() && cast<MemRefType>(p.blocks.getType()).getElementType().isF32();
+  // A prompt's product is an f32 matmul: over the weight itself, or over its
+  // panels decoded to f32.
+  auto promptProduct = [&] {
+    if (f32Weight)
+      linalg::MatmulTransposeBOp::create(b, loc, ValueRange{p.x, p.blocks}, ValueRange{p.c});
+    else
+      productByPanels(b, loc, p, numBlocks, *staticDepth(p));
+  };
+  int64_t rows = cast<MemRefType>(p.c.getType()).getDimSize(0);
+  if (!staticDepth(p) || (!ShapedType::isDynamic(rows) && rows < kPanelMinRows)) {
+    productByRows(b, loc, p, numBlocks);
+  } else if (!ShapedType::isDynamic(rows)) {
+    promptProduct();
+  } else {
+    Value prompt = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                         memref::DimOp::create(b, loc, p.c, 0),
+                                         arith::ConstantIndexOp::create(b, loc, kPanelMinRows));
+    auto choice = scf::IfOp::create(b, loc, prompt, /*withElseRegion=*/true);
+    b.setInsertionPointToStart(choice.thenBlock());
+    promptProduct();
+    b.setInsertionPointToStart(choice.elseBlock());
+    productByRows(b, loc, p, numBlocks);
+  }
   product->erase();
 }
 
@@ -499,7 +652,7 @@ struct CpuBlockProducts : public tmc::cpu::impl::CpuBlockProductsBase<CpuBlockPr
     getOperation().walk([&](linalg::LinalgOp op) {
       auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
       std::optional<BlockProduct> product =
-          generic ? matchBlockProduct(generic) : matchNarrowWeightProduct(op);
+          generic ? matchBlockProduct(generic) : matchFloatWeightProduct(op);
       if (product)
         products.push_back({op, *product});
     });

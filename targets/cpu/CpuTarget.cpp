@@ -49,11 +49,12 @@ void tmc::cpu::buildLowerToCpuPipeline(OpPassManager &pm) {
 
 void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions &options) {
   lowering::buildBufferizePipeline(pm, options.planBatch);
-  // Matmuls go to OpenBLAS, and products over weights in blocks to vector
-  // kernels, unless generated loops were asked for.
+  // Products over weights in blocks or in bf16/f16 go to vector kernels
+  // (whose prompt path multiplies decoded f32 panels), then every f32 matmul
+  // to OpenBLAS, unless generated loops were asked for.
   if (options.gemm == "blas") {
-    pm.addPass(createLinalgToBlas());
     pm.addPass(createCpuBlockProducts());
+    pm.addPass(createLinalgToBlas());
   }
   // Remaining linalg ops (and strided copies) become loops; views become
   // explicit address arithmetic.

@@ -10,9 +10,29 @@
 // CHECK:           tensor.extract %{{.*}} : tensor<8x2x10xi16>
 // CHECK:           arith.uitofp
 // CHECK:         } -> tensor<?x8xf32>
-// The CPU kernel: the weight's rows in parallel, a block of 16 bytes per
-// step, 16 low and 16 high nibbles as f32 vectors, one reduction per row.
+// The CPU kernel of a prompt (16 rows or more): the weight decoded a panel
+// of rows at a time (here the whole 8 x 64) into f32, each panel an f32
+// matmul (tmc-linalg-to-blas's sgemm) into its columns of C.
 // KERNEL-LABEL: func.func @linear_q4_1(
+// KERNEL:         %[[ROWS:.*]] = memref.dim %{{.*}}, %c0{{.*}} : memref<?x8xf32>
+// KERNEL:         %[[PROMPT:.*]] = arith.cmpi uge, %[[ROWS]], %c16
+// KERNEL:         scf.if %[[PROMPT]] {
+// KERNEL:           %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<8x64xf32>
+// KERNEL:           scf.for
+// KERNEL:             scf.parallel
+// KERNEL:               scf.for
+// KERNEL:                 arith.uitofp %{{.*}} : vector<16xi8> to vector<16xf32>
+// KERNEL:                 arith.mulf
+// KERNEL:                 arith.addf
+// KERNEL:                 vector.store %{{.*}}, %[[PANEL]][{{.*}}] : memref<8x64xf32>, vector<16xf32>
+// KERNEL:             %[[DECODED:.*]] = memref.subview %[[PANEL]][0, 0] [%{{.*}}, 64] [1, 1]
+// KERNEL:             %[[COLUMNS:.*]] = memref.subview %{{.*}}[0, %{{.*}}] [%{{.*}}, %{{.*}}] [1, 1]
+// KERNEL:             linalg.matmul {{.*}}ins(%{{.*}}, %[[DECODED]] : {{.*}}) outs(%[[COLUMNS]] :
+// KERNEL:           memref.dealloc %[[PANEL]]
+// Fewer rows (a decode step): the weight's rows in parallel, a block of 16
+// bytes per step, 16 low and 16 high nibbles as f32 vectors, one reduction
+// per row.
+// KERNEL:         } else {
 // KERNEL:         scf.parallel
 // KERNEL:           scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
 // KERNEL:             vector.load %{{.*}} : memref<8x2x10xi16>, vector<8xi16>
@@ -48,12 +68,21 @@ func.func @linear_q8_0(%x: tensor<?x64xf32>, %b: tensor<8x2x17xi16>) -> tensor<?
 // CHECK:         tensor.extract %{{.*}} : tensor<16x64xbf16>
 // CHECK:         arith.extf %{{.*}} : bf16 to f32
 // CHECK:         linalg.matmul {{.*}}ins(%{{.*}}, %{{.*}} : tensor<?x64xf32>, tensor<8x64xbf16>)
-// The CPU kernel extends 16 bf16 weights at a time.
+// The CPU kernel extends 16 bf16 weights at a time, into a panel for a
+// prompt's f32 matmul, and inside the products for fewer rows.
 // KERNEL-LABEL: func.func @bf16_weights(
-// KERNEL:         scf.parallel
-// KERNEL:           vector.load %{{.*}} : memref<8x64xbf16>, vector<16xbf16>
-// KERNEL:           arith.extf %{{.*}} : vector<16xbf16> to vector<16xf32>
-// KERNEL-NOT:     linalg.matmul
+// KERNEL:         scf.if
+// KERNEL:           scf.parallel
+// KERNEL:             vector.load %{{.*}} : memref<8x64xbf16>, vector<16xbf16>
+// KERNEL:             arith.extf %{{.*}} : vector<16xbf16> to vector<16xf32>
+// KERNEL:             vector.store %{{.*}} : memref<8x64xf32>, vector<16xf32>
+// KERNEL:           linalg.matmul {{.*}} : memref<?x64xf32>, memref<?x64xf32, strided<[64, 1]>>)
+// KERNEL:         } else {
+// KERNEL:           scf.parallel
+// KERNEL:             vector.load %{{.*}} : memref<8x64xbf16>, vector<16xbf16>
+// KERNEL:             arith.extf %{{.*}} : vector<16xbf16> to vector<16xf32>
+// KERNEL:             vector.fma
+// KERNEL-NOT:     linalg.matmul {{.*}}bf16
 func.func @bf16_weights(%ids: tensor<?xi64>, %t: tensor<16x64xbf16>, %w: tensor<8x64xbf16>) -> tensor<?x8xf32> {
   %table = tmc.cast %t : tensor<16x64xbf16> -> tensor<16x64xf32>
   %weight = tmc.cast %w : tensor<8x64xbf16> -> tensor<8x64xf32>
