@@ -1,8 +1,9 @@
 //===- Artifact.cpp - load and run a compiled artifact ----------*- C++ -*-===//
 #include "runtime/Artifact.h"
 #include "runtime/BlasBuffers.h"
-#include "runtime/MemrefDescriptor.h"
+#include "runtime/BlasThreads.h"
 #include "runtime/Error.h"
+#include "runtime/MemrefDescriptor.h"
 #include "runtime/Version.h"
 #include "runtime/Weights.h"
 #include "runtime/collectives/Collectives.h"
@@ -55,6 +56,8 @@ Expected<Artifact> Artifact::open(StringRef directory) {
   } else if (llvm::Error error = fitBlasThreads(libraryPath)) {
     // The library loads OpenBLAS, whose threads must fit under ulimit -v first.
     return std::move(error);
+  } else {
+    shareOpenMPWithBlas();
   }
   std::string error;
   auto library = llvm::sys::DynamicLibrary::getPermanentLibrary(libraryPath.c_str(), &error);

@@ -1,6 +1,7 @@
 //===- BlasBuffers.cpp - OpenBLAS's work buffers under ulimit -v -*- C++ -*-===//
 
 #include "runtime/BlasBuffers.h"
+#include "runtime/BlasThreads.h"
 
 #include "runtime/Error.h"
 
@@ -43,7 +44,7 @@ bool fits(size_t bytes) {
 /// The threads OpenBLAS would start: its environment variables in its order
 /// of precedence, else the CPUs this process may run on.
 size_t requestedThreads() {
-  for (const char *name : {"OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"})
+  for (const char *name : blasThreadVariables())
     if (const char *value = std::getenv(name)) {
       unsigned long long n;
       if (!llvm::StringRef(value).trim().getAsInteger(10, n) && n > 0)
@@ -68,18 +69,25 @@ llvm::Error tmc::rt::fitBlasThreads(llvm::StringRef what) {
     dlclose(loaded); // its threads and their buffers exist already
     return llvm::Error::success();
   }
+  // The OpenMP build maps a buffer per thread when it starts and one more
+  // for the caller's first product (strace); the pthread build's caller is
+  // one of its threads.
+  size_t callerBuffers = openMPBlas() ? 1 : 0;
+  auto bytesFor = [&](size_t threads) {
+    return (threads + callerBuffers) * kThreadBytes + kLibraryBytes;
+  };
   size_t requested = requestedThreads(), threads = requested;
-  while (threads > 0 && !fits(threads * kThreadBytes + kLibraryBytes))
+  while (threads > 0 && !fits(bytesFor(threads)))
     --threads;
   std::string limitText = "the address-space limit (ulimit -v " +
                           std::to_string(uint64_t(limit.rlim_cur >> 10)) + " KiB)";
   if (threads == 0)
     return makeError(what + ": " + limitText + " leaves less than the " +
-                     std::to_string((kThreadBytes + kLibraryBytes) >> 20) +
-                     " MiB that OpenBLAS needs for one thread's work buffer, and OpenBLAS would "
-                     "retry mapping it forever (OpenBLAS #5289); raise the limit");
+                     std::to_string(bytesFor(1) >> 20) +
+                     " MiB that OpenBLAS needs for one thread's work buffers, and OpenBLAS would "
+                     "retry mapping them forever (OpenBLAS #5289); raise the limit");
   if (threads < requested) {
-    setenv("OPENBLAS_NUM_THREADS", std::to_string(threads).c_str(), /*overwrite=*/1);
+    setenv(blasThreadVariables().front(), std::to_string(threads).c_str(), /*overwrite=*/1);
     llvm::errs() << "tmc: " << limitText << " leaves room for the 128 MiB work buffers of "
                  << threads << " of " << requested << " OpenBLAS threads; running on " << threads
                  << "\n";

@@ -20,10 +20,10 @@
 namespace tmc::rt {
 
 /// Before OpenBLAS loads, under a finite RLIMIT_AS: the threads whose buffers
-/// fit (OPENBLAS_NUM_THREADS, else GOTO_NUM_THREADS, OMP_NUM_THREADS or the
-/// CPUs) are kept, fewer when they do not all fit (OPENBLAS_NUM_THREADS is
-/// set, with a line on stderr), and an error naming the limit when not even
-/// one fits. Nothing to do without a limit or once OpenBLAS is loaded.
+/// fit (the first of blasThreadVariables() set, else the CPUs) are kept,
+/// fewer when they do not all fit (that first variable is set, with a line
+/// on stderr), and an error naming the limit when not even one fits. Nothing
+/// to do without a limit or once OpenBLAS is loaded.
 llvm::Error fitBlasThreads(llvm::StringRef what);
 
 /// After the compiled model `library` loaded OpenBLAS, under a finite

@@ -36,6 +36,9 @@ except OSError:
     flags = []
 if "avx512_vnni" in flags and "avx512bw" in flags:
     config.available_features.add("avx512-vnni")
+# The runtime runs the OpenMP build of OpenBLAS (runtime/BlasThreads.h).
+if config.openblas_openmp:
+    config.available_features.add("openblas-openmp")
 # Tensor-parallel runs across processes need mpirun and the MPI plugin.
 import shutil
 if shutil.which("mpirun") and os.path.exists(

@@ -59,6 +59,8 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
   // Remaining linalg ops (and strided copies) become loops; views become
   // explicit address arithmetic.
   pm.addNestedPass<func::FuncOp>(lowering::createCopiesToLinalg());
+  // Large ones are split across the cores first.
+  pm.addNestedPass<func::FuncOp>(createCpuParallelLoops());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   // Parallel loops (the block products' rows) run on OpenMP's threads.

@@ -55,6 +55,29 @@ def CpuBlockProducts : Pass<"tmc-cpu-block-products", "mlir::ModuleOp"> {
   ];
 }
 
+def CpuParallelLoops : Pass<"tmc-cpu-parallel-loops", "mlir::func::FuncOp"> {
+  let summary = "Splits large elementwise and row-wise linalg ops across the cores";
+  let description = [{
+    Tiles each linalg op on memrefs whose outermost loop is parallel and
+    which runs at least `min-iterations` iterations into an `scf.parallel`
+    over its leading parallel loops (the innermost loop and the reductions
+    stay a sequential op inside), which
+    `convert-scf-to-openmp` runs on the OpenMP threads the products use. An
+    op whose iteration count is only known at run time gets both versions
+    under an `scf.if` on that count: a decode step's norms and activations
+    are too small to pay for a fork and join, a prompt's are not. Ops inside
+    a parallel loop already, and ops left sequential, are lowered by
+    `convert-linalg-to-loops` after it.
+  }];
+  let options = [
+    Option<"minIterations", "min-iterations", "int64_t", /*default=*/"32768",
+           "the fewest iterations (the product of the op's loop ranges) worth a fork and join">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+  ];
+}
+
 def LinalgToBlas : Pass<"tmc-linalg-to-blas", "mlir::ModuleOp"> {
   let summary = "Replaces f32 matmuls on memrefs with cblas_sgemm calls";
   let description = [{

@@ -11,15 +11,15 @@
 // CHECK:           arith.uitofp
 // CHECK:         } -> tensor<?x8xf32>
 // The CPU kernel of a prompt (16 rows or more): the weight decoded a panel
-// of rows at a time (here the whole 8 x 64) into f32, each panel an f32
-// matmul (tmc-linalg-to-blas's sgemm) into its columns of C.
+// of rows at a time (here the whole 8 x 64) into f32 by one thread, each
+// panel an f32 matmul (tmc-linalg-to-blas's sgemm) into its columns of C.
 // KERNEL-LABEL: func.func @linear_q4_1(
 // KERNEL:         %[[ROWS:.*]] = memref.dim %{{.*}}, %c0{{.*}} : memref<?x8xf32>
 // KERNEL:         %[[PROMPT:.*]] = arith.cmpi uge, %[[ROWS]], %c16
 // KERNEL:         scf.if %[[PROMPT]] {
 // KERNEL:           %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<8x64xf32>
 // KERNEL:           scf.for
-// KERNEL:             scf.parallel
+// KERNEL:             scf.for
 // KERNEL:               scf.for
 // KERNEL:                 arith.uitofp %{{.*}} : vector<16xi8> to vector<16xf32>
 // KERNEL:                 arith.mulf
@@ -72,7 +72,7 @@ func.func @linear_q8_0(%x: tensor<?x64xf32>, %b: tensor<8x2x17xi16>) -> tensor<?
 // prompt's f32 matmul, and inside the products for fewer rows.
 // KERNEL-LABEL: func.func @bf16_weights(
 // KERNEL:         scf.if
-// KERNEL:           scf.parallel
+// KERNEL:           scf.for
 // KERNEL:             vector.load %{{.*}} : memref<8x64xbf16>, vector<16xbf16>
 // KERNEL:             arith.extf %{{.*}} : vector<16xbf16> to vector<16xf32>
 // KERNEL:             vector.store %{{.*}} : memref<8x64xf32>, vector<16xf32>
