@@ -1,5 +1,6 @@
 //===- Artifact.cpp - load and run a compiled artifact ----------*- C++ -*-===//
 #include "runtime/Artifact.h"
+#include "runtime/AmxTiles.h"
 #include "runtime/BlasBuffers.h"
 #include "runtime/BlasThreads.h"
 #include "runtime/Error.h"
@@ -58,6 +59,7 @@ Expected<Artifact> Artifact::open(StringRef directory) {
     return std::move(error);
   } else {
     shareOpenMPWithBlas();
+    requestAmxTiles(); // for products on tiles (--activation-dtype bfloat16)
   }
   std::string error;
   auto library = llvm::sys::DynamicLibrary::getPermanentLibrary(libraryPath.c_str(), &error);

@@ -56,7 +56,9 @@ LogicalResult TmcDialect::verifyOperationAttribute(Operation *op, NamedAttribute
   }
   if (name == ActivationsAttrHelper::getNameStr()) {
     auto activations = dyn_cast<StringAttr>(value);
-    return expect(activations && activations.getValue() == "int8", "\"int8\"");
+    return expect(activations &&
+                      (activations.getValue() == "int8" || activations.getValue() == "bfloat16"),
+                  "\"int8\" or \"bfloat16\"");
   }
   if (name == HeadContractionAttrHelper::getNameStr())
     return expect(isa<HeadContractionAttr>(value), "a #tmc.head_contraction");

@@ -83,10 +83,12 @@ def Tmc_Dialect : Dialect {
     // On a linalg.generic the lowering of a linear built over a weight stored
     // in blocks (tmc-store-weights): its block layout, for targets' kernels.
     "::mlir::StringAttr":$block_product,
-    // On a tmc.linear over a weight in interleaved blocks (`q4_1x16`), and on
-    // the product its lowering builds: "int8" when the target's kernel
-    // multiplies the inputs quantized to 8 bits per block of 32, as llama.cpp
-    // does (`tmc compile --activation-dtype int8`).
+    // On a tmc.linear over a stored weight, and on the product its lowering
+    // builds: "int8" (a weight in interleaved blocks, `q4_1x16`) when the
+    // target's kernel multiplies the inputs quantized to 8 bits per block of
+    // 32, as llama.cpp does (`tmc compile --activation-dtype int8`);
+    // "bfloat16" (a bf16 weight) when it rounds them to bf16
+    // (`--activation-dtype bfloat16`).
     "::mlir::StringAttr":$activations
   );
 }

@@ -23,7 +23,11 @@ def StoreWeights : Pass<"tmc-store-weights", "mlir::ModuleOp"> {
     are a multiple of 16 is stored 16 rows at a time (`q4_1x16`), and each
     linear reading it is marked `tmc.activations = "int8"`: the CPU target
     multiplies it with int8 dot products over inputs quantized to 8 bits per
-    block of 32 (docs/CPU_PERFORMANCE.md), as llama.cpp does.
+    block of 32 (docs/CPU_PERFORMANCE.md), as llama.cpp does. With
+    `activations=bfloat16`, each linear reading a weight stored in bfloat16
+    whose rows and columns are multiples of 32 is marked `tmc.activations =
+    "bfloat16"`: the CPU target rounds the linear's inputs to bf16 and
+    multiplies them on AMX tiles.
 
     A weight read by any other op, or whose columns (on this rank) are not a
     multiple of 32 for a block format, keeps its storage; so do weights
@@ -34,7 +38,7 @@ def StoreWeights : Pass<"tmc-store-weights", "mlir::ModuleOp"> {
     Option<"dtype", "dtype", "std::string", /*default=*/"\"float32\"",
            "Storage of matrix weights: float32, bfloat16, float16, q8_0, q4_0, q4_1">,
     Option<"activations", "activations", "std::string", /*default=*/"\"float32\"",
-           "Inputs of products over blocks: float32, or int8 (quantized per block of 32)">,
+           "Inputs of products over stored weights: float32, int8 (blocks; quantized per block of 32), or bfloat16 (bf16 weights; rounded to bf16)">,
   ];
   let dependentDialects = ["::tmc::TmcDialect"];
 }

@@ -98,9 +98,9 @@ struct StoreWeights : public tmc::impl::StoreWeightsBase<StoreWeights> {
           << dtype << "' is not one of: " << tmc::weightStorageNames();
       return signalPassFailure();
     }
-    if (activations != "float32" && activations != "int8") {
+    if (activations != "float32" && activations != "int8" && activations != "bfloat16") {
       module.emitError("tmc-store-weights: activations '")
-          << activations << "' is not one of: float32, int8";
+          << activations << "' is not one of: float32, int8, bfloat16";
       return signalPassFailure();
     }
     llvm::StringMap<SmallVector<tmc::GetParamOp>> reads;
@@ -209,13 +209,20 @@ struct StoreWeights : public tmc::impl::StoreWeightsBase<StoreWeights> {
                   .getResult()
             : tmc::CastOp::create(b, loc, plan.logical, value, StringAttr()).getResult();
     std::optional<rt::BlockLayout> layout = rt::blockLayoutFromName(plan.storage);
-    bool int8Products = layout && layout->interleavedRows > 1;
+    // Bf16 inputs are multiplied on AMX tiles, 32 rows and 32 columns of the
+    // weight at a time; other weights keep f32 inputs.
+    ArrayRef<int64_t> shape = plan.logical.getShape();
+    bool tiles = shape.size() == 2 && shape[0] % 32 == 0 && shape[1] % 32 == 0;
+    StringRef inputs = layout && layout->interleavedRows > 1 ? "int8"
+                       : activations == "bfloat16" && plan.storage == "bfloat16" && tiles
+                           ? "bfloat16"
+                           : "";
     for (OpOperand *use : direct) {
       use->set(decoded);
-      if (int8Products && isa<tmc::LinearOp>(use->getOwner()))
+      if (!inputs.empty() && isa<tmc::LinearOp>(use->getOwner()))
         tmc::tmcDialect(&getContext())
             ->getActivationsAttrHelper()
-            .setAttr(use->getOwner(), StringAttr::get(&getContext(), "int8"));
+            .setAttr(use->getOwner(), StringAttr::get(&getContext(), inputs));
     }
   }
 };

@@ -77,6 +77,20 @@ def quantize_linear_inputs(model):
             module.register_forward_pre_hook(quantize)
 
 
+def round_linear_inputs_to_bf16(model):
+    """Rounds the inputs of every linear that tmc compile --activation-dtype
+    bfloat16 multiplies on AMX tiles (a bf16 weight of 32k rows and 32k
+    columns) to bfloat16 (nearest even) and back; the products then run in
+    float32 on the rounded inputs and the bf16 weights' values."""
+    def round_inputs(module, inputs):
+        return inputs[0].to(torch.bfloat16).to(inputs[0].dtype),
+
+    for module in model.modules():
+        if (isinstance(module, torch.nn.Linear) and module.in_features % 32 == 0
+                and module.out_features % 32 == 0):
+            module.register_forward_pre_hook(round_inputs)
+
+
 def load_reference_tokenizer(gguf_path):
     """transformers' tokenizer built from the GGUF's tokenizer metadata (its own converter)."""
     from transformers import AutoTokenizer
@@ -217,6 +231,9 @@ def main():
     parser.add_argument("--expect-stored", metavar="STORAGE",
                         help="fail unless the artifact reads weights stored as STORAGE (q4_1, bfloat16, ...) "
                         "and names how many")
+    parser.add_argument("--bf16-inputs", action="store_true",
+                        help="the reference rounds linears' inputs to bfloat16, as tmc's "
+                        "--activation-dtype bfloat16 kernels do")
     parser.add_argument("--int8-inputs", action="store_true",
                         help="the reference rounds linears' inputs to int8 per block of 32, as "
                         "tmc's --activation-dtype int8 kernels do")
@@ -241,6 +258,8 @@ def main():
     model = load_reference(args.gguf, args.reference)
     if args.int8_inputs:
         quantize_linear_inputs(model)
+    if args.bf16_inputs:
+        round_linear_inputs_to_bf16(model)
     ids = np.load(args.input_ids) if args.input_ids else np.zeros((1, 0), np.int64)
     text_prompt_ids = tmc_tokenize(tmc, args.gguf, args.text_prompt)
     # The KV cache holds the longest prompt with its new tokens.

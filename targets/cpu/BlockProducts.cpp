@@ -17,8 +17,9 @@
 
 #include "runtime/GgmlTypes.h"
 
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
@@ -42,6 +43,8 @@ struct BlockProduct {
   /// Inputs quantized to int8 (`tmc.activations`): the weight is in
   /// interleaved blocks.
   bool int8 = false;
+  /// Inputs rounded to bf16 (`tmc.activations`) for a bf16 weight.
+  bool bf16Inputs = false;
 };
 
 /// A transposed-B matmul of f32 inputs with an f32, bf16 or f16 weight (a
@@ -61,7 +64,16 @@ std::optional<BlockProduct> matchFloatWeightProduct(linalg::LinalgOp op) {
       ShapedType::isDynamic(wType.getDimSize(1)) || wType.getDimSize(1) % 16 != 0 ||
       !hasUnitInnerStride(x) || !hasUnitInnerStride(w))
     return std::nullopt;
-  return BlockProduct{"", x, c, w};
+  StringAttr activations =
+      tmc::tmcDialect(op->getContext())->getActivationsAttrHelper().getAttr(op);
+  BlockProduct product{"", x, c, w};
+  // Bf16 inputs are for AMX tiles: whole blocks of 32 weight rows and of 32
+  // columns (tmc-store-weights marks no others), 16 results of C at a time.
+  product.bf16Inputs = activations && activations.getValue() == "bfloat16" && wElement.isBF16() &&
+                       !ShapedType::isDynamic(wType.getDimSize(0)) &&
+                       wType.getDimSize(0) % 32 == 0 && wType.getDimSize(1) % 32 == 0 &&
+                       hasUnitInnerStride(c);
+  return product;
 }
 
 std::optional<BlockProduct> matchBlockProduct(linalg::GenericOp generic) {
@@ -181,8 +193,14 @@ SmallVector<Value> floatRowProducts(OpBuilder &b, Location loc, const BlockProdu
                             ? stored
                             : arith::ExtFOp::create(nb, l, acc, stored).getResult();
         SmallVector<Value> next;
-        for (auto [m, sum] : llvm::zip(ms, sums))
-          next.push_back(v.fma(weights, v.inputs(p.x, m, column, 16), sum));
+        for (auto [m, sum] : llvm::zip(ms, sums)) {
+          Value inputs = v.inputs(p.x, m, column, 16);
+          if (p.bf16Inputs) {
+            Value rounded = arith::TruncFOp::create(nb, l, v.vector(16, nb.getBF16Type()), inputs);
+            inputs = arith::ExtFOp::create(nb, l, acc, rounded);
+          }
+          next.push_back(v.fma(weights, inputs, sum));
+        }
         scf::YieldOp::create(nb, l, next);
       });
   SmallVector<Value> totals;
@@ -365,6 +383,174 @@ void productByPanels(OpBuilder &b, Location loc, const BlockProduct &p, Value nu
         scf::YieldOp::create(nb, l);
       });
   memref::DeallocOp::create(b, loc, panel);
+}
+
+//===----------------------------------------------------------------------===//
+// Bf16 products on AMX tiles
+//===----------------------------------------------------------------------===//
+//
+// A prompt's product over a bf16 weight whose inputs are rounded to bf16
+// (`--activation-dtype bfloat16`): AMX's tdpbf16ps multiplies a 16 x 32 tile
+// of inputs with 32 x 16 weights into 16 x 16 f32 sums, 8192 multiply-adds
+// per instruction. The inputs are rounded into rows padded to 32 with zeros;
+// each core takes the weight's rows 32 at a time, repacks them into the
+// tiles' pair layout (tile row r holds values 2r and 2r + 1 of each of 16
+// weight rows), and accumulates 32 x 32 blocks of C in four tiles, K
+// unrolled a chunk of up to 1024 at a time: MLIR 22 cannot carry tiles
+// through a loop (convert-vector-to-llvm leaves a cf.br of tiles illegal),
+// so between chunks the sums go through memory.
+
+/// Columns of C (weight rows) and rows of inputs per block: four tiles.
+constexpr int64_t kAmxBlock = 32;
+
+/// The deepest chunk of K whose steps are unrolled: 32 tdpbf16ps per tile.
+constexpr int64_t kAmxChunk = 1024;
+
+void amxProduct(OpBuilder &b, Location loc, const BlockProduct &p, int64_t depth) {
+  Builder k(b, loc);
+  // K is unrolled a chunk at a time, at most kAmxChunk deep.
+  int64_t chunk = kAmxChunk;
+  while (depth % chunk != 0)
+    chunk -= 32;
+  Type f32 = b.getF32Type(), bf16 = b.getBF16Type();
+  Value rows = memref::DimOp::create(b, loc, p.c, 0);
+  Value padded = arith::MulIOp::create(
+      b, loc,
+      arith::DivUIOp::create(b, loc, arith::AddIOp::create(b, loc, rows, k.index(kAmxBlock - 1)),
+                             k.index(kAmxBlock)),
+      k.index(kAmxBlock));
+  Value inputs =
+      memref::AllocOp::create(b, loc, MemRefType::get({ShapedType::kDynamic, depth}, bf16),
+                              ValueRange{padded}, b.getI64IntegerAttr(64));
+  auto forEach = [](OpBuilder &ob, Location l, Value lower, Value upper, Value step,
+                    function_ref<void(OpBuilder &, Location, Value)> body) {
+    scf::ForOp::create(ob, l, lower, upper, step, ValueRange{},
+                       [&](OpBuilder &ib, Location il, Value i, ValueRange) {
+                         body(ib, il, i);
+                         scf::YieldOp::create(ib, il);
+                       });
+  };
+  // The inputs rounded to bf16 (nearest even), then zero rows to the block.
+  forEach(b, loc, k.index(0), padded, k.index(1), [&](OpBuilder &rb, Location rl, Value m) {
+    Value real = arith::CmpIOp::create(rb, rl, arith::CmpIPredicate::ult, m, rows);
+    forEach(rb, rl, k.index(0), k.index(depth), k.index(16),
+            [&](OpBuilder &nb, Location l, Value column) {
+              Builder v(nb, l);
+              auto read = scf::IfOp::create(
+                  nb, l, real,
+                  [&](OpBuilder &tb, Location tl) {
+                    scf::YieldOp::create(tb, tl, Builder(tb, tl).inputs(p.x, m, column, 16));
+                  },
+                  [&](OpBuilder &eb, Location el) {
+                    Builder e(eb, el);
+                    scf::YieldOp::create(eb, el, e.splat(e.vector(16, f32), eb.getF32FloatAttr(0)));
+                  });
+              vector::StoreOp::create(
+                  nb, l, arith::TruncFOp::create(nb, l, v.vector(16, bf16), read.getResult(0)),
+                  inputs, ValueRange{m, column});
+            });
+  });
+  auto inputTile = amx::TileType::get({16, 32}, bf16);
+  auto sumTile = amx::TileType::get({16, 16}, f32);
+  Value weightRows = memref::DimOp::create(b, loc, p.blocks, 0);
+  scf::ParallelOp::create(
+      b, loc, ValueRange{k.index(0)}, ValueRange{weightRows}, ValueRange{k.index(kAmxBlock)},
+      [&](OpBuilder &nb, Location l, ValueRange ns) {
+        Builder v(nb, l);
+        Value first = ns[0];
+        // pairs[g * K/2 + r, 2i + j] = w[first + 16g + i, 2r + j]
+        // On the heap, as the sums below: K x 64 bytes is 0.9 MiB for
+        // K = 14336, a quarter of an OpenMP worker's default stack, and an
+        // alloca would keep convert-scf-to-openmp's alloca_scope, which
+        // cannot hold the loops' blocks.
+        Value pairs = memref::AllocOp::create(nb, l, MemRefType::get({depth, 32}, bf16),
+                                              b.getI64IntegerAttr(64));
+        forEach(nb, l, v.index(0), v.index(kAmxBlock), v.index(1),
+                [&](OpBuilder &rb, Location rl, Value row) {
+                  Builder r(rb, rl);
+                  Value n = arith::AddIOp::create(rb, rl, first, row);
+                  Value group = arith::DivUIOp::create(rb, rl, row, r.index(16));
+                  Value lane = arith::MulIOp::create(
+                      rb, rl, arith::RemUIOp::create(rb, rl, row, r.index(16)), r.index(2));
+                  Value base = arith::MulIOp::create(rb, rl, group, r.index(depth / 2));
+                  forEach(rb, rl, r.index(0), r.index(depth / 2), r.index(1),
+                          [&](OpBuilder &ib, Location il, Value pair) {
+                            Builder i(ib, il);
+                            Value two = vector::LoadOp::create(
+                                ib, il, i.vector(2, bf16), p.blocks,
+                                ValueRange{n, arith::MulIOp::create(ib, il, pair, i.index(2))});
+                            vector::StoreOp::create(
+                                ib, il, two, pairs,
+                                ValueRange{arith::AddIOp::create(ib, il, base, pair), lane});
+                          });
+                });
+        Value sums = memref::AllocOp::create(nb, l, MemRefType::get({kAmxBlock, kAmxBlock}, f32),
+                                             b.getI64IntegerAttr(64));
+        forEach(
+            nb, l, v.index(0), padded, v.index(kAmxBlock),
+            [&](OpBuilder &mb, Location ml, Value top) {
+              Builder t(mb, ml);
+              // The sums stay in tiles through a chunk of K, and in
+              // `sums` between chunks.
+              auto corner = [&](OpBuilder &cb, Location cl, int64_t i) {
+                return SmallVector<Value>{arith::ConstantIndexOp::create(cb, cl, 16 * (i / 2)),
+                                          arith::ConstantIndexOp::create(cb, cl, 16 * (i % 2))};
+              };
+              for (int64_t i = 0; i < 4; ++i)
+                amx::TileStoreOp::create(mb, ml, sums, corner(mb, ml, i),
+                                         amx::TileZeroOp::create(mb, ml, sumTile));
+              forEach(
+                  mb, ml, t.index(0), t.index(depth), t.index(chunk),
+                  [&](OpBuilder &kb, Location kl, Value start) {
+                    Builder c(kb, kl);
+                    Value tiles[4];
+                    for (int64_t i = 0; i < 4; ++i)
+                      tiles[i] = amx::TileLoadOp::create(kb, kl, sumTile, sums, corner(kb, kl, i));
+                    Value lower = arith::AddIOp::create(kb, kl, top, c.index(16));
+                    Value pairRow = arith::DivUIOp::create(kb, kl, start, c.index(2));
+                    for (int64_t step = 0; step < chunk / 32; ++step) {
+                      Value column = arith::AddIOp::create(kb, kl, start, c.index(32 * step));
+                      Value pair = arith::AddIOp::create(kb, kl, pairRow, c.index(16 * step));
+                      Value a[2] = {amx::TileLoadOp::create(kb, kl, inputTile, inputs,
+                                                            ValueRange{top, column}),
+                                    amx::TileLoadOp::create(kb, kl, inputTile, inputs,
+                                                            ValueRange{lower, column})};
+                      Value w[2] = {
+                          amx::TileLoadOp::create(kb, kl, inputTile, pairs,
+                                                  ValueRange{pair, c.index(0)}),
+                          amx::TileLoadOp::create(
+                              kb, kl, inputTile, pairs,
+                              ValueRange{arith::AddIOp::create(kb, kl, pair, c.index(depth / 2)),
+                                         c.index(0)})};
+                      for (int64_t i = 0; i < 4; ++i)
+                        tiles[i] =
+                            amx::TileMulFOp::create(kb, kl, sumTile, a[i / 2], w[i % 2], tiles[i]);
+                    }
+                    for (int64_t i = 0; i < 4; ++i)
+                      amx::TileStoreOp::create(kb, kl, sums, corner(kb, kl, i), tiles[i]);
+                  });
+              // C's rows of this block (fewer in the last) += the sums.
+              Value count = arith::MinUIOp::create(mb, ml, t.index(kAmxBlock),
+                                                   arith::SubIOp::create(mb, ml, rows, top));
+              forEach(mb, ml, t.index(0), count, t.index(1),
+                      [&](OpBuilder &cb, Location cl, Value row) {
+                        Builder c(cb, cl);
+                        Value m = arith::AddIOp::create(cb, cl, top, row);
+                        for (int64_t half = 0; half < 2; ++half) {
+                          Value n = arith::AddIOp::create(cb, cl, first, c.index(16 * half));
+                          Value old = vector::LoadOp::create(cb, cl, c.vector(16, f32), p.c,
+                                                             ValueRange{m, n});
+                          Value sum = vector::LoadOp::create(cb, cl, c.vector(16, f32), sums,
+                                                             ValueRange{row, c.index(16 * half)});
+                          vector::StoreOp::create(cb, cl, arith::AddFOp::create(cb, cl, old, sum),
+                                                  p.c, ValueRange{m, n});
+                        }
+                      });
+            });
+        memref::DeallocOp::create(nb, l, pairs);
+        memref::DeallocOp::create(nb, l, sums);
+      });
+  memref::DeallocOp::create(b, loc, inputs);
 }
 
 //===----------------------------------------------------------------------===//
@@ -626,7 +812,9 @@ void lowerBlockProduct(Operation *product, const BlockProduct &p) {
   // A prompt's product is an f32 matmul: over the weight itself, or over its
   // panels decoded to f32.
   auto promptProduct = [&] {
-    if (f32Weight)
+    if (p.bf16Inputs)
+      amxProduct(b, loc, p, *staticDepth(p));
+    else if (f32Weight)
       linalg::MatmulTransposeBOp::create(b, loc, ValueRange{p.x, p.blocks}, ValueRange{p.c});
     else
       productByPanels(b, loc, p, numBlocks, *staticDepth(p));

@@ -71,7 +71,9 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
   pm.addPass(createSCFToControlFlowPass());
   // Vector loads and stores keep their memref operands until the memref
   // conversion below; everything else of the vector dialect becomes LLVM's.
-  pm.addPass(createConvertVectorToLLVMPass());
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.amx = true; // the tiles of bf16 products (BlockProducts.cpp)
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // erf and tanh have no LLVM intrinsic and become libm calls; the rest maps
@@ -122,15 +124,20 @@ public:
     if (!options.cudaArch.empty())
       return rt::makeError("--cuda-arch applies to --target cuda; the CPU target compiles for "
                            "this machine's CPU");
-    if (options.activationDtype == "int8") {
-      // The int8 products are AVX-512 VNNI code for 16 lanes (BlockProducts.cpp).
-      llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-      for (llvm::StringRef feature : {"avx512bw", "avx512vnni"})
-        if (!features.lookup(feature))
-          return rt::makeError("--activation-dtype=int8: this CPU lacks " + feature +
-                               ", which the int8 products need; compile with "
-                               "--activation-dtype float32");
-    }
+    // The int8 products are AVX-512 VNNI code for 16 lanes, the bf16 ones
+    // AMX tiles (BlockProducts.cpp).
+    llvm::SmallVector<llvm::StringRef> needed;
+    if (options.activationDtype == "int8")
+      needed = {"avx512bw", "avx512vnni"};
+    if (options.activationDtype == "bfloat16")
+      needed = {"amx-tile", "amx-bf16", "avx512bf16"};
+    llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+    for (llvm::StringRef feature : needed)
+      if (!features.lookup(feature))
+        return rt::makeError("--activation-dtype=" + options.activationDtype + ": this CPU lacks " +
+                             feature +
+                             ", which those products need; compile with "
+                             "--activation-dtype float32");
     return llvm::Error::success();
   }
   void buildTargetPipeline(OpPassManager &pm, const TargetOptions &) const override {

@@ -2,6 +2,8 @@
 #ifndef TMC_TARGETS_CPU_PASSES_H
 #define TMC_TARGETS_CPU_PASSES_H
 
+#include "mlir/Dialect/AMX/AMXDialect.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"

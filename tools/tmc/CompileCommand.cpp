@@ -72,10 +72,11 @@ cl::opt<std::string> weightDtype(
     cl::value_desc("DTYPE"));
 cl::opt<std::string> activationDtype(
     "activation-dtype", cl::init("float32"), cl::sub(compileCommand),
-    cl::desc("Inputs of the products over weights in blocks (q8_0, q4_0, q4_1): float32 "
-             "(exact decoding), or int8 (quantized per block of 32 and multiplied with "
-             "int8 dot products, as llama.cpp does: faster, within the bound "
-             "docs/CPU_PERFORMANCE.md states)"),
+    cl::desc("Inputs of the products over stored weights: float32 (exact decoding), int8 "
+             "(weights in blocks, q8_0, q4_0, q4_1: inputs quantized per block of 32 and "
+             "multiplied with int8 dot products, as llama.cpp does), or bfloat16 (bf16 "
+             "weights: inputs rounded to bf16 and multiplied on AMX tiles, f32 sums); the "
+             "last two are faster, within the bounds docs/CPU_PERFORMANCE.md states"),
     cl::value_desc("DTYPE"));
 cl::opt<int64_t> maxSeqLen("max-seq-len", cl::init(256), cl::sub(compileCommand),
                            cl::desc("Positions of the KV cache of the decode entry point "
@@ -398,8 +399,12 @@ llvm::Error checkModelFlags() {
   if (weightDtype != "as-checkpoint" && !tmc::isWeightStorage(weightDtype))
     return makeError("--weight-dtype=" + weightDtype +
                      " is not one of: " + tmc::weightStorageNames() + ", as-checkpoint");
-  if (activationDtype != "float32" && activationDtype != "int8")
-    return makeError("--activation-dtype=" + activationDtype + " is not one of: float32, int8");
+  if (activationDtype != "float32" && activationDtype != "int8" && activationDtype != "bfloat16")
+    return makeError("--activation-dtype=" + activationDtype +
+                     " is not one of: float32, int8, bfloat16");
+  if (activationDtype == "bfloat16" && weightDtype != "as-checkpoint" && weightDtype != "bfloat16")
+    return makeError("--activation-dtype=bfloat16 rounds the inputs of products over bf16 "
+                     "weights: add --weight-dtype bfloat16 or as-checkpoint");
   if (activationDtype == "int8" && weightDtype != "as-checkpoint" &&
       !tmc::rt::blockFormatFromName(weightDtype))
     return makeError("--activation-dtype=int8 quantizes the inputs of products over weights "

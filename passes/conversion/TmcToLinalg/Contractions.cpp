@@ -24,18 +24,21 @@ namespace {
 /// from its storage (StoredWeights.cpp) is the operand itself when it is a
 /// narrower float (the named op extends each element), and a generic that
 /// decodes each value inside the product when it is in blocks; that generic
-/// carries `tmc.block_product` with the format, for targets with a kernel,
-/// and the linear's `tmc.activations`.
+/// carries `tmc.block_product` with the format, for targets with a kernel.
+/// Either carries the linear's `tmc.activations`.
 Value weightProduct(OpBuilder &b, Location loc, Value rows, Value weight, Value init,
                     StringAttr activations) {
   auto initType = cast<RankedTensorType>(init.getType());
   if (auto cast = weight.getDefiningOp<CastOp>(); cast && widensFloat(cast))
     weight = cast.getInput();
   auto dequantize = weight.getDefiningOp<DequantizeOp>();
-  if (!dequantize)
-    return linalg::MatmulTransposeBOp::create(b, loc, TypeRange{initType},
-                                              ValueRange{rows, weight}, ValueRange{init})
-        .getResult(0);
+  if (!dequantize) {
+    auto matmul = linalg::MatmulTransposeBOp::create(b, loc, TypeRange{initType},
+                                                     ValueRange{rows, weight}, ValueRange{init});
+    if (activations)
+      tmcDialect(b.getContext())->getActivationsAttrHelper().setAttr(matmul, activations);
+    return matmul.getResult(0);
+  }
   MLIRContext *ctx = b.getContext();
   AffineExpr m, n, k;
   bindDims(ctx, m, n, k);

@@ -379,7 +379,7 @@ func.func @dequantize_interleaved_rows(%b: tensor<2x2x160xi16>) -> tensor<2x64xf
 // -----
 
 func.func @activations(%x: tensor<?x64xf32>, %w: tensor<8x64xf32>) -> tensor<?x8xf32> {
-  // expected-error @+1 {{'tmc.activations' must be "int8"}}
+  // expected-error @+1 {{'tmc.activations' must be "int8" or "bfloat16"}}
   %y = tmc.linear %x, %w {tmc.activations = "int4"} : (tensor<?x64xf32>, tensor<8x64xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
