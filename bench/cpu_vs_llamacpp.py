@@ -19,6 +19,9 @@ A format written Q4_1/int8 (or Q8_0/int8, Q4_0/int8) runs the same file with
 tmc's `--activation-dtype int8` (inputs of the products rounded to int8 per
 block, as llama.cpp's own Q4_1 and Q8_0 kernels round them): the row to
 compare with llama.cpp's quantized paths, where the plain row keeps f32 inputs.
+BF16/bfloat16 is tmc's `--activation-dtype bfloat16` (inputs rounded to bf16,
+prompts on AMX tiles; only on CPUs with AMX), as llama.cpp's BF16 kernels
+round them.
 Per file and thread count: decode ms/token after a prompt of each
 --contexts length (the median of --new-tokens - 1 steps), and prompt tokens/s
 of a --prompt-tokens prompt. "tmc/llama.cpp" is llama.cpp's time over tmc's
@@ -32,13 +35,17 @@ vec_dot kernels), and repacks weights into its "extra buffer types" (AMX
 tiles; interleaved rows) only where the CPU and the type allow. The output
 prints llama.cpp's system info (AVX512_VNNI, AMX) and, per file, the buffers
 its load log says the weights went to (CPU_Mapped: as in the file, plain
-kernels; CPU_REPACK or AMX: repacked). On CPUs with AMX the stock build crashes loading Q4_1 unless its
-model parameters set use_extra_bufts=False: --no-extra-bufts passes that.
+kernels; CPU_REPACK or AMX: repacked). On CPUs with AMX the stock build
+crashes loading Q4_1 unless its model parameters set use_extra_bufts=False:
+a probe loads each file in a child process first, and a file whose load
+crashed runs with use_extra_bufts=False (said beside its buffers);
+--no-extra-bufts sets it for every file.
 
 Nothing about time is asserted; every figure comes from this one run, with
 the load average it ran at.
 
-    bench/cpu_vs_llamacpp.py [--formats F32,BF16,Q8_0,Q4_1] [--threads 1,2]
+    bench/cpu_vs_llamacpp.py [--formats F32,BF16,Q8_0,Q4_1,Q8_0/int8,Q4_1/int8[,BF16/bfloat16]]
+        [--threads 1,2]
         [--contexts 128,1024] [--prompt-tokens 512] [--new-tokens 17]
         [--rounds 1] [--work DIR] [--no-extra-bufts]
 """
@@ -71,7 +78,8 @@ def bench_smollm2():
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--formats", default="F32,BF16,Q8_0,Q4_1,Q8_0/int8,Q4_1/int8")
+    p.add_argument("--formats", default="F32,BF16,Q8_0,Q4_1,Q8_0/int8,Q4_1/int8"
+                   + (",BF16/bfloat16" if amx_cpu() else ""))
     p.add_argument("--threads", default="1,2")
     p.add_argument("--contexts", default="128,1024", help="prompt lengths before the timed decode")
     p.add_argument("--prompt-tokens", type=int, default=512)
@@ -82,6 +90,17 @@ def parse_args():
     p.add_argument("--no-extra-bufts", action="store_true",
                    help="llama.cpp without its repacked weight buffers (use_extra_bufts=False)")
     return p.parse_args()
+
+
+def amx_cpu():
+    """Whether this CPU has the AMX tiles tmc's --activation-dtype bfloat16 needs."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            flags = next((line.split(":", 1)[1].split() for line in cpuinfo
+                          if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return {"amx_tile", "amx_bf16", "avx512_bf16"} <= set(flags)
 
 
 def retyped_gguf(source, qtype_name, path):
@@ -118,7 +137,8 @@ def retyped_gguf(source, qtype_name, path):
 def llama_cpp_weight_buffers(path, no_extra_bufts):
     """The buffer types llama.cpp loads the file's weights into ("CPU_Mapped":
     the file as it is, for its plain kernels; "CPU_REPACK", "AMX": weights
-    repacked for interleaved or AMX kernels), from its load log."""
+    repacked for interleaved or AMX kernels), from its load log; None when
+    loading it crashes (the stock build on some AMX CPUs)."""
     import re
     import subprocess
 
@@ -126,6 +146,8 @@ def llama_cpp_weight_buffers(path, no_extra_bufts):
     probe = subprocess.run(
         [sys.executable, "-c", "import sys, llama_cpp; llama_cpp.Llama(model_path=sys.argv[1], n_ctx=64, "
          f"verbose=True{extra})", path], capture_output=True, text=True)
+    if probe.returncode < 0:
+        return None
     buffers = re.findall(r"(\S+) model buffer size = +([0-9.]+) MiB", probe.stderr)
     return ", ".join(f"{kind} {mib} MiB" for kind, mib in buffers) or "unknown (no load log)"
 
@@ -168,8 +190,9 @@ def main():
     files, artifacts, compile_s = {}, {}, {}
     for name in formats:
         stored, _, activations = name.partition("/")
-        if activations not in ("", "int8"):
-            sys.exit(f"cpu_vs_llamacpp.py: error: format '{name}': only /int8 may follow a type")
+        if activations not in ("", "int8", "bfloat16"):
+            sys.exit(f"cpu_vs_llamacpp.py: error: format '{name}': only /int8 or /bfloat16 may "
+                     f"follow a type")
         files[name] = source if stored == "Q4_1" else retyped_gguf(
             source, stored, os.path.join(work, f"SmolLM2-135M-Instruct.{stored}.gguf"))
         artifacts[name] = os.path.join(work, f"artifact-{stored}{activations}-{max_seq_len}")
@@ -180,10 +203,24 @@ def main():
                   + (["--activation-dtype", activations] if activations else []))
             compile_s[name] = time.perf_counter() - start
 
+    # Per file: its weight buffers, and whether llama.cpp runs it without its
+    # extra buffer types, as it must where loading with them crashes.
+    buffers, plain = {}, {}
+    for name in formats:
+        if files[name] in buffers:
+            continue
+        plain[files[name]] = A.no_extra_bufts
+        buffers[files[name]] = llama_cpp_weight_buffers(files[name], A.no_extra_bufts)
+        if buffers[files[name]] is None:
+            plain[files[name]] = True
+            buffers[files[name]] = (llama_cpp_weight_buffers(files[name], True)
+                                    + " (use_extra_bufts=False: loading it with its extra buffer "
+                                    "types crashes this build)")
+
     def llama_model(name, threads):
         params = dict(model_path=files[name], n_ctx=max_seq_len, n_batch=max_seq_len,
                       n_ubatch=max_seq_len, n_threads=threads, n_threads_batch=threads, verbose=False)
-        if A.no_extra_bufts:
+        if plain[files[name]]:
             params["use_extra_bufts"] = False
         return llama_cpp.Llama(**params)
 
@@ -225,7 +262,7 @@ def main():
           f"{', use_extra_bufts=False' if A.no_extra_bufts else ''}")
     print(f"llama.cpp system info: {system_info}")
     for name in formats:
-        print(f"llama.cpp's {name} weights: {llama_cpp_weight_buffers(files[name], A.no_extra_bufts)}")
+        print(f"llama.cpp's {name} weights: {buffers[files[name]]}")
     header = f"{'format':9} {'T':>2}"
     for context in contexts:
         header += f" | {'decode ms/token @' + str(context) + ': tmc, llama.cpp, tmc/llama.cpp':>46}"

@@ -105,9 +105,12 @@ Blas declareBlas(ModuleOp module) {
                           {i32, i32, i32, i32, f32, ptr, i32, ptr, i32, f32, ptr, i32})};
 }
 
-/// C (M x N) += A (M x K) * op(B), where op(B) is B or B^T; sgemv when M is 1.
+/// C (M x N) += A (M x K) * op(B), where op(B) is B or B^T; sgemv when M is 1
+/// (tested at run time unless M is a constant or `rows` says which).
+enum class Rows { Unknown, One, Several };
 void callGemm(OpBuilder &b, Location loc, const Blas &blas, bool transposeB, Value m, Value n,
-              Value k, Value a, Value lda, Value bPtr, Value ldb, Value c, Value ldc) {
+              Value k, Value a, Value lda, Value bPtr, Value ldb, Value c, Value ldc,
+              Rows rows = Rows::Unknown) {
   auto toI32 = [](OpBuilder &nb, Location l, Value v) -> Value {
     return arith::IndexCastOp::create(nb, l, nb.getI32Type(), v);
   };
@@ -130,8 +133,10 @@ void callGemm(OpBuilder &b, Location loc, const Blas &blas, bool transposeB, Val
                          ValueRange{i32(kRowMajor), i32(transposeB ? kNoTrans : kTrans), rows,
                                     cols, one, bPtr, ldb, a, i32(1), one, c, i32(1)});
   };
-  if (std::optional<int64_t> rows = getConstantIntValue(m)) {
-    *rows == 1 ? gemv(b, loc) : gemm(b, loc);
+  if (std::optional<int64_t> constant = getConstantIntValue(m))
+    rows = *constant == 1 ? Rows::One : Rows::Several;
+  if (rows != Rows::Unknown) {
+    rows == Rows::One ? gemv(b, loc) : gemm(b, loc);
     return;
   }
   Value single = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, m,
@@ -162,20 +167,37 @@ void callHeadContraction(OpBuilder &b, Location loc, const Blas &blas, const Gem
   Value group = arith::ConstantIndexOp::create(b, loc, form.group);
   Value batches = memref::DimOp::create(b, loc, form.c, 0);
   Value headCount = memref::DimOp::create(b, loc, form.c, 1);
-  scf::ForOp::create(
-      b, loc, zero, batches, one, ValueRange{},
-      [&](OpBuilder &outer, Location l, Value bi, ValueRange) {
-        scf::ForOp::create(
-            outer, l, zero, headCount, one, ValueRange{},
-            [&](OpBuilder &inner, Location il, Value hi, ValueRange) {
-              Value kvHead = arith::DivUIOp::create(inner, il, hi, group);
-              callGemm(inner, il, blas, form.transposeB, m, n, k,
-                       headPointer(inner, il, va, bi, hi), lda,
-                       headPointer(inner, il, vb, bi, kvHead), ldb,
-                       headPointer(inner, il, vc, bi, hi), ldc);
-              scf::YieldOp::create(inner, il);
-            });
-        scf::YieldOp::create(outer, l);
+  // The heads run across the cores, each product on its core's thread (the
+  // OpenMP build of OpenBLAS does not split a call made inside a parallel
+  // loop): a decode step's 1 x 64 x context products are too small to split.
+  // The body stays one block (sgemv or sgemm chosen outside it): an
+  // iteration with a call keeps convert-scf-to-openmp's alloca_scope, which
+  // cannot hold blocks.
+  auto forEachHead = [&](OpBuilder &ob, Location ol, Rows rows) {
+    scf::ParallelOp::create(
+        ob, ol, ValueRange{zero, zero}, ValueRange{batches, headCount}, ValueRange{one, one},
+        [&](OpBuilder &inner, Location il, ValueRange indices) {
+          Value bi = indices[0], hi = indices[1];
+          Value kvHead = arith::DivUIOp::create(inner, il, hi, group);
+          callGemm(inner, il, blas, form.transposeB, m, n, k, headPointer(inner, il, va, bi, hi),
+                   lda, headPointer(inner, il, vb, bi, kvHead), ldb,
+                   headPointer(inner, il, vc, bi, hi), ldc, rows);
+        });
+  };
+  if (std::optional<int64_t> constant = getConstantIntValue(m)) {
+    forEachHead(b, loc, *constant == 1 ? Rows::One : Rows::Several);
+    return;
+  }
+  Value single = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, m, one);
+  scf::IfOp::create(
+      b, loc, single,
+      [&](OpBuilder &nb, Location l) {
+        forEachHead(nb, l, Rows::One);
+        scf::YieldOp::create(nb, l);
+      },
+      [&](OpBuilder &nb, Location l) {
+        forEachHead(nb, l, Rows::Several);
+        scf::YieldOp::create(nb, l);
       });
 }
 

@@ -47,6 +47,16 @@ def CpuBlockProducts : Pass<"tmc-cpu-block-products", "mlir::ModuleOp"> {
     int8 per block of 32 into buffers of their own, and AVX-512 VNNI dot
     products (`llvm.x86.avx512.vpdpbusd.512`) multiply them with 16 weight
     rows at once, one row per lane.
+
+    The same pass takes `linalg.matmul`s over a bf16, f16 or f32 weight
+    ([N, K], K a multiple of 16): fewer than 16 rows of inputs (a decode
+    step) get a row kernel of the same kind, 16 columns at a time. From 16
+    rows on (a prompt), a block or bf16/f16 weight is decoded a panel of rows
+    at a time (1 MiB of f32) into one buffer and each panel is an f32
+    `linalg.matmul`, an f32 weight's product stays one, for
+    tmc-linalg-to-blas after this pass; a bf16 weight whose product is marked
+    `tmc.activations = "bfloat16"` is multiplied on AMX tiles
+    (`amx.tile_mulf`) with its inputs rounded to bf16.
   }];
   let dependentDialects = [
     "::mlir::amx::AMXDialect", "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",

@@ -12,14 +12,16 @@
 #include "runtime/AtomicFile.h"
 #include "runtime/Error.h"
 
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/IR/SystemLibraries.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
@@ -47,6 +49,37 @@ static std::unique_ptr<llvm::TargetMachine> hostTargetMachine(std::string &error
   return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
       triple, llvm::sys::getHostCPUName(), features, llvm::TargetOptions(),
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+}
+
+/// LLVM's -O3 for the host, with glibc's vector math library (libmvec) known
+/// to the loop vectorizer: a loop of expf, sinf, cosf or powf calls (softmax,
+/// SiLU, rotary tables) becomes calls of their 8- or 16-lane forms instead of
+/// one libm call per element (12% of a bf16 prefill's samples were expf).
+static void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
+  llvm::LoopAnalysisManager loops;
+  llvm::FunctionAnalysisManager functions;
+  llvm::CGSCCAnalysisManager cgscc;
+  llvm::ModuleAnalysisManager modules;
+  llvm::PassBuilder builder(&machine);
+  llvm::TargetLibraryInfoImpl library(module.getTargetTriple());
+  library.addVectorizableFunctionsFromVecLib(llvm::VectorLibrary::LIBMVEC,
+                                             module.getTargetTriple());
+  // Registered first, so that the default registration keeps it.
+  functions.registerPass([&] { return llvm::TargetLibraryAnalysis(library); });
+  builder.registerModuleAnalyses(modules);
+  builder.registerCGSCCAnalyses(cgscc);
+  builder.registerFunctionAnalyses(functions);
+  builder.registerLoopAnalyses(loops);
+  builder.crossRegisterProxies(loops, functions, cgscc, modules);
+  builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, modules);
+}
+
+/// Whether the optimizer made calls of libmvec's vector functions (named
+/// _ZGV<isa><mask><lanes><args>_<function>, the x86 vector ABI's mangling).
+static bool callsVectorMath(const llvm::Module &module) {
+  return llvm::any_of(module.functions(), [](const llvm::Function &function) {
+    return function.isDeclaration() && function.getName().starts_with("_ZGV");
+  });
 }
 
 namespace {
@@ -80,8 +113,7 @@ llvm::Error tmc::host::emitSharedLibrary(ModuleOp module, llvm::StringRef librar
     return makeError("no code generator for the host: " + error);
   llvmModule->setDataLayout(machine->createDataLayout());
   llvmModule->setTargetTriple(machine->getTargetTriple());
-  if (llvm::Error error = makeOptimizingTransformer(3, 0, machine.get())(llvmModule.get()))
-    return error;
+  optimize(*llvmModule, *machine);
   if (!llvmIRPath.empty()) {
     std::error_code ec;
     llvm::raw_fd_ostream os(llvmIRPath, ec);
@@ -117,6 +149,8 @@ llvm::Error tmc::host::emitSharedLibrary(ModuleOp module, llvm::StringRef librar
   TemporaryFile logFile(logPath);
   llvm::SmallVector<llvm::StringRef> args{*compiler, "-shared", "-o", libraryPath, objectPath};
   llvm::append_range(args, libraries);
+  if (callsVectorMath(*llvmModule))
+    args.push_back("-lmvec");
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(), logPath.str()};
   std::string execError;
   int status = llvm::sys::ExecuteAndWait(*compiler, args, std::nullopt, redirects, 0, 0,

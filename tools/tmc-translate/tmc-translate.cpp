@@ -10,13 +10,15 @@
 #include "ir/Mdl/MdlDialect.h"
 #include "ir/Tmc/TmcDialect.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 
 #include "llvm/IR/LLVMContext.h"
@@ -57,9 +59,12 @@ int main(int argc, char **argv) {
         return success();
       },
       [](DialectRegistry &registry) {
-        registry.insert<tmc::TmcDialect, LLVM::LLVMDialect>();
+        // The CPU target's parallel loops stay omp.parallel regions in the
+        // llvm phase, translated by OpenMP's own translation.
+        registry.insert<tmc::TmcDialect, LLVM::LLVMDialect, omp::OpenMPDialect>();
         registerBuiltinDialectTranslation(registry);
         registerLLVMDialectTranslation(registry);
+        registerOpenMPDialectTranslation(registry);
       });
   return failed(mlirTranslateMain(
       argc, argv, "tmc translation tool: Python <-> mdl, the llvm phase -> LLVM IR\n"));

@@ -65,24 +65,35 @@ func.func @left_alone(%a: memref<4x4xf64>, %c: memref<4x4xf64>, %t: memref<4x4xf
 // -----
 
 // The attention contractions the CPU attention lowering marked
-// tmc.head_contraction: one sgemm per (batch, head),
-// with the kv head h floordiv group (GQA, group 2 here). Scores contract q and
+// tmc.head_contraction: one sgemm per (batch, head), the (batch, head)
+// pairs across the cores (scf.parallel), with the kv head h floordiv group
+// (GQA, group 2 here). Scores contract q and
 // k over head_dim (B transposed); the weighted sum contracts probs and v over
 // keys (B as is). lda/ldb/ldc are dim-2 strides of the rank-4 views.
 // CHECK-LABEL: func.func @attention(
 // CHECK:         arith.constant 0 : index
 // CHECK:         arith.constant 1 : index
 // CHECK:         %[[GROUP:.*]] = arith.constant 2 : index
-// CHECK:         scf.for %[[B:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
-// CHECK:           scf.for %[[H:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// One row of queries (a decode step) is an sgemv per head, chosen before
+// the parallel loop so that its body stays one block.
+// CHECK:         %[[ONE_ROW:.*]] = arith.cmpi eq
+// CHECK:         scf.if %[[ONE_ROW]] {
+// CHECK:           scf.parallel (%[[B:.*]], %[[H:.*]]) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step (%{{.*}}, %{{.*}}) {
 // CHECK:             %[[KV:.*]] = arith.divui %[[H]], %[[GROUP]] : index
 // CHECK:             arith.muli %[[KV]], %{{.*}} : index
+// CHECK-NOT:         scf.if
+// CHECK:             func.call @cblas_sgemv(
+// CHECK:         } else {
+// CHECK:           scf.parallel
 // CHECK:             arith.constant 111 : i32
 // CHECK:             %[[TRANS:.*]] = arith.constant 112 : i32
+// CHECK-NOT:         scf.if
 // CHECK:             func.call @cblas_sgemm(%{{.*}}, %{{.*}}, %[[TRANS]],
-// CHECK:         scf.for
-// CHECK:           scf.for
+// CHECK:         scf.if
+// CHECK:           scf.parallel
 // CHECK:             arith.divui
+// CHECK:             func.call @cblas_sgemv(
+// CHECK:           scf.parallel
 // CHECK:             arith.constant 111 : i32
 // CHECK:             %[[NO_TRANS:.*]] = arith.constant 111 : i32
 // CHECK:             func.call @cblas_sgemm(%{{.*}}, %{{.*}}, %[[NO_TRANS]],
