@@ -36,9 +36,10 @@ tiles; interleaved rows) only where the CPU and the type allow. The output
 prints llama.cpp's system info (AVX512_VNNI, AMX) and, per file, the buffers
 its load log says the weights went to (CPU_Mapped: as in the file, plain
 kernels; CPU_REPACK or AMX: repacked). On CPUs with AMX the stock build
-crashes loading Q4_1 unless its model parameters set use_extra_bufts=False:
-a probe loads each file in a child process first, and a file whose load
-crashed runs with use_extra_bufts=False (said beside its buffers);
+crashes on Q4_1 (and here Q8_0) unless its model parameters set
+use_extra_bufts=False: a probe loads each file and evaluates a 48-token
+prompt in a child process first, and a file on which it crashed runs with
+use_extra_bufts=False (said beside its buffers);
 --no-extra-bufts sets it for every file.
 
 Nothing about time is asserted; every figure comes from this one run, with
@@ -134,18 +135,21 @@ def retyped_gguf(source, qtype_name, path):
     return path
 
 
-def llama_cpp_weight_buffers(path, no_extra_bufts):
+def llama_cpp_weight_buffers(path, no_extra_bufts, prompt_tokens=48):
     """The buffer types llama.cpp loads the file's weights into ("CPU_Mapped":
     the file as it is, for its plain kernels; "CPU_REPACK", "AMX": weights
-    repacked for interleaved or AMX kernels), from its load log; None when
-    loading it crashes (the stock build on some AMX CPUs)."""
+    repacked for interleaved or AMX kernels), from the load log of a child
+    process that also evaluates a prompt of `prompt_tokens`; None when that
+    crashes (the stock build on some AMX CPUs: with the first batch its
+    kernels multiply, not at load)."""
     import re
     import subprocess
 
     extra = ", use_extra_bufts=False" if no_extra_bufts else ""
     probe = subprocess.run(
-        [sys.executable, "-c", "import sys, llama_cpp; llama_cpp.Llama(model_path=sys.argv[1], n_ctx=64, "
-         f"verbose=True{extra})", path], capture_output=True, text=True)
+        [sys.executable, "-c", "import sys, llama_cpp; m = llama_cpp.Llama(model_path=sys.argv[1], "
+         f"n_ctx=64, n_batch=64, n_ubatch=64, verbose=True{extra}); "
+         f"m.eval(list(range(1, {prompt_tokens + 1})))", path], capture_output=True, text=True)
     if probe.returncode < 0:
         return None
     buffers = re.findall(r"(\S+) model buffer size = +([0-9.]+) MiB", probe.stderr)
@@ -203,19 +207,29 @@ def main():
                   + (["--activation-dtype", activations] if activations else []))
             compile_s[name] = time.perf_counter() - start
 
-    # Per file: its weight buffers, and whether llama.cpp runs it without its
-    # extra buffer types, as it must where loading with them crashes.
-    buffers, plain = {}, {}
+    # Per file: its weight buffers, whether llama.cpp runs it without its
+    # extra buffer types (where it crashes with them), and whether it can
+    # evaluate batches at all (where it cannot, its prompt is fed one token
+    # at a time and has no prompt figure).
+    buffers, plain, batches = {}, {}, {}
     for name in formats:
-        if files[name] in buffers:
+        path = files[name]
+        if path in buffers:
             continue
-        plain[files[name]] = A.no_extra_bufts
-        buffers[files[name]] = llama_cpp_weight_buffers(files[name], A.no_extra_bufts)
-        if buffers[files[name]] is None:
-            plain[files[name]] = True
-            buffers[files[name]] = (llama_cpp_weight_buffers(files[name], True)
-                                    + " (use_extra_bufts=False: loading it with its extra buffer "
-                                    "types crashes this build)")
+        plain[path], batches[path] = A.no_extra_bufts, True
+        buffers[path] = llama_cpp_weight_buffers(path, A.no_extra_bufts)
+        if buffers[path] is None and not A.no_extra_bufts:
+            plain[path] = True
+            buffers[path] = llama_cpp_weight_buffers(path, True)
+            if buffers[path] is not None:
+                buffers[path] += (" (use_extra_bufts=False: with its extra buffer types this "
+                                  "build crashes on the file)")
+        if buffers[path] is None:
+            batches[path] = False
+            buffers[path] = ((llama_cpp_weight_buffers(path, True, prompt_tokens=1) or "unknown")
+                             + " (use_extra_bufts=False; this build crashes on any batch of "
+                             "this file, with or without its extra buffer types: its prompts "
+                             "run one token at a time, untimed)")
 
     def llama_model(name, threads):
         params = dict(model_path=files[name], n_ctx=max_seq_len, n_batch=max_seq_len,
@@ -232,11 +246,14 @@ def main():
         for threads in thread_counts:
             set_threads(threads)
             model = llama_model(name, threads)
-            S.llama_cpp_generate(model, ids[:16], 3)  # warm-up
+            if batches[files[name]]:
+                S.llama_cpp_generate(model, ids[:16], 3)  # warm-up
             runners = {
                 "tmc": lambda length, n: decode.tmc_generate(P, artifacts[name], files[name],
                                                              prompts[length], n),
-                "llama.cpp": lambda length, n: S.llama_cpp_generate(model, ids[:length], n),
+                "llama.cpp": (lambda length, n: S.llama_cpp_generate(model, ids[:length], n))
+                if batches[files[name]] else
+                (lambda length, n: S.llama_cpp_generate(model, ids[:length], n, one_by_one=True)),
             }
             cell = results.setdefault(name, {})[threads] = {}
             for _ in range(A.rounds):
@@ -245,7 +262,10 @@ def main():
                     figures["prefill"].append(run(A.prompt_tokens, 2)[0])
                     for context in contexts:
                         figures.setdefault(context, []).append(run(context, A.new_tokens)[1])
-                    print(f"  {name} {threads}T {who}: prompt {figures['prefill'][-1]:.0f} ms, decode "
+                    prompt_ms = figures["prefill"][-1]
+                    print(f"  {name} {threads}T {who}: prompt "
+                          + (f"{prompt_ms:.0f} ms" if prompt_ms is not None else "(crashes)")
+                          + ", decode "
                           + ", ".join(f"{figures[c][-1]:.2f}" for c in contexts)
                           + f" ms/token, load {P.load_avg():.1f}", file=sys.stderr, flush=True)
             loads.append(P.load_avg())
@@ -279,8 +299,11 @@ def main():
                 llama_ms = statistics.median(cell["llama.cpp"][context])
                 line += f" | {tmc_ms:14.2f} {llama_ms:14.2f} {llama_ms / tmc_ms:15.2f}x"
             tmc_tps = A.prompt_tokens / statistics.median(cell["tmc"]["prefill"]) * 1e3
-            llama_tps = A.prompt_tokens / statistics.median(cell["llama.cpp"]["prefill"]) * 1e3
-            line += f" | {tmc_tps:14.1f} {llama_tps:14.1f} {tmc_tps / llama_tps:15.2f}x"
+            if batches[files[name]]:
+                llama_tps = A.prompt_tokens / statistics.median(cell["llama.cpp"]["prefill"]) * 1e3
+                line += f" | {tmc_tps:14.1f} {llama_tps:14.1f} {tmc_tps / llama_tps:15.2f}x"
+            else:
+                line += f" | {tmc_tps:14.1f} {'crashes':>14} {'-':>16}"
             effective = weight_bytes / statistics.median(cell["tmc"][contexts[0]]) / 1e6
             line += (f" | {weight_bytes / 1e6:.0f} MB/token: {effective:.1f} GB/s, "
                      f"{100 * effective / read_gbs[threads]:.0f}% of {read_gbs[threads]:.1f}")

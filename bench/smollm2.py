@@ -151,9 +151,11 @@ def load_llama_cpp(gguf, context, threads):
     return model, "llama.cpp, Q4_1" + (", unbatched" if n_ubatch == 1 else ""), note
 
 
-def llama_cpp_generate(model, ids, new_tokens):
+def llama_cpp_generate(model, ids, new_tokens, one_by_one=False):
     """(prefill ms, median decode ms/step, greedy ids): one eval of the prompt,
-    then one eval per token, each timed alone; argmax of the last logits."""
+    then one eval per token, each timed alone; argmax of the last logits.
+    one_by_one: the prompt is evaluated a token at a time, untimed (prefill
+    None), for files whose batches crash llama.cpp."""
     import numpy as np
 
     def next_token():
@@ -162,8 +164,12 @@ def llama_cpp_generate(model, ids, new_tokens):
 
     model.reset()  # the next eval overwrites the cache from position 0
     start = time.perf_counter()
-    model.eval(ids)
-    prefill_ms = (time.perf_counter() - start) * 1e3
+    if one_by_one:
+        for token in ids:
+            model.eval([token])
+    else:
+        model.eval(ids)
+    prefill_ms = None if one_by_one else (time.perf_counter() - start) * 1e3
     tokens = [next_token()]
     steps = []
     for _ in range(new_tokens - 1):
