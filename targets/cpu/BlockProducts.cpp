@@ -173,6 +173,38 @@ public:
   Location loc;
 };
 
+/// An scf.for from `lower` to `upper` by `step` without results, `body` at
+/// each index.
+void forEach(OpBuilder &b, Location loc, Value lower, Value upper, Value step,
+             function_ref<void(OpBuilder &, Location, Value)> body) {
+  scf::ForOp::create(b, loc, lower, upper, step, ValueRange{},
+                     [&](OpBuilder &ib, Location il, Value i, ValueRange) {
+                       body(ib, il, i);
+                       scf::YieldOp::create(ib, il);
+                     });
+}
+
+/// The 16 low and 16 high nibbles of a 4-bit block's `packed` bytes as f32
+/// levels: Q4_1's unsigned, Q4_0's centered on 8 (the scale and Q4_1's
+/// minimum are the caller's).
+std::pair<Value, Value> nibbleLevels(Builder &v, Value packed, bool q41) {
+  OpBuilder &b = v.b;
+  VectorType bytes = v.vector(16, b.getI8Type()), lanes = v.vector(16, b.getF32Type());
+  Value nibbles[2] = {
+      arith::AndIOp::create(b, v.loc, packed, v.splat(bytes, b.getI8IntegerAttr(15))),
+      arith::ShRUIOp::create(b, v.loc, packed, v.splat(bytes, b.getI8IntegerAttr(4)))};
+  Value levels[2];
+  for (int half = 0; half < 2; ++half)
+    levels[half] =
+        q41 ? arith::UIToFPOp::create(b, v.loc, lanes, nibbles[half]).getResult()
+            : arith::SIToFPOp::create(
+                  b, v.loc, lanes,
+                  arith::SubIOp::create(b, v.loc, nibbles[half],
+                                        v.splat(bytes, b.getI8IntegerAttr(8))))
+                  .getResult();
+  return {levels[0], levels[1]};
+}
+
 
 /// sum_k x[m, k] * w[n, k] for each m of `ms`, over row n of an f32, bf16 or
 /// f16 weight, 16 columns at a time.
@@ -214,7 +246,7 @@ SmallVector<Value> floatRowProducts(OpBuilder &b, Location loc, const BlockProdu
 SmallVector<Value> blockRowProducts(OpBuilder &b, Location loc, const BlockProduct &p,
                                     ArrayRef<Value> ms, Value n, Value numBlocks, Value lastRow) {
   Builder k(b, loc);
-  Type f32 = b.getF32Type(), i8 = b.getI8Type();
+  Type f32 = b.getF32Type();
   bool q8 = p.format == "q8_0", q41 = p.format == "q4_1";
   // Q8_0 multiplies 32 values at a time; the 4-bit formats 16 low and 16
   // high nibbles. Q4_1 also sums scale-free inputs for its minimum: per row
@@ -239,20 +271,8 @@ SmallVector<Value> blockRowProducts(OpBuilder &b, Location loc, const BlockProdu
           scf::YieldOp::create(nb, l, next);
           return;
         }
-        VectorType bytes = v.vector(16, i8);
-        Value packed = v.bytes(p.blocks, n, block, q41 ? 2 : 1, 16);
-        Value low = arith::AndIOp::create(nb, l, packed, v.splat(bytes, nb.getI8IntegerAttr(15)));
-        Value high = arith::ShRUIOp::create(nb, l, packed, v.splat(bytes, nb.getI8IntegerAttr(4)));
-        Value lowValues, highValues;
-        if (q41) {
-          lowValues = arith::UIToFPOp::create(nb, l, acc, low);
-          highValues = arith::UIToFPOp::create(nb, l, acc, high);
-        } else {
-          Value eight = v.splat(bytes, nb.getI8IntegerAttr(8));
-          lowValues = arith::SIToFPOp::create(nb, l, acc, arith::SubIOp::create(nb, l, low, eight));
-          highValues =
-              arith::SIToFPOp::create(nb, l, acc, arith::SubIOp::create(nb, l, high, eight));
-        }
+        auto [lowValues, highValues] =
+            nibbleLevels(v, v.bytes(p.blocks, n, block, q41 ? 2 : 1, 16), q41);
         Value highColumn = arith::AddIOp::create(nb, l, column, v.index(16));
         Value minimum = q41 ? v.broadcast(acc, v.half(p.blocks, n, block, 1)) : Value();
         for (size_t r = 0; r < rows; ++r) {
@@ -286,59 +306,39 @@ void decodeRow(OpBuilder &b, Location loc, const BlockProduct &p, Value n, Value
   Type f32 = b.getF32Type();
   if (p.format.empty()) {
     auto wType = cast<MemRefType>(p.blocks.getType());
-    scf::ForOp::create(b, loc, k.index(0), k.index(wType.getDimSize(1)), k.index(16), ValueRange{},
-                       [&](OpBuilder &nb, Location l, Value column, ValueRange) {
-                         Builder v(nb, l);
-                         Value stored = vector::LoadOp::create(
-                             nb, l, v.vector(16, wType.getElementType()), p.blocks,
-                             ValueRange{n, column});
-                         vector::StoreOp::create(nb, l,
-                                                 arith::ExtFOp::create(nb, l, v.vector(16, f32), stored),
-                                                 panel, ValueRange{row, column});
-                         scf::YieldOp::create(nb, l);
-                       });
+    forEach(b, loc, k.index(0), k.index(wType.getDimSize(1)), k.index(16),
+            [&](OpBuilder &nb, Location l, Value column) {
+              Builder v(nb, l);
+              Value stored = vector::LoadOp::create(nb, l, v.vector(16, wType.getElementType()),
+                                                    p.blocks, ValueRange{n, column});
+              vector::StoreOp::create(nb, l, arith::ExtFOp::create(nb, l, v.vector(16, f32), stored),
+                                      panel, ValueRange{row, column});
+            });
     return;
   }
   bool q8 = p.format == "q8_0", q41 = p.format == "q4_1";
-  scf::ForOp::create(
-      b, loc, k.index(0), numBlocks, k.index(1), ValueRange{},
-      [&](OpBuilder &nb, Location l, Value block, ValueRange) {
-        Builder v(nb, l);
-        Value column = arith::MulIOp::create(nb, l, block, v.index(32));
-        VectorType lanes = v.vector(q8 ? 32 : 16, f32);
-        Value scale = v.broadcast(lanes, v.half(p.blocks, n, block, 0));
-        auto store = [&](Value values, Value at) {
-          vector::StoreOp::create(nb, l, values, panel, ValueRange{row, at});
-        };
-        if (q8) {
-          Value values = arith::SIToFPOp::create(nb, l, lanes, v.bytes(p.blocks, n, block, 1, 32));
-          store(arith::MulFOp::create(nb, l, values, scale), column);
-          scf::YieldOp::create(nb, l);
-          return;
-        }
-        VectorType bytes = v.vector(16, b.getI8Type());
-        Value packed = v.bytes(p.blocks, n, block, q41 ? 2 : 1, 16);
-        Value nibbles[2] = {
-            arith::AndIOp::create(nb, l, packed, v.splat(bytes, nb.getI8IntegerAttr(15))),
-            arith::ShRUIOp::create(nb, l, packed, v.splat(bytes, nb.getI8IntegerAttr(4)))};
-        Value minimum = q41 ? v.broadcast(lanes, v.half(p.blocks, n, block, 1)) : Value();
-        Value eight = v.splat(bytes, nb.getI8IntegerAttr(8));
-        for (int64_t half = 0; half < 2; ++half) {
-          Value values;
-          if (q41) {
-            Value level = arith::UIToFPOp::create(nb, l, lanes, nibbles[half]);
-            values = arith::AddFOp::create(nb, l, arith::MulFOp::create(nb, l, level, scale),
-                                           minimum);
-          } else {
-            Value centered = arith::SubIOp::create(nb, l, nibbles[half], eight);
-            values = arith::MulFOp::create(
-                nb, l, arith::SIToFPOp::create(nb, l, lanes, centered), scale);
-          }
-          store(values, half ? arith::AddIOp::create(nb, l, column, v.index(16)).getResult()
-                             : column);
-        }
-        scf::YieldOp::create(nb, l);
-      });
+  forEach(b, loc, k.index(0), numBlocks, k.index(1), [&](OpBuilder &nb, Location l, Value block) {
+    Builder v(nb, l);
+    Value column = arith::MulIOp::create(nb, l, block, v.index(32));
+    VectorType lanes = v.vector(q8 ? 32 : 16, f32);
+    Value scale = v.broadcast(lanes, v.half(p.blocks, n, block, 0));
+    auto store = [&](Value values, Value at) {
+      vector::StoreOp::create(nb, l, values, panel, ValueRange{row, at});
+    };
+    if (q8) {
+      Value values = arith::SIToFPOp::create(nb, l, lanes, v.bytes(p.blocks, n, block, 1, 32));
+      store(arith::MulFOp::create(nb, l, values, scale), column);
+      return;
+    }
+    auto [low, high] = nibbleLevels(v, v.bytes(p.blocks, n, block, q41 ? 2 : 1, 16), q41);
+    Value minimum = q41 ? v.broadcast(lanes, v.half(p.blocks, n, block, 1)) : Value();
+    auto decode = [&](Value level) -> Value {
+      Value scaled = arith::MulFOp::create(nb, l, level, scale);
+      return q41 ? arith::AddFOp::create(nb, l, scaled, minimum).getResult() : scaled;
+    };
+    store(decode(low), column);
+    store(decode(high), arith::AddIOp::create(nb, l, column, v.index(16)));
+  });
 }
 
 /// C += x w^T for a prompt: the weight's rows are decoded a panel at a time
@@ -358,21 +358,17 @@ void productByPanels(OpBuilder &b, Location loc, const BlockProduct &p, Value nu
                                         b.getI64IntegerAttr(64));
   Value rows = memref::DimOp::create(b, loc, p.c, 0);
   Value outputs = memref::DimOp::create(b, loc, p.c, 1);
-  scf::ForOp::create(
-      b, loc, k.index(0), outputs, k.index(panelRows), ValueRange{},
-      [&](OpBuilder &nb, Location l, Value first, ValueRange) {
+  forEach(
+      b, loc, k.index(0), outputs, k.index(panelRows), [&](OpBuilder &nb, Location l, Value first) {
         Builder v(nb, l);
         Value count = arith::MinUIOp::create(
             nb, l, v.index(panelRows), arith::SubIOp::create(nb, l, outputs, first));
         // One thread decodes: the decode is a small part of a prompt's
         // product, and an OpenMP region here left libomp's workers spinning
         // beside OpenBLAS's threads (22% of a 2-thread bf16 prefill).
-        scf::ForOp::create(nb, l, v.index(0), count, v.index(1), ValueRange{},
-                           [&](OpBuilder &pb, Location pl, Value row, ValueRange) {
-                             decodeRow(pb, pl, p, arith::AddIOp::create(pb, pl, first, row),
-                                       numBlocks, panel, row);
-                             scf::YieldOp::create(pb, pl);
-                           });
+        forEach(nb, l, v.index(0), count, v.index(1), [&](OpBuilder &pb, Location pl, Value row) {
+          decodeRow(pb, pl, p, arith::AddIOp::create(pb, pl, first, row), numBlocks, panel, row);
+        });
         OpFoldResult zero = nb.getIndexAttr(0), one = nb.getIndexAttr(1);
         Value decoded = memref::SubViewOp::create(nb, l, panel, {zero, zero},
                                                   {count, nb.getIndexAttr(columns)}, {one, one});
@@ -380,7 +376,6 @@ void productByPanels(OpBuilder &b, Location loc, const BlockProduct &p, Value nu
             memref::SubViewOp::create(nb, l, p.c, {zero, first}, {rows, count}, {one, one});
         linalg::MatmulTransposeBOp::create(nb, l, ValueRange{p.x, decoded},
                                            ValueRange{outputsOfPanel});
-        scf::YieldOp::create(nb, l);
       });
   memref::DeallocOp::create(b, loc, panel);
 }
@@ -422,32 +417,22 @@ void amxProduct(OpBuilder &b, Location loc, const BlockProduct &p, int64_t depth
   Value inputs =
       memref::AllocOp::create(b, loc, MemRefType::get({ShapedType::kDynamic, depth}, bf16),
                               ValueRange{padded}, b.getI64IntegerAttr(64));
-  auto forEach = [](OpBuilder &ob, Location l, Value lower, Value upper, Value step,
-                    function_ref<void(OpBuilder &, Location, Value)> body) {
-    scf::ForOp::create(ob, l, lower, upper, step, ValueRange{},
-                       [&](OpBuilder &ib, Location il, Value i, ValueRange) {
-                         body(ib, il, i);
-                         scf::YieldOp::create(ib, il);
-                       });
-  };
   // The inputs rounded to bf16 (nearest even), then zero rows to the block.
-  forEach(b, loc, k.index(0), padded, k.index(1), [&](OpBuilder &rb, Location rl, Value m) {
-    Value real = arith::CmpIOp::create(rb, rl, arith::CmpIPredicate::ult, m, rows);
+  forEach(b, loc, k.index(0), rows, k.index(1), [&](OpBuilder &rb, Location rl, Value m) {
     forEach(rb, rl, k.index(0), k.index(depth), k.index(16),
             [&](OpBuilder &nb, Location l, Value column) {
               Builder v(nb, l);
-              auto read = scf::IfOp::create(
-                  nb, l, real,
-                  [&](OpBuilder &tb, Location tl) {
-                    scf::YieldOp::create(tb, tl, Builder(tb, tl).inputs(p.x, m, column, 16));
-                  },
-                  [&](OpBuilder &eb, Location el) {
-                    Builder e(eb, el);
-                    scf::YieldOp::create(eb, el, e.splat(e.vector(16, f32), eb.getF32FloatAttr(0)));
-                  });
-              vector::StoreOp::create(
-                  nb, l, arith::TruncFOp::create(nb, l, v.vector(16, bf16), read.getResult(0)),
-                  inputs, ValueRange{m, column});
+              Value rounded =
+                  arith::TruncFOp::create(nb, l, v.vector(16, bf16), v.inputs(p.x, m, column, 16));
+              vector::StoreOp::create(nb, l, rounded, inputs, ValueRange{m, column});
+            });
+  });
+  forEach(b, loc, rows, padded, k.index(1), [&](OpBuilder &rb, Location rl, Value m) {
+    forEach(rb, rl, k.index(0), k.index(depth), k.index(16),
+            [&](OpBuilder &nb, Location l, Value column) {
+              Builder v(nb, l);
+              vector::StoreOp::create(nb, l, v.splat(v.vector(16, bf16), nb.getZeroAttr(bf16)),
+                                      inputs, ValueRange{m, column});
             });
   });
   auto inputTile = amx::TileType::get({16, 32}, bf16);
@@ -590,17 +575,8 @@ QuantizedInputs quantizeInputs(OpBuilder &b, Location loc, Value x, Value numBlo
       ValueRange{rows, arith::MulIOp::create(b, loc, numBlocks, k.index(8))});
   q.scales = memref::AllocOp::create(b, loc, matrix(f32), ValueRange{rows, numBlocks});
   q.sums = memref::AllocOp::create(b, loc, matrix(f32), ValueRange{rows, numBlocks});
-  auto forEach = [&](OpBuilder &ob, Location l, Value upper,
-                     function_ref<void(OpBuilder &, Location, Value)> body) {
-    scf::ForOp::create(ob, l, arith::ConstantIndexOp::create(ob, l, 0), upper,
-                       arith::ConstantIndexOp::create(ob, l, 1), ValueRange{},
-                       [&](OpBuilder &ib, Location il, Value i, ValueRange) {
-                         body(ib, il, i);
-                         scf::YieldOp::create(ib, il);
-                       });
-  };
-  forEach(b, loc, rows, [&](OpBuilder &rb, Location rl, Value m) {
-    forEach(rb, rl, numBlocks, [&](OpBuilder &nb, Location l, Value block) {
+  forEach(b, loc, k.index(0), rows, k.index(1), [&](OpBuilder &rb, Location rl, Value m) {
+    forEach(rb, rl, k.index(0), numBlocks, k.index(1), [&](OpBuilder &nb, Location l, Value block) {
       Builder v(nb, l);
       VectorType lanes = v.vector(32, f32);
       Value column = arith::MulIOp::create(nb, l, block, v.index(32));
@@ -738,11 +714,8 @@ void forRowTiles(OpBuilder &b, Location loc, Value rows,
                        accumulate(ib, il, ms);
                        scf::YieldOp::create(ib, il);
                      });
-  scf::ForOp::create(b, loc, tiled, rows, v.index(1), ValueRange{},
-                     [&](OpBuilder &ib, Location il, Value m, ValueRange) {
-                       accumulate(ib, il, {m});
-                       scf::YieldOp::create(ib, il);
-                     });
+  forEach(b, loc, tiled, rows, v.index(1),
+          [&](OpBuilder &ib, Location il, Value m) { accumulate(ib, il, {m}); });
 }
 
 void lowerInt8Product(Operation *product, const BlockProduct &p) {
