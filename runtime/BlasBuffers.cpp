@@ -8,7 +8,6 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <dlfcn.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -65,10 +64,8 @@ llvm::Error tmc::rt::fitBlasThreads(llvm::StringRef what) {
   struct rlimit limit;
   if (!limited(limit))
     return llvm::Error::success();
-  if (void *loaded = dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_NOLOAD)) {
-    dlclose(loaded); // its threads and their buffers exist already
+  if (blasLoaded()) // its threads and their buffers exist already
     return llvm::Error::success();
-  }
   // The OpenMP build maps a buffer per thread when it starts and one more
   // for the caller's first product (strace); the pthread build's caller is
   // one of its threads.

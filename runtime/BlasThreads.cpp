@@ -7,14 +7,12 @@
 
 using namespace tmc::rt;
 
-namespace {
-bool blasLoaded() {
+bool tmc::rt::blasLoaded() {
   void *loaded = dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_NOLOAD);
   if (loaded)
     dlclose(loaded);
   return loaded;
 }
-} // namespace
 
 bool tmc::rt::openMPBlas() {
 #ifdef TMC_OPENBLAS_OPENMP
@@ -48,24 +46,4 @@ void tmc::rt::shareOpenMPWithBlas() {
     return;
   dlopen(TMC_OPENBLAS_OPENMP, RTLD_NOW | RTLD_GLOBAL);
 #endif
-}
-
-std::string tmc::rt::blasThreading() {
-  void *loaded = dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_NOLOAD);
-  if (!loaded)
-    return "";
-  using GetParallel = int (*)();
-  auto getParallel = reinterpret_cast<GetParallel>(dlsym(loaded, "openblas_get_parallel"));
-  int kind = getParallel ? getParallel() : -1;
-  dlclose(loaded);
-  switch (kind) {
-  case 0:
-    return "sequential";
-  case 1:
-    return "pthreads (a pool of its own)";
-  case 2:
-    return "OpenMP (the model's threads)";
-  default:
-    return "unknown";
-  }
 }

@@ -18,8 +18,6 @@
 
 #include "llvm/ADT/ArrayRef.h"
 
-#include <string>
-
 namespace tmc::rt {
 
 /// Before a CPU model library loads: loads libomp, then the OpenMP build of
@@ -29,6 +27,9 @@ namespace tmc::rt {
 /// used, with its own threads). Safe to call again.
 void shareOpenMPWithBlas();
 
+/// Whether the process has loaded an OpenBLAS (either build) already.
+bool blasLoaded();
+
 /// Whether the process's OpenBLAS is (or, loaded now, would be) the OpenMP
 /// build.
 bool openMPBlas();
@@ -37,10 +38,6 @@ bool openMPBlas();
 /// process loads, in OpenBLAS's order of precedence: OMP_NUM_THREADS alone
 /// for the OpenMP build, which ignores the others.
 llvm::ArrayRef<const char *> blasThreadVariables();
-
-/// How the loaded OpenBLAS runs its threads: "OpenMP (the model's threads)",
-/// "pthreads (a pool of its own)", "sequential", or "" when none is loaded.
-std::string blasThreading();
 
 } // namespace tmc::rt
 
