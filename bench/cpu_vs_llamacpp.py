@@ -42,13 +42,20 @@ prompt in a child process first, and a file on which it crashed runs with
 use_extra_bufts=False (said beside its buffers);
 --no-extra-bufts sets it for every file.
 
+Last, the prompt against PyTorch on the F32 file's weights (decoded to float32
+by transformers' GGUF loader): bench/torch_prompt.py in a child process per
+thread count, transformers eager and under torch.compile (inductor), one
+forward of the --prompt-tokens prompt with logits of its last position only,
+as tmc's prefill computes; each tmc row's prompt tokens/s is set against
+torch.compile's (> 1: tmc faster). --no-torch leaves this table out.
+
 Nothing about time is asserted; every figure comes from this one run, with
 the load average it ran at.
 
     bench/cpu_vs_llamacpp.py [--formats F32,BF16,Q8_0,Q4_1,Q8_0/int8,Q4_1/int8[,BF16/bfloat16]]
         [--threads 1,2]
         [--contexts 128,1024] [--prompt-tokens 512] [--new-tokens 17]
-        [--rounds 1] [--work DIR] [--no-extra-bufts]
+        [--rounds 1] [--work DIR] [--no-extra-bufts] [--no-torch]
 """
 
 import argparse
@@ -56,6 +63,7 @@ import importlib.util
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -90,6 +98,8 @@ def parse_args():
     p.add_argument("--work", help="keep the GGUF files and artifacts here (reused when present)")
     p.add_argument("--no-extra-bufts", action="store_true",
                    help="llama.cpp without its repacked weight buffers (use_extra_bufts=False)")
+    p.add_argument("--no-torch", action="store_true",
+                   help="leave out the prompt against transformers eager and torch.compile")
     return p.parse_args()
 
 
@@ -143,7 +153,6 @@ def llama_cpp_weight_buffers(path, no_extra_bufts, prompt_tokens=48):
     crashes (the stock build on some AMX CPUs: with the first batch its
     kernels multiply, not at load)."""
     import re
-    import subprocess
 
     extra = ", use_extra_bufts=False" if no_extra_bufts else ""
     probe = subprocess.run(
@@ -271,6 +280,17 @@ def main():
             loads.append(P.load_avg())
             del model
 
+    torch_prompt = {}
+    if not A.no_torch:
+        f32_file = retyped_gguf(source, "F32", os.path.join(work, "SmolLM2-135M-Instruct.F32.gguf"))
+        for threads in thread_counts:
+            child = subprocess.run([sys.executable, os.path.join(BENCH, "torch_prompt.py"), f32_file,
+                                    prompts[A.prompt_tokens], "--threads", str(threads)],
+                                   capture_output=True, text=True)
+            if child.returncode != 0:
+                sys.exit(f"bench/torch_prompt.py failed:\n{child.stderr}")
+            torch_prompt[threads] = json.loads(child.stdout.strip().splitlines()[-1])
+            loads.append(P.load_avg())
     read_gbs = {threads: bandwidth.read_bandwidth(threads) for threads in thread_counts}
     loads.append(P.load_avg())
     system_info = llama_cpp.llama_print_system_info().decode().strip()
@@ -307,6 +327,18 @@ def main():
             effective = weight_bytes / statistics.median(cell["tmc"][contexts[0]]) / 1e6
             line += (f" | {weight_bytes / 1e6:.0f} MB/token: {effective:.1f} GB/s, "
                      f"{100 * effective / read_gbs[threads]:.0f}% of {read_gbs[threads]:.1f}")
+            print(line)
+    if torch_prompt:
+        print(f"\nprompt {A.prompt_tokens} tokens, tokens/s: transformers on the F32 file's weights "
+              f"(float32, eager attention, logits of the last position) against each tmc row; "
+              f"ratio = tmc / torch.compile")
+        for threads, figures in torch_prompt.items():
+            eager, compiled = (A.prompt_tokens / figures[key] * 1e3 for key in ("eager_ms", "compile_ms"))
+            line = (f"T={threads}: eager {eager:.1f}, torch.compile {compiled:.1f} (compiles in "
+                    f"{figures['compile_s']:.0f} s; logits within {figures['max_abs_diff']:.1e} of eager)")
+            for name in formats:
+                tmc_tps = A.prompt_tokens / statistics.median(results[name][threads]["tmc"]["prefill"]) * 1e3
+                line += f" | {name} {tmc_tps:.1f}: {tmc_tps / compiled:.2f}x"
             print(line)
     if compile_s:
         print("tmc compile: " + ", ".join(f"{n} {s:.1f} s" for n, s in compile_s.items()))
