@@ -556,25 +556,49 @@ void amxProduct(OpBuilder &b, Location loc, const BlockProduct &p, int64_t depth
 //                                         q + 128, as vpdpbusd's weights are
 //                                         unsigned)
 
-/// The quantized inputs: 4 int8 values per i32, and per block d and s.
+/// The quantized inputs: their int8 values, and per block d and s.
 struct QuantizedInputs {
   Value values, scales, sums;
 };
 
 /// Quantizes every row of `x` (M x K f32) per block of 32, as llama.cpp's
 /// quantize_row_q8_1 does (rounding to nearest even rather than away from
-/// zero).
-QuantizedInputs quantizeInputs(OpBuilder &b, Location loc, Value x, Value numBlocks) {
+/// zero). The values are M x K/4 i32 words of 4 bytes for the dot products;
+/// for tiles (`tileRows`: M rounded up to whole tiles; K static, `depth`),
+/// `tileRows` x K bytes, the rows past M zero.
+QuantizedInputs quantizeInputs(OpBuilder &b, Location loc, Value x, Value numBlocks,
+                               Value tileRows = Value(), int64_t depth = 0) {
   Builder k(b, loc);
-  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  Type f32 = b.getF32Type(), i32 = b.getI32Type(), i8 = b.getI8Type();
   Value rows = memref::DimOp::create(b, loc, x, 0);
-  auto matrix = [&](Type element) { return MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, element); };
+  Value allocated = tileRows ? tileRows : rows;
+  auto matrix = [&](Type element) {
+    return MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, element);
+  };
   QuantizedInputs q;
-  q.values = memref::AllocOp::create(
-      b, loc, matrix(i32),
-      ValueRange{rows, arith::MulIOp::create(b, loc, numBlocks, k.index(8))});
-  q.scales = memref::AllocOp::create(b, loc, matrix(f32), ValueRange{rows, numBlocks});
-  q.sums = memref::AllocOp::create(b, loc, matrix(f32), ValueRange{rows, numBlocks});
+  if (tileRows) {
+    q.values = memref::AllocOp::create(b, loc, MemRefType::get({ShapedType::kDynamic, depth}, i8),
+                                       ValueRange{tileRows}, b.getI64IntegerAttr(64));
+  } else {
+    q.values = memref::AllocOp::create(
+        b, loc, matrix(i32),
+        ValueRange{rows, arith::MulIOp::create(b, loc, numBlocks, k.index(8))});
+  }
+  q.scales = memref::AllocOp::create(b, loc, matrix(f32), ValueRange{allocated, numBlocks});
+  q.sums = memref::AllocOp::create(b, loc, matrix(f32), ValueRange{allocated, numBlocks});
+  auto storeBlock = [&](OpBuilder &nb, Location l, Value m, Value block, Value bytes, Value d,
+                        Value s) {
+    Builder v(nb, l);
+    if (tileRows)
+      vector::StoreOp::create(nb, l, bytes, q.values,
+                              ValueRange{m, arith::MulIOp::create(nb, l, block, v.index(32))});
+    else
+      vector::StoreOp::create(nb, l, vector::BitCastOp::create(nb, l, v.vector(8, i32), bytes),
+                              q.values,
+                              ValueRange{m, arith::MulIOp::create(nb, l, block, v.index(8))});
+    memref::StoreOp::create(nb, l, d, q.scales, ValueRange{m, block});
+    memref::StoreOp::create(nb, l, s, q.sums, ValueRange{m, block});
+  };
   forEach(b, loc, k.index(0), rows, k.index(1), [&](OpBuilder &rb, Location rl, Value m) {
     forEach(rb, rl, k.index(0), numBlocks, k.index(1), [&](OpBuilder &nb, Location l, Value block) {
       Builder v(nb, l);
@@ -595,17 +619,22 @@ QuantizedInputs quantizeInputs(OpBuilder &b, Location loc, Value x, Value numBlo
           nb, l, v.vector(32, i32),
           math::RoundEvenOp::create(
               nb, l, arith::MulFOp::create(nb, l, values, v.broadcast(lanes, inverse))));
-      Value bytes = arith::TruncIOp::create(nb, l, v.vector(32, nb.getI8Type()), levels);
-      vector::StoreOp::create(nb, l, vector::BitCastOp::create(nb, l, v.vector(8, i32), bytes),
-                              q.values,
-                              ValueRange{m, arith::MulIOp::create(nb, l, block, v.index(8))});
+      Value bytes = arith::TruncIOp::create(nb, l, v.vector(32, i8), levels);
       Value sum = vector::ReductionOp::create(nb, l, vector::CombiningKind::ADD, levels);
-      memref::StoreOp::create(nb, l, d, q.scales, ValueRange{m, block});
-      memref::StoreOp::create(nb, l,
-                              arith::MulFOp::create(nb, l, d, arith::SIToFPOp::create(nb, l, f32, sum)),
-                              q.sums, ValueRange{m, block});
+      storeBlock(nb, l, m, block, bytes, d,
+                 arith::MulFOp::create(nb, l, d, arith::SIToFPOp::create(nb, l, f32, sum)));
     });
   });
+  if (tileRows)
+    forEach(b, loc, rows, tileRows, k.index(1), [&](OpBuilder &rb, Location rl, Value m) {
+      forEach(rb, rl, k.index(0), numBlocks, k.index(1),
+              [&](OpBuilder &nb, Location l, Value block) {
+                Builder v(nb, l);
+                Value zero = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0));
+                storeBlock(nb, l, m, block, v.splat(v.vector(32, i8), nb.getI8IntegerAttr(0)), zero,
+                           zero);
+              });
+    });
   return q;
 }
 
@@ -718,16 +747,178 @@ void forRowTiles(OpBuilder &b, Location loc, Value rows,
           [&](OpBuilder &ib, Location il, Value m) { accumulate(ib, il, {m}); });
 }
 
-void lowerInt8Product(Operation *product, const BlockProduct &p) {
-  OpBuilder b(product);
-  Location loc = product->getLoc();
+/// The columns of the inputs of a product (its K), when static.
+std::optional<int64_t> staticDepth(const BlockProduct &p) {
+  auto wType = cast<MemRefType>(p.blocks.getType());
+  if (ShapedType::isDynamic(wType.getDimSize(1)))
+    return std::nullopt;
+  return p.format.empty() ? wType.getDimSize(1) : 32 * wType.getDimSize(1);
+}
+
+/// Int8 products of a prompt on AMX tiles (`amx.tile_muli`: tdpbssd for
+/// Q8_0's signed values, tdpbsud for the 4-bit formats' unsigned nibbles): a
+/// 16 x 32 tile of int8 inputs (one block of 16 rows) times the block's 32
+/// values of 16 weight rows (8 x 64 bytes in the dot products' layout, which
+/// an interleaved block already is) gives 16 x 16 integer sums, 8192
+/// multiply-adds per instruction. The scales differ per block, so each
+/// block's sums leave the tile through memory and are scaled into 16 f32
+/// accumulators in vector registers, as in the dot-product kernel. Each core
+/// takes groups of 16 weight rows; a group's blocks are first copied (Q8_0)
+/// or split into nibbles (Q4_0, Q4_1) into tile rows, once for every tile of
+/// inputs.
+void amxInt8Product(OpBuilder &b, Location loc, const BlockProduct &p, Value numBlocks,
+                    int64_t depth) {
+  Builder k(b, loc);
+  tmc::rt::BlockLayout layout = *tmc::rt::blockLayoutFromName(p.format);
+  bool q8 = layout.type == tmc::rt::GgmlType::Q8_0, q41 = layout.type == tmc::rt::GgmlType::Q4_1;
+  Type f32 = b.getF32Type(), i8 = b.getI8Type(), i32 = b.getI32Type();
+  Value rows = memref::DimOp::create(b, loc, p.c, 0);
+  Value tileRows = arith::MulIOp::create(
+      b, loc,
+      arith::DivUIOp::create(b, loc, arith::AddIOp::create(b, loc, rows, k.index(15)), k.index(16)),
+      k.index(16));
+  QuantizedInputs q = quantizeInputs(b, loc, p.x, numBlocks, tileRows, depth);
+  auto inputTile = amx::TileType::get({16, 32}, i8);
+  auto weightTile = amx::TileType::get({8, 64}, i8);
+  auto sumTile = amx::TileType::get({16, 16}, i32);
+  VectorType acc = k.vector(16, f32), bytes = k.vector(64, i8);
+  Value groups = memref::DimOp::create(b, loc, p.blocks, 0);
+  scf::ParallelOp::create(
+      b, loc, ValueRange{k.index(0)}, ValueRange{groups}, ValueRange{k.index(1)},
+      [&](OpBuilder &nb, Location l, ValueRange gs) {
+        Builder v(nb, l);
+        Value group = gs[0];
+        // tiles[8 block + r, 4 i + j] = value 4 r + j of the group's row i.
+        // On the heap, as in amxProduct: no alloca inside the parallel loop.
+        Value tiles =
+            memref::AllocOp::create(nb, l, MemRefType::get({ShapedType::kDynamic, 64}, i8),
+                                    ValueRange{arith::MulIOp::create(nb, l, numBlocks, v.index(8))},
+                                    nb.getI64IntegerAttr(64));
+        forEach(
+            nb, l, v.index(0), numBlocks, v.index(1), [&](OpBuilder &db, Location dl, Value block) {
+              Builder d(db, dl);
+              Value first = arith::MulIOp::create(db, dl, block, d.index(8));
+              auto store = [&](Value row, int64_t r) {
+                vector::StoreOp::create(
+                    db, dl, row, tiles,
+                    ValueRange{arith::AddIOp::create(db, dl, first, d.index(r)), d.index(0)});
+              };
+              for (int64_t chunk = 0; chunk < (q8 ? 8 : 4); ++chunk) {
+                Value words = vector::LoadOp::create(
+                    db, dl, d.vector(32, db.getI16Type()), p.blocks,
+                    ValueRange{group, block, d.index(layout.valuesWord() + 32 * chunk)});
+                Value raw = vector::BitCastOp::create(db, dl, bytes, words);
+                if (q8) {
+                  store(raw, chunk);
+                  continue;
+                }
+                // A byte's low nibble is value 4 chunk + j, its high nibble 16 more.
+                store(arith::AndIOp::create(db, dl, raw, d.splat(bytes, db.getI8IntegerAttr(15))),
+                      chunk);
+                store(arith::ShRUIOp::create(db, dl, raw, d.splat(bytes, db.getI8IntegerAttr(4))),
+                      chunk + 4);
+              }
+            });
+        // Two slots of sums: block b + 1's product goes through the tile
+        // while block b's sums are scaled. Reading a tile store's memory
+        // right after it waits for the store to retire (perf: the loads after
+        // tilestored held 25% of the kernel's samples); a block later it is
+        // in the cache.
+        Value sums = memref::AllocOp::create(nb, l, MemRefType::get({2, 16, 16}, i32),
+                                             nb.getI64IntegerAttr(64));
+        Value column = arith::MulIOp::create(nb, l, group, v.index(16));
+        Value lastBlock = arith::SubIOp::create(nb, l, numBlocks, v.index(1));
+        // Block `block`'s integer sums into slot block % 2.
+        auto tileProduct = [&](OpBuilder &tb, Location tl, Value top, Value block) {
+          Builder c(tb, tl);
+          Value inputs = amx::TileLoadOp::create(
+              tb, tl, inputTile, q.values,
+              ValueRange{top, arith::MulIOp::create(tb, tl, block, c.index(32))});
+          Value weights = amx::TileLoadOp::create(
+              tb, tl, weightTile, tiles,
+              ValueRange{arith::MulIOp::create(tb, tl, block, c.index(8)), c.index(0)});
+          auto product = amx::TileMulIOp::create(tb, tl, sumTile, inputs, weights,
+                                                 amx::TileZeroOp::create(tb, tl, sumTile));
+          product.setIsZextRhs(!q8);
+          amx::TileStoreOp::create(
+              tb, tl, sums,
+              ValueRange{arith::RemUIOp::create(tb, tl, block, c.index(2)), c.index(0), c.index(0)},
+              product);
+        };
+        forEach(
+            nb, l, v.index(0), tileRows, v.index(16), [&](OpBuilder &mb, Location ml, Value top) {
+              Builder t(mb, ml);
+              tileProduct(mb, ml, top, t.index(0));
+              SmallVector<Value> init(16, t.splat(acc, mb.getF32FloatAttr(0)));
+              auto loop = scf::ForOp::create(
+                  mb, ml, t.index(0), numBlocks, t.index(1), init,
+                  [&](OpBuilder &kb, Location kl, Value block, ValueRange accumulators) {
+                    Builder c(kb, kl);
+                    // The next block's product; the last block's is its own again
+                    // (the same sums into the slot being read).
+                    tileProduct(
+                        kb, kl, top,
+                        arith::MinUIOp::create(
+                            kb, kl, arith::AddIOp::create(kb, kl, block, c.index(1)), lastBlock));
+                    Value slot = arith::RemUIOp::create(kb, kl, block, c.index(2));
+                    Value scales = sixteenHalves(c, p.blocks, group, block, 0);
+                    Value minimums = q41 ? sixteenHalves(c, p.blocks, group, block, 16) : Value();
+                    SmallVector<Value> next;
+                    for (int64_t r = 0; r < 16; ++r) {
+                      Value m = arith::AddIOp::create(kb, kl, top, c.index(r));
+                      Value dots = arith::SIToFPOp::create(
+                          kb, kl, acc,
+                          vector::LoadOp::create(kb, kl, c.vector(16, i32), sums,
+                                                 ValueRange{slot, c.index(r), c.index(0)}));
+                      Value d = c.broadcast(
+                          acc, memref::LoadOp::create(kb, kl, q.scales, ValueRange{m, block}));
+                      if (q8) {
+                        next.push_back(
+                            c.fma(arith::MulFOp::create(kb, kl, scales, d), dots, accumulators[r]));
+                        continue;
+                      }
+                      Value s = c.broadcast(
+                          acc, memref::LoadOp::create(kb, kl, q.sums, ValueRange{m, block}));
+                      if (q41) {
+                        Value total =
+                            c.fma(arith::MulFOp::create(kb, kl, scales, d), dots, accumulators[r]);
+                        next.push_back(c.fma(minimums, s, total));
+                      } else {
+                        Value offset = c.splat(acc, kb.getF32FloatAttr(-8));
+                        Value scaled = c.fma(dots, d, arith::MulFOp::create(kb, kl, offset, s));
+                        next.push_back(c.fma(scales, scaled, accumulators[r]));
+                      }
+                    }
+                    scf::YieldOp::create(kb, kl, next);
+                  });
+              // C's rows of this tile (fewer in the last) += the sums.
+              for (int64_t r = 0; r < 16; ++r) {
+                Value m = arith::AddIOp::create(mb, ml, top, t.index(r));
+                auto inside = scf::IfOp::create(
+                    mb, ml, arith::CmpIOp::create(mb, ml, arith::CmpIPredicate::ult, m, rows),
+                    /*withElseRegion=*/false);
+                OpBuilder ib = inside.getThenBodyBuilder();
+                Value old = vector::LoadOp::create(ib, ml, acc, p.c, ValueRange{m, column});
+                vector::StoreOp::create(ib, ml,
+                                        arith::AddFOp::create(ib, ml, old, loop.getResult(r)), p.c,
+                                        ValueRange{m, column});
+              }
+            });
+        memref::DeallocOp::create(nb, l, tiles);
+        memref::DeallocOp::create(nb, l, sums);
+      });
+  for (Value buffer : {q.values, q.scales, q.sums})
+    memref::DeallocOp::create(b, loc, buffer);
+}
+
+/// Int8 products on the dot-product kernel: each core takes groups of 16
+/// weight rows and multiplies them with the inputs, kRowTile rows at a time.
+void dotProductInt8Product(OpBuilder &b, Location loc, const BlockProduct &p, Value numBlocks) {
   Builder k(b, loc);
   Value rows = memref::DimOp::create(b, loc, p.c, 0);
-  Value numBlocks = memref::DimOp::create(b, loc, p.blocks, 1);
   QuantizedInputs q = quantizeInputs(b, loc, p.x, numBlocks);
   Value lastGroup =
       arith::SubIOp::create(b, loc, memref::DimOp::create(b, loc, p.blocks, 0), k.index(1));
-  // The groups of 16 weight rows are split across the host's cores.
   scf::ParallelOp::create(b, loc, ValueRange{k.index(0)},
                           ValueRange{memref::DimOp::create(b, loc, p.blocks, 0)},
                           ValueRange{k.index(1)}, [&](OpBuilder &nb, Location l, ValueRange gs) {
@@ -738,15 +929,40 @@ void lowerInt8Product(Operation *product, const BlockProduct &p) {
                           });
   for (Value buffer : {q.values, q.scales, q.sums})
     memref::DeallocOp::create(b, loc, buffer);
-  product->erase();
 }
 
-/// The columns of the inputs of a product (its K), when static.
-std::optional<int64_t> staticDepth(const BlockProduct &p) {
-  auto wType = cast<MemRefType>(p.blocks.getType());
-  if (ShapedType::isDynamic(wType.getDimSize(1)))
-    return std::nullopt;
-  return p.format.empty() ? wType.getDimSize(1) : 32 * wType.getDimSize(1);
+/// Emits `prompt` for products of at least kPanelMinRows rows of inputs and
+/// `decode` for fewer: one of them where the rows are static, else both,
+/// chosen at run time.
+void byRowCount(OpBuilder &b, Location loc, const BlockProduct &p, bool promptPath,
+                function_ref<void()> prompt, function_ref<void()> decode) {
+  int64_t rows = cast<MemRefType>(p.c.getType()).getDimSize(0);
+  if (!promptPath || (!ShapedType::isDynamic(rows) && rows < kPanelMinRows)) {
+    decode();
+  } else if (!ShapedType::isDynamic(rows)) {
+    prompt();
+  } else {
+    Value many = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                       memref::DimOp::create(b, loc, p.c, 0),
+                                       arith::ConstantIndexOp::create(b, loc, kPanelMinRows));
+    auto choice = scf::IfOp::create(b, loc, many, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(choice.thenBlock());
+    prompt();
+    b.setInsertionPointToStart(choice.elseBlock());
+    decode();
+  }
+}
+
+void lowerInt8Product(Operation *product, const BlockProduct &p, bool amxInt8) {
+  OpBuilder b(product);
+  Location loc = product->getLoc();
+  Value numBlocks = memref::DimOp::create(b, loc, p.blocks, 1);
+  std::optional<int64_t> depth = staticDepth(p);
+  byRowCount(
+      b, loc, p, amxInt8 && depth, [&] { amxInt8Product(b, loc, p, numBlocks, *depth); },
+      [&] { dotProductInt8Product(b, loc, p, numBlocks); });
+  product->erase();
 }
 
 /// C[m, n] += the products of each row m with row n of the weight, the
@@ -792,25 +1008,14 @@ void lowerBlockProduct(Operation *product, const BlockProduct &p) {
     else
       productByPanels(b, loc, p, numBlocks, *staticDepth(p));
   };
-  int64_t rows = cast<MemRefType>(p.c.getType()).getDimSize(0);
-  if (!staticDepth(p) || (!ShapedType::isDynamic(rows) && rows < kPanelMinRows)) {
-    productByRows(b, loc, p, numBlocks);
-  } else if (!ShapedType::isDynamic(rows)) {
-    promptProduct();
-  } else {
-    Value prompt = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
-                                         memref::DimOp::create(b, loc, p.c, 0),
-                                         arith::ConstantIndexOp::create(b, loc, kPanelMinRows));
-    auto choice = scf::IfOp::create(b, loc, prompt, /*withElseRegion=*/true);
-    b.setInsertionPointToStart(choice.thenBlock());
-    promptProduct();
-    b.setInsertionPointToStart(choice.elseBlock());
-    productByRows(b, loc, p, numBlocks);
-  }
+  byRowCount(b, loc, p, staticDepth(p).has_value(), promptProduct,
+             [&] { productByRows(b, loc, p, numBlocks); });
   product->erase();
 }
 
 struct CpuBlockProducts : public tmc::cpu::impl::CpuBlockProductsBase<CpuBlockProducts> {
+  using CpuBlockProductsBase::CpuBlockProductsBase;
+
   void runOnOperation() override {
     SmallVector<std::pair<Operation *, BlockProduct>> products;
     getOperation().walk([&](linalg::LinalgOp op) {
@@ -827,7 +1032,7 @@ struct CpuBlockProducts : public tmc::cpu::impl::CpuBlockProductsBase<CpuBlockPr
         return signalPassFailure();
       }
       if (product.int8)
-        lowerInt8Product(generic, product);
+        lowerInt8Product(generic, product, amxInt8);
       else
         lowerBlockProduct(generic, product);
     }

@@ -53,7 +53,9 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
   // (whose prompt path multiplies decoded f32 panels), then every f32 matmul
   // to OpenBLAS, unless generated loops were asked for.
   if (options.gemm == "blas") {
-    pm.addPass(createCpuBlockProducts());
+    CpuBlockProductsOptions blockProducts;
+    blockProducts.amxInt8 = options.amxInt8;
+    pm.addPass(createCpuBlockProducts(blockProducts));
     pm.addPass(createLinalgToBlas());
   }
   // Remaining linalg ops (and strided copies) become loops; views become
@@ -72,7 +74,7 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
   // Vector loads and stores keep their memref operands until the memref
   // conversion below; everything else of the vector dialect becomes LLVM's.
   ConvertVectorToLLVMPassOptions vectorToLLVM;
-  vectorToLLVM.amx = true; // the tiles of bf16 products (BlockProducts.cpp)
+  vectorToLLVM.amx = true; // the tiles of bf16 and int8 products (BlockProducts.cpp)
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -90,9 +92,9 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
   emulate.sourceTypeStrs = {"bf16"};
   emulate.targetTypeStr = "f32";
   pm.addNestedPass<func::FuncOp>(arith::createArithEmulateUnsupportedFloats(emulate));
-  arith::ArithExpandOpsPassOptions expand;
-  expand.includeBf16 = true;
-  pm.addNestedPass<func::FuncOp>(arith::createArithExpandOpsPass(expand));
+  // Ceil/floor divisions and bf16 conversions become plain arithmetic;
+  // maximumf/minimumf stay, for LLVM's vectorized reductions.
+  pm.addNestedPass<func::FuncOp>(createCpuExpandArith());
   // Every heap buffer comes from the runtime's checked allocator, named.
   pm.addPass(createNameAllocations());
   FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
@@ -147,6 +149,9 @@ public:
     cpu::CpuToLLVMOptions llvmOptions;
     llvmOptions.gemm = options.gemm;
     llvmOptions.planBatch = options.planBatch;
+    // The code is for this machine (ObjectEmitter), so are its tiles.
+    llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+    llvmOptions.amxInt8 = features.lookup("amx-tile") && features.lookup("amx-int8");
     cpu::buildCpuToLLVMPipeline(pm, llvmOptions);
   }
   llvm::Expected<std::string> writeCode(ModuleOp module, llvm::StringRef directory,

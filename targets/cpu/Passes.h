@@ -33,6 +33,10 @@ struct CpuToLLVMOptions : mlir::PassPipelineOptions<CpuToLLVMOptions> {
                             llvm::cl::desc("Rows the memory plan covers (tmc-plan-memory); 0: "
                                            "every intermediate from the heap"),
                             llvm::cl::init(1)};
+  Option<bool> amxInt8{*this, "amx-int8",
+                       llvm::cl::desc("Int8 products of prompts on AMX tiles (tmc compile sets "
+                                      "it where the host has amx-int8)"),
+                       llvm::cl::init(false)};
 };
 
 /// `scheduled` -> `target`: entry points, attention, every tmc op to linalg

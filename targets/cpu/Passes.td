@@ -56,8 +56,14 @@ def CpuBlockProducts : Pass<"tmc-cpu-block-products", "mlir::ModuleOp"> {
     `linalg.matmul`, an f32 weight's product stays one, for
     tmc-linalg-to-blas after this pass; a bf16 weight whose product is marked
     `tmc.activations = "bfloat16"` is multiplied on AMX tiles
-    (`amx.tile_mulf`) with its inputs rounded to bf16.
+    (`amx.tile_mulf`) with its inputs rounded to bf16. With `amx-int8`, the
+    int8 products of 16 rows of inputs or more run on AMX tiles too
+    (`amx.tile_muli`, one block of 32 values per instruction).
   }];
+  let options = [
+    Option<"amxInt8", "amx-int8", "bool", /*default=*/"false",
+           "Int8 products of prompts on AMX tiles (the host has amx-int8)">,
+  ];
   let dependentDialects = [
     "::mlir::amx::AMXDialect", "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",
     "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
@@ -105,6 +111,20 @@ def LinalgToBlas : Pass<"tmc-linalg-to-blas", "mlir::ModuleOp"> {
     "::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
     "::mlir::memref::MemRefDialect",
   ];
+}
+
+def CpuExpandArith : Pass<"tmc-cpu-expand-arith", "mlir::func::FuncOp"> {
+  let summary = "Expands the arith ops LLVM cannot lower, keeping maximumf/minimumf";
+  let description = [{
+    `arith-expand` without its maximumf/minimumf patterns: ceil/floor
+    divisions, bf16 extensions and truncations (integer arithmetic, no
+    compiler-rt call) and the scaling conversions are expanded; maximumf and
+    minimumf stay for arith-to-llvm, which makes them `llvm.maximum` /
+    `llvm.minimum`, so that LLVM vectorizes the reductions over them (a
+    softmax's row max) instead of the scalar compare-and-select loop
+    `arith-expand` leaves.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::vector::VectorDialect"];
 }
 
 def NameAllocations : Pass<"tmc-cpu-name-allocations", "mlir::ModuleOp"> {

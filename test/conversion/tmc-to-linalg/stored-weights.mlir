@@ -1,5 +1,6 @@
 // RUN: tmc-opt %s -split-input-file -convert-tmc-to-linalg | FileCheck %s
 // RUN: tmc-opt %s -split-input-file -convert-tmc-to-linalg -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" -tmc-cpu-block-products | FileCheck %s --check-prefix=KERNEL
+// RUN: tmc-opt %s -split-input-file -convert-tmc-to-linalg -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" -tmc-cpu-block-products=amx-int8 | FileCheck %s --check-prefix=AMX
 
 // A linear over q4_1 blocks is one generic that decodes each value inside
 // the product (no decoded weight exists), marked for the targets' kernels.
@@ -130,10 +131,49 @@ func.func @dequantize_whole(%b: tensor<8x2x9xi16>) -> tensor<8x64xf32> {
 // KERNEL:           vector.store %{{.*}} : memref<?x32xf32>, vector<16xf32>
 // KERNEL:         memref.dealloc %[[Q]]
 // KERNEL-NOT:     linalg.generic
+// With amx-int8, 16 rows of inputs or more go to AMX tiles: the inputs are
+// quantized into whole tiles of 16 rows of bytes, each group's blocks split
+// into tile rows of nibbles, and one tdpbsud (unsigned nibbles) per block
+// gives 16 x 16 sums, which leave the tile through two alternating slots;
+// fewer rows keep the dot-product kernel.
+// AMX-LABEL: func.func @linear_q4_1x16(
+// AMX:         %[[PROMPT:.*]] = arith.cmpi uge, %{{.*}}, %c16
+// AMX:         scf.if %[[PROMPT]] {
+// AMX:           %[[Q:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x64xi8>
+// AMX:           scf.parallel
+// AMX:             %[[TILES:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x64xi8>
+// AMX:             arith.andi %{{.*}} : vector<64xi8>
+// AMX:             arith.shrui %{{.*}} : vector<64xi8>
+// AMX:             %[[SUMS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x16x16xi32>
+// AMX:             scf.for
+// AMX:               amx.tile_muli %{{.*}}, %{{.*}} zext, %{{.*}} : !amx.tile<16x32xi8>, !amx.tile<8x64xi8>, !amx.tile<16x16xi32>
+// AMX:               scf.for {{.*}} -> (vector<16xf32>,
+// AMX:                 amx.tile_load %[[Q]]
+// AMX:                 amx.tile_load %[[TILES]]
+// AMX:                 amx.tile_store %[[SUMS]]
+// AMX:                 vector.load %[[SUMS]]{{.*}} : memref<2x16x16xi32>, vector<16xi32>
+// AMX:             memref.dealloc %[[TILES]]
+// AMX:         } else {
+// AMX:           scf.parallel
+// AMX:             llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// AMX-NOT:     linalg.generic
 func.func @linear_q4_1x16(%x: tensor<?x64xf32>, %blocks: tensor<2x2x160xi16>) -> tensor<?x32xf32> {
   %w = tmc.dequantize %blocks "q4_1x16" : tensor<2x2x160xi16> -> tensor<32x64xf32>
   %y = tmc.linear %x, %w {tmc.activations = "int8"} : (tensor<?x64xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
   return %y : tensor<?x32xf32>
+}
+
+// -----
+
+// Q8_0's values are signed bytes: tdpbssd, on the blocks' bytes as they are.
+// AMX-LABEL: func.func @linear_q8_0x16(
+// AMX:         amx.tile_muli %{{.*}}, %{{.*}}, %{{.*}} : !amx.tile<16x32xi8>, !amx.tile<8x64xi8>, !amx.tile<16x16xi32>
+// AMX-NOT:     arith.shrui
+// AMX:         } else {
+func.func @linear_q8_0x16(%x: tensor<?x64xf32>, %blocks: tensor<1x2x272xi16>) -> tensor<?x16xf32> {
+  %w = tmc.dequantize %blocks "q8_0x16" : tensor<1x2x272xi16> -> tensor<16x64xf32>
+  %y = tmc.linear %x, %w {tmc.activations = "int8"} : (tensor<?x64xf32>, tensor<16x64xf32>) -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
 }
 
 // -----
