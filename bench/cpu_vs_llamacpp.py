@@ -35,12 +35,14 @@ vec_dot kernels), and repacks weights into its "extra buffer types" (AMX
 tiles; interleaved rows) only where the CPU and the type allow. The output
 prints llama.cpp's system info (AVX512_VNNI, AMX) and, per file, the buffers
 its load log says the weights went to (CPU_Mapped: as in the file, plain
-kernels; CPU_REPACK or AMX: repacked). On CPUs with AMX the stock build
-crashes on Q4_1 (and here Q8_0) unless its model parameters set
-use_extra_bufts=False: a probe loads each file and evaluates a 48-token
-prompt in a child process first, and a file on which it crashed runs with
-use_extra_bufts=False (said beside its buffers);
---no-extra-bufts sets it for every file.
+kernels; CPU_REPACK or AMX: repacked). Built with GCC 12, llama.cpp's AMX
+kernels crash on their first batch (the compiler drops the stores that fill
+the tile configuration: scripts/setup builds it with clang for that); a
+probe loads each file and evaluates a 48-token prompt in a child process
+first, and a file on which the build still crashes runs with
+use_extra_bufts=False (said beside its buffers), or, where it crashes on
+any batch, its prompts one token at a time with no prompt figure;
+--no-extra-bufts sets use_extra_bufts=False for every file.
 
 Last, the prompt against PyTorch on the F32 file's weights (decoded to float32
 by transformers' GGUF loader): bench/torch_prompt.py in a child process per

@@ -599,7 +599,7 @@ QuantizedInputs quantizeInputs(OpBuilder &b, Location loc, Value x, Value numBlo
     memref::StoreOp::create(nb, l, d, q.scales, ValueRange{m, block});
     memref::StoreOp::create(nb, l, s, q.sums, ValueRange{m, block});
   };
-  forEach(b, loc, k.index(0), rows, k.index(1), [&](OpBuilder &rb, Location rl, Value m) {
+  auto quantizeRow = [&](OpBuilder &rb, Location rl, Value m) {
     forEach(rb, rl, k.index(0), numBlocks, k.index(1), [&](OpBuilder &nb, Location l, Value block) {
       Builder v(nb, l);
       VectorType lanes = v.vector(32, f32);
@@ -624,7 +624,17 @@ QuantizedInputs quantizeInputs(OpBuilder &b, Location loc, Value x, Value numBlo
       storeBlock(nb, l, m, block, bytes, d,
                  arith::MulFOp::create(nb, l, d, arith::SIToFPOp::create(nb, l, f32, sum)));
     });
-  });
+  };
+  // A prompt's rows are quantized across the cores (serially, they were
+  // most of the samples an int8 prefill spent outside parallel regions,
+  // with the second core waiting); a decode step's few rows are not worth a
+  // fork.
+  if (tileRows)
+    scf::ParallelOp::create(
+        b, loc, ValueRange{k.index(0)}, ValueRange{rows}, ValueRange{k.index(1)},
+        [&](OpBuilder &rb, Location rl, ValueRange ms) { quantizeRow(rb, rl, ms[0]); });
+  else
+    forEach(b, loc, k.index(0), rows, k.index(1), quantizeRow);
   if (tileRows)
     forEach(b, loc, rows, tileRows, k.index(1), [&](OpBuilder &rb, Location rl, Value m) {
       forEach(rb, rl, k.index(0), numBlocks, k.index(1),

@@ -63,6 +63,8 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
   pm.addNestedPass<func::FuncOp>(lowering::createCopiesToLinalg());
   // Large ones are split across the cores first.
   pm.addNestedPass<func::FuncOp>(createCpuParallelLoops());
+  // Row reductions accumulate in a register, which LLVM can vectorize.
+  pm.addNestedPass<func::FuncOp>(createCpuReductionLoops());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   // Parallel loops (the block products' rows) run on OpenMP's threads.
@@ -82,6 +84,8 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
   // onto LLVM intrinsics.
   // Math on bf16 (exp in silu, softmax) runs in f32, as LLVM has no bf16 libm.
   pm.addNestedPass<func::FuncOp>(math::createMathExtendToSupportedTypes());
+  // exp (softmax, SiLU) becomes arithmetic the loop vectorizer widens.
+  pm.addNestedPass<func::FuncOp>(createCpuApproximateExp());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   // bf16 <-> f32 conversions become integer arithmetic: no compiler-rt call
