@@ -37,8 +37,8 @@ tiles; interleaved rows) only where the CPU and the type allow. The output
 prints llama.cpp's system info (AVX512_VNNI, AMX) and, per file, the buffers
 its load log says the weights went to (CPU_Mapped: as in the file, plain
 kernels; CPU_REPACK or AMX: repacked). Built with GCC 12, llama.cpp's AMX
-kernels crash on their first batch (the compiler drops the stores that fill
-the tile configuration: scripts/setup builds it with clang for that); a
+kernels crash on their first batch (most likely GCC 12's tile-configuration
+intrinsic, see scripts/setup, which builds it with clang for that); a
 probe loads each file and evaluates a 48-token prompt in a child process
 first, and a file on which the build still crashes runs with
 use_extra_bufts=False (said beside its buffers), or, where it crashes on
