@@ -629,22 +629,20 @@ QuantizedInputs quantizeInputs(OpBuilder &b, Location loc, Value x, Value numBlo
   // most of the samples an int8 prefill spent outside parallel regions,
   // with the second core waiting); a decode step's few rows are not worth a
   // fork.
-  if (tileRows)
-    scf::ParallelOp::create(
-        b, loc, ValueRange{k.index(0)}, ValueRange{rows}, ValueRange{k.index(1)},
-        [&](OpBuilder &rb, Location rl, ValueRange ms) { quantizeRow(rb, rl, ms[0]); });
-  else
+  if (!tileRows) {
     forEach(b, loc, k.index(0), rows, k.index(1), quantizeRow);
-  if (tileRows)
-    forEach(b, loc, rows, tileRows, k.index(1), [&](OpBuilder &rb, Location rl, Value m) {
-      forEach(rb, rl, k.index(0), numBlocks, k.index(1),
-              [&](OpBuilder &nb, Location l, Value block) {
-                Builder v(nb, l);
-                Value zero = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0));
-                storeBlock(nb, l, m, block, v.splat(v.vector(32, i8), nb.getI8IntegerAttr(0)), zero,
-                           zero);
-              });
+    return q;
+  }
+  scf::ParallelOp::create(
+      b, loc, ValueRange{k.index(0)}, ValueRange{rows}, ValueRange{k.index(1)},
+      [&](OpBuilder &rb, Location rl, ValueRange ms) { quantizeRow(rb, rl, ms[0]); });
+  forEach(b, loc, rows, tileRows, k.index(1), [&](OpBuilder &rb, Location rl, Value m) {
+    forEach(rb, rl, k.index(0), numBlocks, k.index(1), [&](OpBuilder &nb, Location l, Value block) {
+      Builder v(nb, l);
+      Value zero = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0));
+      storeBlock(nb, l, m, block, v.splat(v.vector(32, i8), nb.getI8IntegerAttr(0)), zero, zero);
     });
+  });
   return q;
 }
 
@@ -657,6 +655,51 @@ Value sixteenHalves(Builder &v, Value blocks, Value group, Value block, int64_t 
   return arith::ExtFOp::create(b, v.loc, v.vector(16, b.getF32Type()), halves);
 }
 
+/// The values of block (group, block) of an interleaved weight as 64-byte
+/// chunks, chunk t holding values 4t .. 4t + 3 of each of the 16 rows: Q8_0's
+/// 8 chunks of signed bytes as stored, the 4-bit formats' low nibbles
+/// (chunks 0-3) and high nibbles (chunks 4-7) unsigned.
+SmallVector<Value> interleavedChunks(Builder &v, Value blocks, Value group, Value block,
+                                     const tmc::rt::BlockLayout &layout) {
+  OpBuilder &b = v.b;
+  VectorType bytes = v.vector(64, b.getI8Type());
+  bool q8 = layout.type == tmc::rt::GgmlType::Q8_0;
+  SmallVector<Value> chunks(8);
+  for (int64_t chunk = 0; chunk < (q8 ? 8 : 4); ++chunk) {
+    Value words =
+        vector::LoadOp::create(b, v.loc, v.vector(32, b.getI16Type()), blocks,
+                               ValueRange{group, block, v.index(layout.valuesWord() + 32 * chunk)});
+    Value raw = vector::BitCastOp::create(b, v.loc, bytes, words);
+    if (q8) {
+      chunks[chunk] = raw;
+      continue;
+    }
+    // A byte's low nibble is value 4 chunk + j, its high nibble 16 more.
+    chunks[chunk] = arith::AndIOp::create(b, v.loc, raw, v.splat(bytes, b.getI8IntegerAttr(15)));
+    chunks[chunk + 4] =
+        arith::ShRUIOp::create(b, v.loc, raw, v.splat(bytes, b.getI8IntegerAttr(4)));
+  }
+  return chunks;
+}
+
+/// `acc` + one block's products for 16 outputs, from `dots`, the integer
+/// sums (as f32) of the weights' stored values with the int8 inputs, the
+/// input block's d and s, and the 16 weight scales (and Q4_1's minimums), as
+/// in the table above. `offset` is what a stored value is above the value it
+/// scales (Q4_0's 8, Q8_0's 128 in the dot products' unsigned bytes); none
+/// for Q8_0's signed bytes on tiles.
+Value scaledBlock(Builder &v, bool q41, Value scales, Value minimums, Value dots, Value d, Value s,
+                  std::optional<float> offset, Value acc) {
+  OpBuilder &b = v.b;
+  if (q41 || !offset) {
+    Value total = v.fma(arith::MulFOp::create(b, v.loc, scales, d), dots, acc);
+    return q41 ? v.fma(minimums, s, total) : total;
+  }
+  Value shift = v.splat(cast<VectorType>(acc.getType()), b.getF32FloatAttr(-*offset));
+  Value scaled = v.fma(dots, d, arith::MulFOp::create(b, v.loc, shift, s));
+  return v.fma(scales, scaled, acc);
+}
+
 /// C[m, 16 group + lane] += the int8 products of rows ms with the 16 rows of
 /// `group`.
 void int8GroupProducts(OpBuilder &b, Location loc, const BlockProduct &p,
@@ -666,7 +709,6 @@ void int8GroupProducts(OpBuilder &b, Location loc, const BlockProduct &p,
   tmc::rt::BlockLayout layout = *tmc::rt::blockLayoutFromName(p.format);
   Type f32 = b.getF32Type(), i8 = b.getI8Type(), i32 = b.getI32Type();
   VectorType acc = k.vector(16, f32), dots = k.vector(16, i32), bytes = k.vector(64, i8);
-  int64_t valuesWord = layout.valuesWord();
   bool q8 = layout.type == tmc::rt::GgmlType::Q8_0, q41 = layout.type == tmc::rt::GgmlType::Q4_1;
   SmallVector<Value> init(ms.size(), k.splat(acc, b.getF32FloatAttr(0)));
   Value groupAhead = arith::MinUIOp::create(
@@ -682,21 +724,10 @@ void int8GroupProducts(OpBuilder &b, Location loc, const BlockProduct &p,
         Value scales = sixteenHalves(v, p.blocks, group, block, 0);
         Value minimums = q41 ? sixteenHalves(v, p.blocks, group, block, 16) : Value();
         // weights[t]: values 4t .. 4t + 3 of each of the 16 rows, unsigned.
-        SmallVector<Value> weights(8);
-        for (int64_t chunk = 0; chunk < (q8 ? 8 : 4); ++chunk) {
-          Value words = vector::LoadOp::create(
-              nb, l, v.vector(32, nb.getI16Type()), p.blocks,
-              ValueRange{group, block, v.index(valuesWord + 32 * chunk)});
-          Value raw = vector::BitCastOp::create(nb, l, bytes, words);
-          if (q8) {
-            weights[chunk] = arith::XOrIOp::create(nb, l, raw, v.splat(bytes, nb.getI8IntegerAttr(-128)));
-            continue;
-          }
-          // A byte's low nibble is value i, its high nibble value 16 + i.
-          weights[chunk] = arith::AndIOp::create(nb, l, raw, v.splat(bytes, nb.getI8IntegerAttr(15)));
-          weights[chunk + 4] =
-              arith::ShRUIOp::create(nb, l, raw, v.splat(bytes, nb.getI8IntegerAttr(4)));
-        }
+        SmallVector<Value> weights = interleavedChunks(v, p.blocks, group, block, layout);
+        if (q8)
+          for (Value &chunk : weights)
+            chunk = arith::XOrIOp::create(nb, l, chunk, v.splat(bytes, nb.getI8IntegerAttr(-128)));
         Value firstWord = arith::MulIOp::create(nb, l, block, v.index(8));
         SmallVector<Value> next;
         for (auto [m, sum] : llvm::zip(ms, sums)) {
@@ -718,14 +749,8 @@ void int8GroupProducts(OpBuilder &b, Location loc, const BlockProduct &p,
               nb, l, acc, arith::AddIOp::create(nb, l, chains[0], chains[1]));
           Value d = v.broadcast(acc, memref::LoadOp::create(nb, l, q.scales, ValueRange{m, block}));
           Value s = v.broadcast(acc, memref::LoadOp::create(nb, l, q.sums, ValueRange{m, block}));
-          if (q41) {
-            Value total = v.fma(arith::MulFOp::create(nb, l, scales, d), product, sum);
-            next.push_back(v.fma(minimums, s, total));
-          } else {
-            Value offset = v.splat(acc, nb.getF32FloatAttr(q8 ? -128 : -8));
-            Value scaled = v.fma(product, d, arith::MulFOp::create(nb, l, offset, s));
-            next.push_back(v.fma(scales, scaled, sum));
-          }
+          next.push_back(
+              scaledBlock(v, q41, scales, minimums, product, d, s, q8 ? 128.0f : 8.0f, sum));
         }
         scf::YieldOp::create(nb, l, next);
       });
@@ -791,7 +816,7 @@ void amxInt8Product(OpBuilder &b, Location loc, const BlockProduct &p, Value num
   auto inputTile = amx::TileType::get({16, 32}, i8);
   auto weightTile = amx::TileType::get({8, 64}, i8);
   auto sumTile = amx::TileType::get({16, 16}, i32);
-  VectorType acc = k.vector(16, f32), bytes = k.vector(64, i8);
+  VectorType acc = k.vector(16, f32);
   Value groups = memref::DimOp::create(b, loc, p.blocks, 0);
   scf::ParallelOp::create(
       b, loc, ValueRange{k.index(0)}, ValueRange{groups}, ValueRange{k.index(1)},
@@ -813,21 +838,9 @@ void amxInt8Product(OpBuilder &b, Location loc, const BlockProduct &p, Value num
                     db, dl, row, tiles,
                     ValueRange{arith::AddIOp::create(db, dl, first, d.index(r)), d.index(0)});
               };
-              for (int64_t chunk = 0; chunk < (q8 ? 8 : 4); ++chunk) {
-                Value words = vector::LoadOp::create(
-                    db, dl, d.vector(32, db.getI16Type()), p.blocks,
-                    ValueRange{group, block, d.index(layout.valuesWord() + 32 * chunk)});
-                Value raw = vector::BitCastOp::create(db, dl, bytes, words);
-                if (q8) {
-                  store(raw, chunk);
-                  continue;
-                }
-                // A byte's low nibble is value 4 chunk + j, its high nibble 16 more.
-                store(arith::AndIOp::create(db, dl, raw, d.splat(bytes, db.getI8IntegerAttr(15))),
-                      chunk);
-                store(arith::ShRUIOp::create(db, dl, raw, d.splat(bytes, db.getI8IntegerAttr(4))),
-                      chunk + 4);
-              }
+              for (auto [r, chunk] :
+                   llvm::enumerate(interleavedChunks(d, p.blocks, group, block, layout)))
+                store(chunk, r);
             });
         // Two slots of sums: block b + 1's product goes through the tile
         // while block b's sums are scaled. Reading a tile store's memory
@@ -882,22 +895,13 @@ void amxInt8Product(OpBuilder &b, Location loc, const BlockProduct &p, Value num
                                                  ValueRange{slot, c.index(r), c.index(0)}));
                       Value d = c.broadcast(
                           acc, memref::LoadOp::create(kb, kl, q.scales, ValueRange{m, block}));
-                      if (q8) {
-                        next.push_back(
-                            c.fma(arith::MulFOp::create(kb, kl, scales, d), dots, accumulators[r]));
-                        continue;
-                      }
-                      Value s = c.broadcast(
-                          acc, memref::LoadOp::create(kb, kl, q.sums, ValueRange{m, block}));
-                      if (q41) {
-                        Value total =
-                            c.fma(arith::MulFOp::create(kb, kl, scales, d), dots, accumulators[r]);
-                        next.push_back(c.fma(minimums, s, total));
-                      } else {
-                        Value offset = c.splat(acc, kb.getF32FloatAttr(-8));
-                        Value scaled = c.fma(dots, d, arith::MulFOp::create(kb, kl, offset, s));
-                        next.push_back(c.fma(scales, scaled, accumulators[r]));
-                      }
+                      // Q8_0's signed bytes need no s: nothing was added to them.
+                      Value s = q8 ? Value()
+                                   : c.broadcast(acc, memref::LoadOp::create(kb, kl, q.sums,
+                                                                             ValueRange{m, block}));
+                      next.push_back(scaledBlock(c, q41, scales, minimums, dots, d, s,
+                                                 q8 ? std::nullopt : std::optional<float>(8.0f),
+                                                 accumulators[r]));
                     }
                     scf::YieldOp::create(kb, kl, next);
                   });
