@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -49,6 +50,8 @@ void tmc::cpu::buildLowerToCpuPipeline(OpPassManager &pm) {
 
 void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions &options) {
   lowering::buildBufferizePipeline(pm, options.planBatch);
+  // Attention's row blocks (scf.forall on tensors) become parallel loops.
+  pm.addPass(createForallToParallelLoopPass());
   // Products over weights in blocks or in bf16/f16 go to vector kernels
   // (whose prompt path multiplies decoded f32 panels), then every f32 matmul
   // to OpenBLAS, unless generated loops were asked for.
@@ -70,7 +73,8 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
   // Parallel loops (the block products' rows) run on OpenMP's threads.
   pm.addPass(createConvertSCFToOpenMPPass());
   // Which wraps each iteration in a memref.alloca_scope; with no alloca
-  // inside, canonicalization inlines it before its body becomes blocks.
+  // inside, it is inlined before its body becomes blocks.
+  pm.addPass(createCpuInlineAllocaScopes());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createSCFToControlFlowPass());
   // Vector loads and stores keep their memref operands until the memref

@@ -109,7 +109,7 @@ Blas declareBlas(ModuleOp module) {
 /// (tested at run time unless M is a constant or `rows` says which).
 enum class Rows { Unknown, One, Several };
 void callGemm(OpBuilder &b, Location loc, const Blas &blas, bool transposeB, Value m, Value n,
-              Value k, Value a, Value lda, Value bPtr, Value ldb, Value c, Value ldc,
+              Value k, Value a, Value lda, Value bPtr, Value ldb, Value c, Value ldc, float beta,
               Rows rows = Rows::Unknown) {
   auto toI32 = [](OpBuilder &nb, Location l, Value v) -> Value {
     return arith::IndexCastOp::create(nb, l, nb.getI32Type(), v);
@@ -117,10 +117,11 @@ void callGemm(OpBuilder &b, Location loc, const Blas &blas, bool transposeB, Val
   auto gemm = [&](OpBuilder &nb, Location l) {
     auto i32 = [&](int64_t v) { return arith::ConstantIntOp::create(nb, l, v, 32); };
     Value one = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(1.0f));
+    Value scale = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(beta));
     func::CallOp::create(nb, l, blas.sgemm,
                          ValueRange{i32(kRowMajor), i32(kNoTrans),
                                     i32(transposeB ? kTrans : kNoTrans), toI32(nb, l, m),
-                                    toI32(nb, l, n), toI32(nb, l, k), one, a, lda, bPtr, ldb, one,
+                                    toI32(nb, l, n), toI32(nb, l, k), one, a, lda, bPtr, ldb, scale,
                                     c, ldc});
   };
   // The row c (N) += op(B)^T a: B^T (N x K) is B itself read untransposed,
@@ -128,10 +129,11 @@ void callGemm(OpBuilder &b, Location loc, const Blas &blas, bool transposeB, Val
   auto gemv = [&](OpBuilder &nb, Location l) {
     auto i32 = [&](int64_t v) { return arith::ConstantIntOp::create(nb, l, v, 32); };
     Value one = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(1.0f));
+    Value scale = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(beta));
     Value rows = toI32(nb, l, transposeB ? n : k), cols = toI32(nb, l, transposeB ? k : n);
     func::CallOp::create(nb, l, blas.sgemv,
-                         ValueRange{i32(kRowMajor), i32(transposeB ? kNoTrans : kTrans), rows,
-                                    cols, one, bPtr, ldb, a, i32(1), one, c, i32(1)});
+                         ValueRange{i32(kRowMajor), i32(transposeB ? kNoTrans : kTrans), rows, cols,
+                                    one, bPtr, ldb, a, i32(1), scale, c, i32(1)});
   };
   if (std::optional<int64_t> constant = getConstantIntValue(m))
     rows = *constant == 1 ? Rows::One : Rows::Several;
@@ -154,7 +156,8 @@ void callGemm(OpBuilder &b, Location loc, const Blas &blas, bool transposeB, Val
 }
 
 /// One sgemm per (batch, head) of a head contraction.
-void callHeadContraction(OpBuilder &b, Location loc, const Blas &blas, const GemmForm &form) {
+void callHeadContraction(OpBuilder &b, Location loc, const Blas &blas, const GemmForm &form,
+                         float beta) {
   Value m = memref::DimOp::create(b, loc, form.c, 2);
   Value n = memref::DimOp::create(b, loc, form.c, 3);
   Value k = memref::DimOp::create(b, loc, form.a, 3);
@@ -173,7 +176,17 @@ void callHeadContraction(OpBuilder &b, Location loc, const Blas &blas, const Gem
   // The body stays one block (sgemv or sgemm chosen outside it): an
   // iteration with a call keeps convert-scf-to-openmp's alloca_scope, which
   // cannot hold blocks.
+  // One head (a block of attention rows, itself an iteration of a parallel
+  // loop) is one call.
+  auto cType = cast<MemRefType>(form.c.getType());
+  bool oneHead = cType.getDimSize(0) == 1 && cType.getDimSize(1) == 1;
   auto forEachHead = [&](OpBuilder &ob, Location ol, Rows rows) {
+    if (oneHead) {
+      callGemm(ob, ol, blas, form.transposeB, m, n, k, headPointer(ob, ol, va, zero, zero), lda,
+               headPointer(ob, ol, vb, zero, zero), ldb, headPointer(ob, ol, vc, zero, zero), ldc,
+               beta, rows);
+      return;
+    }
     scf::ParallelOp::create(
         ob, ol, ValueRange{zero, zero}, ValueRange{batches, headCount}, ValueRange{one, one},
         [&](OpBuilder &inner, Location il, ValueRange indices) {
@@ -181,7 +194,7 @@ void callHeadContraction(OpBuilder &b, Location loc, const Blas &blas, const Gem
           Value kvHead = arith::DivUIOp::create(inner, il, hi, group);
           callGemm(inner, il, blas, form.transposeB, m, n, k, headPointer(inner, il, va, bi, hi),
                    lda, headPointer(inner, il, vb, bi, kvHead), ldb,
-                   headPointer(inner, il, vc, bi, hi), ldc, rows);
+                   headPointer(inner, il, vc, bi, hi), ldc, beta, rows);
         });
   };
   if (std::optional<int64_t> constant = getConstantIntValue(m)) {
@@ -202,7 +215,7 @@ void callHeadContraction(OpBuilder &b, Location loc, const Blas &blas, const Gem
 }
 
 /// One sgemm, or one per batch of a batched matmul.
-void callMatmul(OpBuilder &b, Location loc, const Blas &blas, const GemmForm &form) {
+void callMatmul(OpBuilder &b, Location loc, const Blas &blas, const GemmForm &form, float beta) {
   int64_t rank = cast<MemRefType>(form.c.getType()).getRank();
   Value m = memref::DimOp::create(b, loc, form.c, rank - 2);
   Value n = memref::DimOp::create(b, loc, form.c, rank - 1);
@@ -210,8 +223,8 @@ void callMatmul(OpBuilder &b, Location loc, const Blas &blas, const GemmForm &fo
   MatrixView va = viewOf(b, loc, form.a), vb = viewOf(b, loc, form.b),
              vc = viewOf(b, loc, form.c);
   if (rank == 2) {
-    callGemm(b, loc, blas, form.transposeB, m, n, k, va.pointer, va.leading, vb.pointer,
-             vb.leading, vc.pointer, vc.leading);
+    callGemm(b, loc, blas, form.transposeB, m, n, k, va.pointer, va.leading, vb.pointer, vb.leading,
+             vc.pointer, vc.leading, beta);
     return;
   }
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
@@ -222,9 +235,28 @@ void callMatmul(OpBuilder &b, Location loc, const Blas &blas, const GemmForm &fo
                        callGemm(nested, l, blas, form.transposeB, m, n, k,
                                 batchPointer(nested, l, va, i), va.leading,
                                 batchPointer(nested, l, vb, i), vb.leading,
-                                batchPointer(nested, l, vc, i), vc.leading);
+                                batchPointer(nested, l, vc, i), vc.leading, beta);
                        scf::YieldOp::create(nested, l);
                      });
+}
+
+/// The linalg.fill of zeros that `gemm` accumulates onto, when it is the
+/// last op before it that touches memory and fills exactly C: the library
+/// then writes C with beta = 0 instead of reading the zeros back (a memset
+/// of every product's output, 2% of an F32 prefill).
+linalg::FillOp zeroFillOf(Operation *gemm, Value c) {
+  for (Operation *op = gemm->getPrevNode(); op; op = op->getPrevNode()) {
+    auto fill = dyn_cast<linalg::FillOp>(op);
+    if (!fill) {
+      if (isMemoryEffectFree(op))
+        continue;
+      return nullptr;
+    }
+    if (fill.getOutputs()[0] != c || !matchPattern(fill.value(), m_AnyZeroFloat()))
+      return nullptr;
+    return fill;
+  }
+  return nullptr;
 }
 
 struct LinalgToBlas : public tmc::cpu::impl::LinalgToBlasBase<LinalgToBlas> {
@@ -241,10 +273,15 @@ struct LinalgToBlas : public tmc::cpu::impl::LinalgToBlasBase<LinalgToBlas> {
     for (auto [op, form] : gemms) {
       OpBuilder b(op);
       Location loc = op->getLoc();
+      float beta = 1.0f;
+      if (linalg::FillOp fill = zeroFillOf(op, form.c)) {
+        fill.erase();
+        beta = 0.0f;
+      }
       if (form.kind == GemmForm::Kind::HeadContraction)
-        callHeadContraction(b, loc, blas, form);
+        callHeadContraction(b, loc, blas, form, beta);
       else
-        callMatmul(b, loc, blas, form);
+        callMatmul(b, loc, blas, form, beta);
       op->erase();
     }
   }

@@ -15,14 +15,15 @@ def CpuLowerAttention : Pass<"tmc-cpu-lower-attention", "mlir::ModuleOp"> {
   let description = [{
     Replaces every `tmc.attention` by linalg/tensor/scf ops on tensors, with
     the lowering the CPU target provides for the op's `backend` (eager when
-    unset): `eager` (attention/EagerAttention.cpp) or `sdpa`
-    (attention/SdpaAttention.cpp). The per-head contractions are marked
+    unset): `eager` (targets/linalg/attention/EagerRowBlocks.cpp: a block of
+    query rows of one head at a time) or `sdpa` (attention/SdpaAttention.cpp). The per-head contractions are marked
     `tmc.head_contraction`. A backend the registry knows but the CPU cannot
     lower is an error naming the layer.
   }];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
-    "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
   ];
 }
@@ -131,6 +132,23 @@ def CpuReductionLoops : Pass<"tmc-cpu-reduction-loops", "mlir::func::FuncOp"> {
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
     "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
   ];
+}
+
+def CpuInlineAllocaScopes : Pass<"tmc-cpu-inline-alloca-scopes", "mlir::ModuleOp"> {
+  let summary = "Inlines the alloca_scope of each parallel iteration that allocates no stack";
+  let description = [{
+    `convert-scf-to-openmp` wraps the body of each parallel iteration in a
+    `memref.alloca_scope`, so that its stack allocations are freed every
+    iteration. The canonicalizer inlines the scope only when nothing in it
+    may allocate on the stack, and it counts every call as one that may; a
+    scope kept holds a single block, so a body with a call cannot also hold
+    a loop or a branch once they become blocks. A callee's frame ends with
+    its call: here a scope whose region has no stack allocation of its own
+    (an op with an Allocate effect on the scope, or one with unknown effects
+    other than a call) is inlined, such as an attention block's iteration
+    with its sgemm calls and softmax loops (EagerRowBlocks.cpp).
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
 def CpuExpandArith : Pass<"tmc-cpu-expand-arith", "mlir::func::FuncOp"> {

@@ -12,6 +12,7 @@ using namespace mlir;
 void tmc::lowering::buildBufferizePipeline(OpPassManager &pm, int64_t planBatch) {
   // Function boundaries use contiguous (identity) layouts, which is what the
   // runtime hands in.
+  pm.addNestedPass<func::FuncOp>(createFillPerUse());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;

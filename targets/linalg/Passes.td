@@ -22,6 +22,20 @@ def CopiesToLinalg : Pass<"tmc-copies-to-linalg", "mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def FillPerUse : Pass<"tmc-fill-per-use", "mlir::func::FuncOp"> {
+  let summary = "Gives each op that starts from a filled tensor a fill of its own";
+  let description = [{
+    CSE merges identical `linalg.fill`s, so two products with zero
+    accumulators (SmolLM2's k and v projections, gate and up) share one
+    filled tensor. Bufferization then writes one of them in place and gives
+    the other a fresh buffer with a copy of the zeros: a memset and a memcpy
+    of the whole output for one fill. Here a fill on tensors with several
+    uses is cloned before each use but the first, so each output is filled
+    where it lives (and a target may fold the fill into its product).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def PlanMemory : Pass<"tmc-plan-memory", "mlir::ModuleOp"> {
   let summary = "Places intermediate buffers at offsets of one arena, planned ahead";
   let description = [{

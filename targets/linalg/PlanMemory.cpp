@@ -11,7 +11,9 @@
 //    size has no bound (a data-dependent shape) stays on the heap.
 //  - Lifetimes. A buffer lives from its allocation to the last use of any
 //    value aliasing it, counted in the ops of its function's body; one made
-//    inside a loop lives for the whole loop and is not carried out of it.
+//    inside a loop lives for the whole loop and is not carried out of it;
+//    one made inside a parallel loop stays on the heap, as the iterations
+//    running at once cannot share a slot.
 //  - Offsets. Largest first, each buffer takes the lowest offset free over
 //    its whole lifetime (greedy by size, as TFLite's arena planner).
 //
@@ -612,6 +614,10 @@ struct PlanMemory : public tmc::lowering::impl::PlanMemoryBase<PlanMemory> {
     func.walk([&](memref::AllocOp alloc) {
       MemRefType type = alloc.getType();
       if (!type.getLayout().isIdentity() || type.getMemorySpace())
+        return;
+      // Each iteration of a parallel loop needs a buffer of its own, which
+      // one slot cannot be.
+      if (alloc->getParentOfType<scf::ForallOp>() || alloc->getParentOfType<scf::ParallelOp>())
         return;
       std::optional<int64_t> bytes = bounds.bytesOf(type, alloc.getDynamicSizes());
       // A static buffer over the limit could never use a smaller slot.

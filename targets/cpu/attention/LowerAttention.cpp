@@ -21,7 +21,7 @@ using namespace mlir;
 namespace {
 
 constexpr tmc::lowering::AttentionLowering kLowerings[] = {
-    {"eager", tmc::lowering::lowerEagerAttention},
+    {"eager", tmc::lowering::lowerEagerAttentionInRowBlocks},
     {"sdpa", tmc::lowering::lowerSdpaAttention},
 };
 

@@ -22,14 +22,18 @@ namespace tmc::lowering {
 
 static AffineExpr dim(MLIRContext *ctx, unsigned i) { return getAffineDimExpr(i, ctx); }
 
-/// result[d0..d3] = sum over d4 of lhs[lhsMap] * rhs[rhsMap], in a 5-D loop nest.
-/// It is marked #tmc.head_contraction, so a target may call a GEMM per head.
+/// result[d0..d3] = sum over d4 of lhs[lhsMap] * rhs[rhsMap], in a 5-D loop nest,
+/// into `into` (zeroed) or a new tensor. It is marked #tmc.head_contraction,
+/// so a target may call a GEMM per head.
 static Value contractOverLast(OpBuilder &b, Location loc, RankedTensorType resultType,
-                              ArrayRef<OpFoldResult> sizes, Value lhs, Value rhs,
-                              AffineMap lhsMap, AffineMap rhsMap, bool transposeB,
-                              int64_t group) {
+                              ArrayRef<OpFoldResult> sizes, Value lhs, Value rhs, AffineMap lhsMap,
+                              AffineMap rhsMap, bool transposeB, int64_t group, Value into) {
+  if (into)
+    resultType = cast<RankedTensorType>(into.getType());
   Type elementType = resultType.getElementType();
-  Value init = filledTensor(b, loc, sizes, elementType, b.getFloatAttr(elementType, 0.0));
+  Value zero = floatConstant(b, loc, elementType, 0.0);
+  Value init = into ? linalg::FillOp::create(b, loc, zero, into).getResult(0)
+                    : filledTensor(b, loc, sizes, elementType, b.getFloatAttr(elementType, 0.0));
   auto par = utils::IteratorType::parallel, red = utils::IteratorType::reduction;
   auto contraction = linalg::GenericOp::create(
              b, loc, TypeRange{resultType}, ValueRange{lhs, rhs}, ValueRange{init},
@@ -47,7 +51,8 @@ static Value contractOverLast(OpBuilder &b, Location loc, RankedTensorType resul
 }
 
 AttentionShape::AttentionShape(OpBuilder &b, AttentionOp op)
-    : op(op), loc(op.getLoc()), ctx(b.getContext()),
+    : op(op), query(op.getQuery()), key(op.getKey()), value(op.getValue()),
+      keyMask(op.getKeyMask()), loc(op.getLoc()), ctx(b.getContext()),
       elementType(op.getType().getElementType()) {
   auto queryType = cast<RankedTensorType>(op.getQuery().getType());
   auto keyType = cast<RankedTensorType>(op.getKey().getType());
@@ -62,6 +67,37 @@ AttentionShape::AttentionShape(OpBuilder &b, AttentionOp op)
                                getValueOrCreateConstantIndexOp(b, loc, seqQ));
   if (op.getChunkSize() && op.getKeyMask())
     leftPadding = leadingMaskedKeys(b);
+}
+
+AttentionShape AttentionShape::block(OpBuilder &b, Value batchRow, Value head, Value firstRow,
+                                     OpFoldResult rows, OpFoldResult keys) const {
+  AttentionShape block = *this;
+  OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+  auto slice = [&](Value source, ArrayRef<OpFoldResult> offsets,
+                   ArrayRef<OpFoldResult> sizes) -> Value {
+    SmallVector<OpFoldResult> strides(offsets.size(), one);
+    return tensor::ExtractSliceOp::create(b, loc, source, offsets, sizes, strides);
+  };
+  Value kvHead = group == 1 ? head
+                            : arith::DivUIOp::create(b, loc, head,
+                                                     arith::ConstantIndexOp::create(b, loc, group))
+                                  .getResult();
+  block.query = slice(query, {batchRow, head, firstRow, zero},
+                      {one, one, rows, tensor::getMixedSize(b, loc, query, 3)});
+  block.key = slice(key, {batchRow, kvHead, zero, zero},
+                    {one, one, keys, tensor::getMixedSize(b, loc, key, 3)});
+  block.value = slice(value, {batchRow, kvHead, zero, zero}, {one, one, keys, valueDim});
+  if (keyMask)
+    block.keyMask = slice(keyMask, {batchRow, zero}, {one, keys});
+  if (leftPadding)
+    block.leftPadding = slice(leftPadding, {batchRow}, {one});
+  block.group = 1;
+  block.batch = one;
+  block.heads = one;
+  block.seqQ = rows;
+  block.seqKv = keys;
+  block.past = arith::AddIOp::create(b, loc, past, firstRow);
+  return block;
 }
 
 Value AttentionShape::leadingMaskedKeys(OpBuilder &b) {
@@ -91,8 +127,8 @@ Value AttentionShape::leadingMaskedKeys(OpBuilder &b) {
 }
 
 Value AttentionShape::maskedScores(OpBuilder &b, Value key, Value keyMask, Value keyOffset,
-                   OpFoldResult keys) {
-  auto queryType = cast<RankedTensorType>(op.getQuery().getType());
+                                   OpFoldResult keys, Value into) {
+  auto queryType = cast<RankedTensorType>(query.getType());
   auto keyType = cast<RankedTensorType>(key.getType());
   auto scoresType = RankedTensorType::get({queryType.getDimSize(0), queryType.getDimSize(1),
                                            queryType.getDimSize(2), keyType.getDimSize(2)},
@@ -100,14 +136,16 @@ Value AttentionShape::maskedScores(OpBuilder &b, Value key, Value keyMask, Value
   SmallVector<OpFoldResult> sizes{batch, heads, seqQ, keys};
   // Loop nest (b, h, i, j, k): the contraction runs over k.
   Value scores = contractOverLast(
-      b, loc, scoresType, sizes, op.getQuery(), key,
+      b, loc, scoresType, sizes, query, key,
       AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2), dim(ctx, 4)}, ctx),
       AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 3), dim(ctx, 4)},
                      ctx),
-      /*transposeB=*/true, group);
+      /*transposeB=*/true, group, into);
 
-  SmallVector<Value> inputs{scores};
-  SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(4, ctx)};
+  // The mask is applied in place: the scores are the generic's output, read
+  // through its last block argument.
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
   if (keyMask) {
     inputs.push_back(keyMask);
     maps.push_back(AffineMap::get(4, 0, {dim(ctx, 0), dim(ctx, 3)}, ctx));
@@ -127,11 +165,11 @@ Value AttentionShape::maskedScores(OpBuilder &b, Value key, Value keyMask, Value
   bool causal = op.getCausal();
   SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
   return linalg::GenericOp::create(
-             b, loc, TypeRange{scoresType}, inputs,
-             ValueRange{emptyTensor(b, loc, sizes, elementType)}, maps, iterators,
+             b, loc, TypeRange{scores.getType()}, inputs, ValueRange{scores}, maps, iterators,
              [&](OpBuilder &nb, Location l, ValueRange args) {
-               Type t = args[0].getType();
-               Value s = arith::MulFOp::create(nb, l, args[0], floatConstant(nb, l, t, scale));
+               Value score = args.back();
+               Type t = score.getType();
+               Value s = arith::MulFOp::create(nb, l, score, floatConstant(nb, l, t, scale));
                if (softcap) {
                  Value cap = floatConstant(nb, l, t, *softcap);
                  Value tanh =
@@ -169,11 +207,10 @@ Value AttentionShape::maskedScores(OpBuilder &b, Value key, Value keyMask, Value
                                            queryChunk));
                }
                if (keyMask) {
-                 Value zero =
-                     arith::ConstantOp::create(nb, l, nb.getZeroAttr(args[1].getType()));
+                 Value zero = arith::ConstantOp::create(nb, l, nb.getZeroAttr(args[0].getType()));
                  hidden = arith::OrIOp::create(
                      nb, l, hidden,
-                     arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, args[1], zero));
+                     arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, args[0], zero));
                }
                Value result =
                    arith::SelectOp::create(nb, l, hidden, floatConstant(nb, l, t, kNegInf), s);
@@ -182,15 +219,20 @@ Value AttentionShape::maskedScores(OpBuilder &b, Value key, Value keyMask, Value
       .getResult(0);
 }
 
-Value AttentionShape::weightedValues(OpBuilder &b, Value probs, Value value) {
+Value AttentionShape::weightedValues(OpBuilder &b, Value probs, Value value, Value into) {
   SmallVector<OpFoldResult> sizes{batch, heads, seqQ, valueDim};
+  auto queryType = cast<RankedTensorType>(query.getType());
+  auto resultType = RankedTensorType::get({queryType.getDimSize(0), queryType.getDimSize(1),
+                                           queryType.getDimSize(2),
+                                           cast<RankedTensorType>(value.getType()).getDimSize(3)},
+                                          elementType);
   // Loop nest (b, h, i, e, j): the contraction runs over j.
   return contractOverLast(
-      b, loc, op.getType(), sizes, probs, value,
+      b, loc, resultType, sizes, probs, value,
       AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2), dim(ctx, 4)}, ctx),
       AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 4), dim(ctx, 3)},
                      ctx),
-      /*transposeB=*/false, group);
+      /*transposeB=*/false, group, into);
 }
 
 Value AttentionShape::expShifted(OpBuilder &b, Location l, Value s, Value max) {

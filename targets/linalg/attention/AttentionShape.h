@@ -24,21 +24,32 @@ namespace tmc::lowering {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
-/// The sizes of one tmc.attention, read once, and its score and value steps.
+/// The sizes of one tmc.attention, read once, and its score and value steps;
+/// or of one block of it: some query rows of one head (block()).
 struct AttentionShape {
   AttentionShape(mlir::OpBuilder &b, AttentionOp op);
+
+  /// Rows [firstRow, firstRow + rows) of head `head` of batch row `batchRow`
+  /// against keys [0, keys): operands sliced, group 1, and `past` advanced so
+  /// that the masks see each row's position in the whole sequence.
+  AttentionShape block(mlir::OpBuilder &b, mlir::Value batchRow, mlir::Value head,
+                       mlir::Value firstRow, mlir::OpFoldResult rows,
+                       mlir::OpFoldResult keys) const;
 
   /// [batch] index tensor: each row's keys before its first attended one,
   /// where chunks start (min over j of `mask[b, j] != 0 ? j : seq_kv`).
   mlir::Value leadingMaskedKeys(mlir::OpBuilder &b);
 
   /// [batch, heads, seq_q, keys] scores of `key` (a block starting at
-  /// `keyOffset`), scaled, softcapped, and -inf where a mask hides the key.
+  /// `keyOffset`), scaled, softcapped, and -inf where a mask hides the key;
+  /// written into `into` when given (else a new tensor).
   mlir::Value maskedScores(mlir::OpBuilder &b, mlir::Value key, mlir::Value keyMask,
-                           mlir::Value keyOffset, mlir::OpFoldResult keys);
+                           mlir::Value keyOffset, mlir::OpFoldResult keys, mlir::Value into = {});
 
-  /// out[b, h, i, e] (+)= sum_j probs[b, h, i, j] * value[b, h / group, j, e].
-  mlir::Value weightedValues(mlir::OpBuilder &b, mlir::Value probs, mlir::Value value);
+  /// out[b, h, i, e] (+)= sum_j probs[b, h, i, j] * value[b, h / group, j, e],
+  /// written into `into` when given (else a new tensor).
+  mlir::Value weightedValues(mlir::OpBuilder &b, mlir::Value probs, mlir::Value value,
+                             mlir::Value into = {});
 
   /// exp(s - max), or 0 where the max is -inf (every key hidden so far).
   static mlir::Value expShifted(mlir::OpBuilder &b, mlir::Location l, mlir::Value s,
@@ -54,6 +65,7 @@ struct AttentionShape {
                                   mlir::Type type);
 
   AttentionOp op;
+  mlir::Value query, key, value, keyMask; // the op's, or one block's slices
   mlir::Location loc;
   mlir::MLIRContext *ctx;
   mlir::Type elementType;
@@ -71,6 +83,8 @@ llvm::SmallBitVector lastOf4();
 /// The lowerings, one file each: replace `op` by linalg/tensor/scf ops.
 mlir::Value lowerEagerAttention(mlir::OpBuilder &b, AttentionOp op);
 mlir::Value lowerSdpaAttention(mlir::OpBuilder &b, AttentionOp op);
+/// eager's math a block of query rows at a time, in place (EagerRowBlocks.cpp).
+mlir::Value lowerEagerAttentionInRowBlocks(mlir::OpBuilder &b, AttentionOp op);
 
 } // namespace tmc::lowering
 

@@ -16,20 +16,66 @@
 // CHECK:         %[[ROW:.*]] = arith.cmpi eq, %[[M]], %c1
 // CHECK:         scf.if %[[ROW]] {
 // CHECK-DAG:       %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-DAG:       %[[BETA:.*]] = arith.constant 1.000000e+00 : f32
 // CHECK-DAG:       %[[ROW_MAJOR:.*]] = arith.constant 101 : i32
 // CHECK-DAG:       %[[NO_TRANS:.*]] = arith.constant 111 : i32
 // CHECK-DAG:       %[[INC:.*]] = arith.constant 1 : i32
-// CHECK:           func.call @cblas_sgemv(%[[ROW_MAJOR]], %[[NO_TRANS]], %{{.*}}, %{{.*}}, %[[ONE]], %[[BPTR]], %[[LDB]], %[[APTR]], %[[INC]], %[[ONE]], %[[CPTR]], %{{.*}})
+// CHECK:           func.call @cblas_sgemv(%[[ROW_MAJOR]], %[[NO_TRANS]], %{{.*}}, %{{.*}}, %[[ONE]], %[[BPTR]], %[[LDB]], %[[APTR]], %[[INC]], %[[BETA]], %[[CPTR]], %{{.*}})
 // CHECK:         } else {
 // CHECK-DAG:       %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-DAG:       %[[BETA:.*]] = arith.constant 1.000000e+00 : f32
 // CHECK-DAG:       %[[ROW_MAJOR:.*]] = arith.constant 101 : i32
 // CHECK-DAG:       %[[NO_TRANS:.*]] = arith.constant 111 : i32
 // CHECK-DAG:       %[[TRANS:.*]] = arith.constant 112 : i32
-// CHECK:           func.call @cblas_sgemm(%[[ROW_MAJOR]], %[[NO_TRANS]], %[[TRANS]], %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]], %[[APTR]], %{{.*}}, %[[BPTR]], %[[LDB]], %[[ONE]], %[[CPTR]], %{{.*}})
+// CHECK:           func.call @cblas_sgemm(%[[ROW_MAJOR]], %[[NO_TRANS]], %[[TRANS]], %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]], %[[APTR]], %{{.*}}, %[[BPTR]], %[[LDB]], %[[BETA]], %[[CPTR]], %{{.*}})
 // CHECK-NOT:     linalg.matmul
 func.func @linear(%a: memref<?x64xf32>, %b: memref<176x64xf32>, %c: memref<?x176xf32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
       ins(%a, %b : memref<?x64xf32>, memref<176x64xf32>) outs(%c : memref<?x176xf32>)
+  return
+}
+
+// -----
+
+// A product onto zeros just filled in C writes C with beta = 0, and the fill
+// goes. A fill with a store between it and the product, of another buffer,
+// or of a value other than zero stays, and its product accumulates.
+// CHECK-LABEL: func.func @zero_fill(
+// CHECK-SAME:      %[[A:.*]]: memref<8x64xf32>, %[[B:.*]]: memref<176x64xf32>, %[[C:.*]]: memref<8x176xf32>, %[[D:.*]]: memref<8x176xf32>)
+// CHECK-NOT:     linalg.fill
+// CHECK:         memref.dim %[[C]]
+// CHECK-NOT:     linalg.fill
+// CHECK:         %[[BETA0:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:         func.call @cblas_sgemm({{.*}}, %[[BETA0]], %{{[^,]+}}, %{{[^,]+}})
+// CHECK:         linalg.fill ins(%{{.*}} : f32) outs(%[[C]]
+// CHECK:         memref.store
+// CHECK:         arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:    %[[BETA1:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK:         func.call @cblas_sgemm({{.*}}, %[[BETA1]], %{{[^,]+}}, %{{[^,]+}})
+// CHECK:         linalg.fill ins(%{{.*}} : f32) outs(%[[D]]
+// CHECK:         arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:    %[[BETA2:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK:         func.call @cblas_sgemm({{.*}}, %[[BETA2]], %{{[^,]+}}, %{{[^,]+}})
+// CHECK:         linalg.fill ins(%{{.*}} : f32) outs(%[[C]]
+// CHECK:         arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:    %[[BETA3:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK:         func.call @cblas_sgemm({{.*}}, %[[BETA3]], %{{[^,]+}}, %{{[^,]+}})
+#lhs = affine_map<(m, n, k) -> (m, k)>
+#rhs = affine_map<(m, n, k) -> (n, k)>
+#res = affine_map<(m, n, k) -> (m, n)>
+func.func @zero_fill(%a: memref<8x64xf32>, %b: memref<176x64xf32>, %c: memref<8x176xf32>, %d: memref<8x176xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %two = arith.constant 2.0 : f32
+  %i = arith.constant 0 : index
+  linalg.fill ins(%zero : f32) outs(%c : memref<8x176xf32>)
+  linalg.matmul indexing_maps = [#lhs, #rhs, #res] ins(%a, %b : memref<8x64xf32>, memref<176x64xf32>) outs(%c : memref<8x176xf32>)
+  linalg.fill ins(%zero : f32) outs(%c : memref<8x176xf32>)
+  memref.store %two, %c[%i, %i] : memref<8x176xf32>
+  linalg.matmul indexing_maps = [#lhs, #rhs, #res] ins(%a, %b : memref<8x64xf32>, memref<176x64xf32>) outs(%c : memref<8x176xf32>)
+  linalg.fill ins(%zero : f32) outs(%d : memref<8x176xf32>)
+  linalg.matmul indexing_maps = [#lhs, #rhs, #res] ins(%a, %b : memref<8x64xf32>, memref<176x64xf32>) outs(%c : memref<8x176xf32>)
+  linalg.fill ins(%two : f32) outs(%c : memref<8x176xf32>)
+  linalg.matmul indexing_maps = [#lhs, #rhs, #res] ins(%a, %b : memref<8x64xf32>, memref<176x64xf32>) outs(%c : memref<8x176xf32>)
   return
 }
 
@@ -115,6 +161,30 @@ func.func @attention(%q: memref<?x4x?x8xf32>, %k: memref<?x2x?x8xf32>, %v: memre
   linalg.generic {indexing_maps = [#q, #v, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
       ins(%s, %v : memref<?x4x?x?xf32>, memref<?x2x?x8xf32, strided<[?, ?, ?, 1], offset: ?>>) outs(%out : memref<?x4x?x8xf32>)
       attrs = {tmc.head_contraction = #tmc.head_contraction<transpose_b = false, group = 2>} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// A block of attention rows (one batch row, one head: an iteration of the
+// attention's own parallel loop) is one call, with no loop over heads.
+// CHECK-LABEL: func.func @one_head(
+// CHECK-NOT:     scf.parallel
+// CHECK:         func.call @cblas_sgemv(
+// CHECK-NOT:     scf.parallel
+// CHECK:         func.call @cblas_sgemm(
+#q3 = affine_map<(b, h, i, j, k) -> (b, h, i, k)>
+#k3 = affine_map<(b, h, i, j, k) -> (b, h, j, k)>
+#o3 = affine_map<(b, h, i, j, k) -> (b, h, i, j)>
+func.func @one_head(%q: memref<1x1x?x8xf32>, %k: memref<1x1x?x8xf32>, %s: memref<1x1x?x?xf32>) {
+  linalg.generic {indexing_maps = [#q3, #k3, #o3], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %k : memref<1x1x?x8xf32>, memref<1x1x?x8xf32>) outs(%s : memref<1x1x?x?xf32>)
+      attrs = {tmc.head_contraction = #tmc.head_contraction<transpose_b = true, group = 1>} {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %r = arith.addf %acc, %p : f32

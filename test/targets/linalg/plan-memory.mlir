@@ -170,3 +170,31 @@ module attributes {tmc.entry_points = [#tmc.entry_point<name = "pointer_to_call"
     return
   }
 }
+
+// -----
+
+// A buffer made inside a parallel loop belongs to one iteration, and the
+// iterations run at once: it stays a heap buffer, as one slot would be
+// shared by the threads. The buffer made before the loop is planned.
+// CHECK: arena_bytes = 64
+// CHECK-LABEL: func.func @parallel_iterations(
+// CHECK:         memref.view %{{.*}}[%c0{{.*}}][] : memref<?xi8> to memref<16xf32>
+// CHECK:         scf.forall
+// CHECK:           %[[MINE:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16xf32>
+// CHECK:           memref.dealloc %[[MINE]]
+module attributes {tmc.entry_points = [#tmc.entry_point<name = "parallel_iterations", inputs = [#tmc.tensor<"x" : tensor<4x16xf32>>], params = [], results = [], in_place = []>]} {
+  func.func @parallel_iterations(%x: memref<4x16xf32>) {
+    %f = arith.constant 1.0 : f32
+    %before = memref.alloc() {alignment = 64 : i64} : memref<16xf32>
+    linalg.fill ins(%f : f32) outs(%before : memref<16xf32>)
+    scf.forall (%i) in (4) {
+      %mine = memref.alloc() {alignment = 64 : i64} : memref<16xf32>
+      memref.copy %before, %mine : memref<16xf32> to memref<16xf32>
+      %row = memref.subview %x[%i, 0] [1, 16] [1, 1] : memref<4x16xf32> to memref<16xf32, strided<[1], offset: ?>>
+      memref.copy %mine, %row : memref<16xf32> to memref<16xf32, strided<[1], offset: ?>>
+      memref.dealloc %mine : memref<16xf32>
+    }
+    memref.dealloc %before : memref<16xf32>
+    return
+  }
+}

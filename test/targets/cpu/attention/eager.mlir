@@ -1,42 +1,76 @@
 // RUN: tmc-opt %s -tmc-cpu-lower-attention -convert-tmc-to-linalg -split-input-file | FileCheck %s
 
-// Eager attention with GQA (4 query heads read 2 kv heads through
-// `h floordiv 2`), softcap, causal + sliding-window + padding masks.
+// Eager attention on the CPU, 64 query rows of one head at a time: an
+// scf.forall over (batch, head, row block). GQA slices kv head h / 2; softcap,
+// causal + sliding-window + padding masks. A block's scores, max and sum are
+// written in place into its rows of one scratch buffer (to_tensor restrict
+// writable), its output into the loop's shared output.
 // CHECK-DAG: #[[Q:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
-// CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 2, d3, d4)>
+// CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4)>
 // CHECK-DAG: #[[S:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
-// CHECK-DAG: #[[V:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 2, d4, d3)>
+// CHECK-DAG: #[[V:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
 // CHECK-DAG: #[[PAD:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+// CHECK-DAG: #[[ROWOF:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>
 // CHECK-LABEL: func.func @attention(
 // CHECK-SAME:      %[[QA:.*]]: tensor<?x4x?x16xf32>, %[[KA:.*]]: tensor<?x2x?x16xf32>, %[[VA:.*]]: tensor<?x2x?x16xf32>, %[[MASK:.*]]: tensor<?x?xi64>)
 // The queries are the last seq_q positions: query i sees keys up to i + seq_kv - seq_q.
-// CHECK:         %[[PAST:.*]] = arith.subi %{{.*}}, %{{.*}} : index
-// CHECK:         %[[SCORES:.*]] = linalg.generic {indexing_maps = [#[[Q]], #[[K]], #[[S]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[QA]], %[[KA]] :
-// CHECK:         %[[MASKED:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[PAD]], #{{.*}}]{{.*}} ins(%[[SCORES]], %[[MASK]] :
-// CHECK:           arith.mulf %{{.*}}, %{{.*}} : f32
-// CHECK:           arith.divf
-// CHECK:           math.tanh
-// CHECK:           %[[I:.*]] = linalg.index 2
-// CHECK:           %[[J0:.*]] = linalg.index 3
-// CHECK:           %[[J:.*]] = arith.addi %[[J0]], %{{.*}} : index
-// CHECK:           %[[LAST:.*]] = arith.addi %[[I]], %[[PAST]]
-// CHECK:           %[[FUTURE:.*]] = arith.cmpi sgt, %[[J]], %[[LAST]]
-// CHECK:           %[[FIRST:.*]] = arith.subi %[[LAST]], %{{.*}}
-// CHECK:           %[[OLD:.*]] = arith.cmpi sle, %[[J]], %[[FIRST]]
-// CHECK:           arith.cmpi eq, %{{.*}}, %{{.*}} : i64
-// CHECK:           arith.select %{{.*}}, %{{.*}}, %{{.*}} : f32
-// Softmax over keys; a row with no visible key yields zeros.
-// CHECK:         %[[MAX:.*]] = linalg.generic {{.*}} ins(%[[MASKED]] : tensor<?x4x?x?xf32>) outs(%{{.*}} : tensor<?x4x?x1xf32>)
-// CHECK:           arith.maximumf
-// CHECK:         linalg.generic {{.*}} ins(%[[MASKED]], %[[MAX]] :
-// CHECK:           arith.cmpf oeq
-// CHECK:           math.exp
-// CHECK:         linalg.generic
-// CHECK:           arith.addf
-// CHECK:         %[[PROBS:.*]] = linalg.generic
-// CHECK:           arith.divf
-// CHECK:         %[[OUT:.*]] = linalg.generic {indexing_maps = [#[[Q]], #[[V]], #[[S]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[PROBS]], %[[VA]] :
-// CHECK:         return %[[OUT]]
+// CHECK:         %[[SEQQ:.*]] = tensor.dim %[[QA]], %c2
+// CHECK:         %[[SEQKV:.*]] = tensor.dim %[[KA]], %{{.*}}
+// CHECK:         %[[PAST:.*]] = arith.subi %[[SEQKV]], %[[SEQQ]] : index
+// A scratch row: max, sum, then the scores from column 16.
+// CHECK:         %[[ROW:.*]] = arith.addi %c16, %[[SEQKV]] : index
+// CHECK:         %[[SCRATCH:.*]] = memref.alloc(%{{.*}}, %[[SEQQ]], %[[ROW]]) {alignment = 64 : i64} : memref<?x4x?x?xf32>
+// CHECK:         %[[BLOCKS:.*]] = arith.ceildivui %[[SEQQ]], %c64 : index
+// CHECK:         %[[RESULT:.*]] = scf.forall (%[[B:.*]], %[[H:.*]], %[[BLK:.*]]) in (%{{.*}}, 4, %[[BLOCKS]]) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x4x?x16xf32>) {
+// CHECK:           %[[FIRST:.*]] = arith.muli %[[BLK]], %c64 : index
+// CHECK:           %[[LEFT:.*]] = arith.subi %[[SEQQ]], %[[FIRST]] : index
+// CHECK:           %[[ROWS:.*]] = arith.minui %c64, %[[LEFT]] : index
+// Causal: no row of the block sees a key past its last row + past.
+// CHECK:           %[[END:.*]] = arith.addi %[[FIRST]], %[[ROWS]] : index
+// CHECK:           %[[SEEN:.*]] = arith.addi %[[END]], %[[PAST]] : index
+// CHECK:           %[[KEYS:.*]] = arith.minsi %[[SEQKV]], %[[SEEN]] : index
+// CHECK:           %[[KVH:.*]] = arith.divui %[[H]], %{{.*}} : index
+// CHECK:           %[[QB:.*]] = tensor.extract_slice %[[QA]][%[[B]], %[[H]], %[[FIRST]], 0] [1, 1, %[[ROWS]], 16] [1, 1, 1, 1]
+// CHECK:           %[[KB:.*]] = tensor.extract_slice %[[KA]][%[[B]], %[[KVH]], 0, 0] [1, 1, %[[KEYS]], 16] [1, 1, 1, 1]
+// CHECK:           %[[VB:.*]] = tensor.extract_slice %[[VA]][%[[B]], %[[KVH]], 0, 0] [1, 1, %[[KEYS]], 16] [1, 1, 1, 1]
+// CHECK:           %[[MB:.*]] = tensor.extract_slice %[[MASK]][%[[B]], 0] [1, %[[KEYS]]] [1, 1]
+// CHECK:           %[[BPAST:.*]] = arith.addi %[[PAST]], %[[FIRST]] : index
+// CHECK:           %[[SV:.*]] = memref.subview %[[SCRATCH]][%[[B]], %[[H]], %[[FIRST]], %c16] [1, 1, %[[ROWS]], %[[KEYS]]] [1, 1, 1, 1]
+// CHECK:           %[[ST:.*]] = bufferization.to_tensor %[[SV]] restrict writable
+// CHECK:           %[[SZ:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[ST]] : tensor<1x1x?x?xf32>)
+// CHECK:           %[[SCORES:.*]] = linalg.generic {indexing_maps = [#[[Q]], #[[K]], #[[S]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[QB]], %[[KB]] : tensor<1x1x?x16xf32>, tensor<1x1x?x16xf32>) outs(%[[SZ]] : tensor<1x1x?x?xf32>) attrs = {tmc.head_contraction = #tmc.head_contraction<transpose_b = true, group = 1>}
+// The mask is applied in place, to the scores the generic writes.
+// CHECK:           %[[MASKED:.*]] = linalg.generic {indexing_maps = [#[[PAD]], #{{.*}}]{{.*}} ins(%[[MB]] : tensor<1x?xi64>) outs(%[[SCORES]] : tensor<1x1x?x?xf32>)
+// CHECK:             arith.mulf %{{.*}}, %{{.*}} : f32
+// CHECK:             arith.divf
+// CHECK:             math.tanh
+// CHECK:             %[[I:.*]] = linalg.index 2
+// CHECK:             %[[J0:.*]] = linalg.index 3
+// CHECK:             %[[J:.*]] = arith.addi %[[J0]], %{{.*}} : index
+// CHECK:             %[[LAST:.*]] = arith.addi %[[I]], %[[BPAST]]
+// CHECK:             %[[FUTURE:.*]] = arith.cmpi sgt, %[[J]], %[[LAST]]
+// CHECK:             %[[FIRSTKEY:.*]] = arith.subi %[[LAST]], %c4
+// CHECK:             %[[OLD:.*]] = arith.cmpi sle, %[[J]], %[[FIRSTKEY]]
+// CHECK:             arith.cmpi eq, %{{.*}}, %{{.*}} : i64
+// CHECK:             arith.select %{{.*}}, %{{.*}}, %{{.*}} : f32
+// Softmax over the block's keys; a row with no visible key yields zeros.
+// CHECK:           memref.subview %[[SCRATCH]][%[[B]], %[[H]], %[[FIRST]], 0] [1, 1, %[[ROWS]], 1] [1, 1, 1, 1]
+// CHECK:           %[[MAX:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[ROWOF]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[MASKED]] : tensor<1x1x?x?xf32>) outs(%{{.*}} : tensor<1x1x?x1xf32>)
+// CHECK:             arith.maximumf
+// CHECK:           %[[EXP:.*]] = linalg.generic {indexing_maps = [#[[ROWOF]], #{{.*}}]{{.*}} ins(%[[MAX]] : tensor<1x1x?x1xf32>) outs(%[[MASKED]] : tensor<1x1x?x?xf32>)
+// CHECK:             arith.cmpf oeq
+// CHECK:             math.exp
+// CHECK:           memref.subview %[[SCRATCH]][%[[B]], %[[H]], %[[FIRST]], 1] [1, 1, %[[ROWS]], 1] [1, 1, 1, 1]
+// CHECK:           %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[EXP]] : tensor<1x1x?x?xf32>)
+// CHECK:             arith.addf
+// CHECK:           %[[PROBS:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<1x1x?x1xf32>) outs(%[[EXP]] : tensor<1x1x?x?xf32>)
+// CHECK:             arith.divf
+// CHECK:           %[[OB:.*]] = tensor.extract_slice %[[OUT]][%[[B]], %[[H]], %[[FIRST]], 0] [1, 1, %[[ROWS]], 16] [1, 1, 1, 1]
+// CHECK:           %[[OZ:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[OB]] : tensor<1x1x?x16xf32>)
+// CHECK:           %[[O:.*]] = linalg.generic {indexing_maps = [#[[Q]], #[[V]], #[[S]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[PROBS]], %[[VB]] : tensor<1x1x?x?xf32>, tensor<1x1x?x16xf32>) outs(%[[OZ]] : tensor<1x1x?x16xf32>)
+// CHECK:           scf.forall.in_parallel {
+// CHECK-NEXT:        tensor.parallel_insert_slice %[[O]] into %[[OUT]][%[[B]], %[[H]], %[[FIRST]], 0] [1, 1, %[[ROWS]], 16] [1, 1, 1, 1]
+// CHECK:         return %[[RESULT]]
 func.func @attention(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>, %m: tensor<?x?xi64>) -> tensor<?x4x?x16xf32> {
   %o = tmc.attention %q, %k, %v mask %m scale = 0.25 causal sliding_window = 4 softcap = 50.0
       : (tensor<?x4x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x?xi64>) -> tensor<?x4x?x16xf32>
@@ -55,12 +89,15 @@ func.func @attention(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: ten
 // CHECK:           arith.cmpi ne
 // CHECK:           linalg.index 1
 // CHECK:           arith.minsi
-// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #[[ROW]], #{{.*}}]{{.*}} ins(%{{.*}}, %[[MASK]], %[[PAD]] :
-// CHECK:           %[[LAST:.*]] = arith.addi %{{.*}}, %{{.*}} : index
-// CHECK:           arith.cmpi sgt
-// CHECK:           %[[KEYCHUNK:.*]] = arith.floordivsi %{{.*}}, %c64
-// CHECK:           %[[QUERYCHUNK:.*]] = arith.floordivsi %{{.*}}, %c64
-// CHECK:           arith.cmpi ne, %[[KEYCHUNK]], %[[QUERYCHUNK]]
+// CHECK:         scf.forall (%[[B:.*]], %{{.*}}, %{{.*}}) in
+// CHECK:           %[[MB:.*]] = tensor.extract_slice %[[MASK]][%[[B]], 0]
+// CHECK:           %[[PADB:.*]] = tensor.extract_slice %[[PAD]][%[[B]]] [1] [1] : tensor<?xindex> to tensor<1xindex>
+// CHECK:           linalg.generic {indexing_maps = [#{{.*}}, #[[ROW]], #{{.*}}]{{.*}} ins(%[[MB]], %[[PADB]] : tensor<1x?xi64>, tensor<1xindex>)
+// CHECK:             %[[LAST:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// CHECK:             arith.cmpi sgt
+// CHECK:             %[[KEYCHUNK:.*]] = arith.floordivsi %{{.*}}, %c64
+// CHECK:             %[[QUERYCHUNK:.*]] = arith.floordivsi %{{.*}}, %c64
+// CHECK:             arith.cmpi ne, %[[KEYCHUNK]], %[[QUERYCHUNK]]
 func.func @chunked(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>, %m: tensor<?x?xi64>) -> tensor<?x4x?x16xf32> {
   %o = tmc.attention %q, %k, %v mask %m scale = 0.25 causal chunk_size = 64
       : (tensor<?x4x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x?xi64>) -> tensor<?x4x?x16xf32>
@@ -69,8 +106,10 @@ func.func @chunked(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tenso
 
 // -----
 
-// Bidirectional attention has no position mask at all.
+// Bidirectional attention has no position mask at all, and every block
+// reads all the keys (no minsi bounds them).
 // CHECK-LABEL: func.func @bidirectional(
+// CHECK-NOT:     arith.minsi
 // CHECK-NOT:     arith.cmpi sgt
 // CHECK-NOT:     math.tanh
 // CHECK:         math.exp
@@ -78,6 +117,20 @@ func.func @bidirectional(%q: tensor<2x4x8x16xf32>, %k: tensor<2x4x8x16xf32>, %v:
   %o = tmc.attention %q, %k, %v scale = 0.25
       : (tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
   return %o : tensor<2x4x8x16xf32>
+}
+
+// -----
+
+// Attention in another element type keeps the whole-tensor form (the
+// in-place blocks are written for f32), its softmax in f32.
+// CHECK-LABEL: func.func @bf16_whole(
+// CHECK-NOT:     scf.forall
+// CHECK:         linalg.generic {{.*}} outs(%{{.*}} : tensor<2x4x8x8xbf16>) attrs = {tmc.head_contraction
+// CHECK:         math.exp %{{.*}} : f32
+func.func @bf16_whole(%q: tensor<2x4x8x16xbf16>, %k: tensor<2x4x8x16xbf16>, %v: tensor<2x4x8x16xbf16>) -> tensor<2x4x8x16xbf16> {
+  %o = tmc.attention %q, %k, %v scale = 0.25 causal
+      : (tensor<2x4x8x16xbf16>, tensor<2x4x8x16xbf16>, tensor<2x4x8x16xbf16>) -> tensor<2x4x8x16xbf16>
+  return %o : tensor<2x4x8x16xbf16>
 }
 
 // -----

@@ -43,7 +43,7 @@ func.func @sdpa(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?
 // CHECK-SAME:      %{{.*}}: tensor<?x4x?x16xf32>, %{{.*}}: tensor<?x2x?x16xf32>, %{{.*}}: tensor<?x2x?x16xf32>, %[[M:.*]]: tensor<?x?xi64>)
 // CHECK:         %[[PAD:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[M]] : tensor<?x?xi64>) outs(%{{.*}} : tensor<?xindex>)
 // CHECK:         scf.for %[[START:.*]] = %{{.*}} to %{{.*}} step %c64
-// CHECK:           linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[PAD]] : tensor<?x4x?x?xf32>, tensor<?x?xi64>, tensor<?xindex>)
+// CHECK:           linalg.generic {{.*}} ins(%{{.*}}, %[[PAD]] : tensor<?x?xi64>, tensor<?xindex>) outs(%{{.*}} : tensor<?x4x?x?xf32>)
 // CHECK:             arith.addi %{{.*}}, %[[START]] : index
 // CHECK:             arith.floordivsi %{{.*}}, %c8
 // CHECK:             arith.floordivsi %{{.*}}, %c8
