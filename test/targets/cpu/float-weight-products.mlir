@@ -22,3 +22,25 @@ func.func @f32_weight(%x: memref<?x64xf32>, %w: memref<8x64xf32>, %c: memref<?x8
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %w : memref<?x64xf32>, memref<8x64xf32>) outs(%c : memref<?x8xf32>)
   return
 }
+
+// Bf16 inputs over a bf16 weight, a decode step (2 rows): the inputs are
+// rounded to bf16 once, into a buffer the row kernel reads, not again for
+// every row of the weight inside it.
+// CHECK-LABEL: func.func @bf16_inputs_decode(
+// CHECK:         %[[ROUNDED:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x64xf32>
+// CHECK:         scf.for
+// CHECK:           scf.for
+// CHECK:             %[[BF16:.*]] = arith.truncf %{{.*}} : vector<16xf32> to vector<16xbf16>
+// CHECK:             %[[BACK:.*]] = arith.extf %[[BF16]] : vector<16xbf16> to vector<16xf32>
+// CHECK:             vector.store %[[BACK]], %[[ROUNDED]]
+// CHECK:         scf.parallel
+// CHECK-NOT:       arith.truncf
+// CHECK:           vector.load %[[ROUNDED]]
+// CHECK:           vector.fma
+// CHECK:           scf.reduce
+// CHECK-NEXT:    }
+// CHECK-NEXT:    memref.dealloc %[[ROUNDED]]
+func.func @bf16_inputs_decode(%x: memref<2x64xf32>, %w: memref<32x64xbf16>, %c: memref<2x32xf32>) {
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %w : memref<2x64xf32>, memref<32x64xbf16>) outs(%c : memref<2x32xf32>) {tmc.activations = "bfloat16"}
+  return
+}
