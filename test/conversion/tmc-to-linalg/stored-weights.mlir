@@ -69,8 +69,9 @@ func.func @linear_q8_0(%x: tensor<?x64xf32>, %b: tensor<8x2x17xi16>) -> tensor<?
 // CHECK:         tensor.extract %{{.*}} : tensor<16x64xbf16>
 // CHECK:         arith.extf %{{.*}} : bf16 to f32
 // CHECK:         linalg.matmul {{.*}}ins(%{{.*}}, %{{.*}} : tensor<?x64xf32>, tensor<8x64xbf16>)
-// The CPU kernel extends 16 bf16 weights at a time, into a panel for a
-// prompt's f32 matmul, and inside the products for fewer rows.
+// The CPU kernel extends 16 bf16 weights at a time into a panel for a
+// prompt's f32 matmul, and 32 (a cache line) inside the products for fewer
+// rows.
 // KERNEL-LABEL: func.func @bf16_weights(
 // KERNEL:         scf.if
 // KERNEL:           scf.for
@@ -80,8 +81,8 @@ func.func @linear_q8_0(%x: tensor<?x64xf32>, %b: tensor<8x2x17xi16>) -> tensor<?
 // KERNEL:           linalg.matmul {{.*}} : memref<?x64xf32>, memref<?x64xf32, strided<[64, 1]>>)
 // KERNEL:         } else {
 // KERNEL:           scf.parallel
-// KERNEL:             vector.load %{{.*}} : memref<8x64xbf16>, vector<16xbf16>
-// KERNEL:             arith.extf %{{.*}} : vector<16xbf16> to vector<16xf32>
+// KERNEL:             vector.load %{{.*}} : memref<8x64xbf16>, vector<32xbf16>
+// KERNEL:             arith.extf %{{.*}} : vector<32xbf16> to vector<32xf32>
 // KERNEL:             vector.fma
 // KERNEL-NOT:     linalg.matmul {{.*}}bf16
 func.func @bf16_weights(%ids: tensor<?xi64>, %t: tensor<16x64xbf16>, %w: tensor<8x64xbf16>) -> tensor<?x8xf32> {

@@ -25,7 +25,8 @@ func.func @f32_weight(%x: memref<?x64xf32>, %w: memref<8x64xf32>, %c: memref<?x8
 
 // Bf16 inputs over a bf16 weight, a decode step (2 rows): the inputs are
 // rounded to bf16 once, into a buffer the row kernel reads, not again for
-// every row of the weight inside it.
+// every row of the weight inside it. The kernel steps a whole cache line of
+// the 2-byte weight, 32 columns, with one prefetch.
 // CHECK-LABEL: func.func @bf16_inputs_decode(
 // CHECK:         %[[ROUNDED:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x64xf32>
 // CHECK:         scf.for
@@ -35,8 +36,12 @@ func.func @f32_weight(%x: memref<?x64xf32>, %w: memref<8x64xf32>, %c: memref<?x8
 // CHECK:             vector.store %[[BACK]], %[[ROUNDED]]
 // CHECK:         scf.parallel
 // CHECK-NOT:       arith.truncf
-// CHECK:           vector.load %[[ROUNDED]]
-// CHECK:           vector.fma
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %c64 step %c32 iter_args
+// CHECK-COUNT-1:     memref.prefetch
+// CHECK-NEXT:        vector.load %{{.*}} : memref<32x64xbf16>, vector<32xbf16>
+// CHECK-NEXT:        arith.extf %{{.*}} : vector<32xbf16> to vector<32xf32>
+// CHECK-NEXT:        vector.load %[[ROUNDED]]{{.*}} : memref<?x64xf32>, vector<32xf32>
+// CHECK-NEXT:        vector.fma %{{.*}} : vector<32xf32>
 // CHECK:           scf.reduce
 // CHECK-NEXT:    }
 // CHECK-NEXT:    memref.dealloc %[[ROUNDED]]
