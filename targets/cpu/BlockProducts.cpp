@@ -118,6 +118,10 @@ constexpr int64_t kPrefetchRows = 8;
 /// The same for groups of 16 interleaved rows.
 constexpr int64_t kPrefetchGroups = 2;
 
+/// Where a prefetch puts its line (`memref.prefetch`'s locality hint: 3 is
+/// x86's prefetcht0, 2 prefetcht1).
+enum class PrefetchInto : uint32_t { L2 = 2, L1 = 3 };
+
 class Builder {
 public:
   Builder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
@@ -151,15 +155,15 @@ public:
   /// at most `lastRow`) at the same `position` as row n now: without it the
   /// products wait on memory (perf: 40% of the samples on the blocks' loads)
   /// and decode reads at a fifth of the bandwidth.
-  void prefetchAhead(Value weight, Value n, Value lastRow, Value position,
+  void prefetchAhead(Value weight, Value n, Value lastRow, Value position, PrefetchInto into,
                      Value word = Value()) {
     Value ahead = arith::MinUIOp::create(
         b, loc, arith::AddIOp::create(b, loc, n, index(kPrefetchRows)), lastRow);
     SmallVector<Value> indices{ahead, position};
     if (word)
       indices.push_back(word);
-    memref::PrefetchOp::create(b, loc, weight, indices, /*isWrite=*/false, /*localityHint=*/3,
-                               /*isDataCache=*/true);
+    memref::PrefetchOp::create(b, loc, weight, indices, /*isWrite=*/false,
+                               static_cast<uint32_t>(into), /*isDataCache=*/true);
   }
   Value fma(Value a, Value x, Value acc) { return vector::FMAOp::create(b, loc, a, x, acc); }
   Value sum(Value v) {
@@ -222,7 +226,11 @@ SmallVector<Value> floatRowProducts(OpBuilder &b, Location loc, const BlockProdu
       b, loc, k.index(0), k.index(wType.getDimSize(1)), k.index(lanes), init,
       [&](OpBuilder &nb, Location l, Value column, ValueRange sums) {
         Builder v(nb, l);
-        v.prefetchAhead(p.blocks, n, lastRow, column);
+        // Into L2: the row kernel spends a few operations per line, so a
+        // line requested into L1 holds one of its few fill buffers for all
+        // of the memory's latency, and fewer lines are in flight (SmolLM2
+        // BF16 decode, docs/CPU_PERFORMANCE.md: 1.2x faster).
+        v.prefetchAhead(p.blocks, n, lastRow, column, PrefetchInto::L2);
         Value stored = vector::LoadOp::create(nb, l, v.vector(lanes, wType.getElementType()),
                                               p.blocks, ValueRange{n, column});
         Value weights = wType.getElementType().isF32()
@@ -257,7 +265,10 @@ SmallVector<Value> blockRowProducts(OpBuilder &b, Location loc, const BlockProdu
       [&](OpBuilder &nb, Location l, Value block, ValueRange sums) {
         Builder v(nb, l);
         Value column = arith::MulIOp::create(nb, l, block, v.index(32));
-        v.prefetchAhead(p.blocks, n, lastRow, block, v.index(0));
+        // Into L1: decoding a block with f32 inputs takes long enough that
+        // its line may wait there (into L2, SmolLM2 Q4_1 decode steps are
+        // 2% slower and Q8_0's the same).
+        v.prefetchAhead(p.blocks, n, lastRow, block, PrefetchInto::L1, v.index(0));
         Value scale = v.broadcast(acc, v.half(p.blocks, n, block, 0));
         SmallVector<Value> next(sums.begin(), sums.end());
         if (q8) {
@@ -715,10 +726,13 @@ void int8GroupProducts(OpBuilder &b, Location loc, const BlockProduct &p,
       b, loc, k.index(0), numBlocks, k.index(1), init,
       [&](OpBuilder &nb, Location l, Value block, ValueRange sums) {
         Builder v(nb, l);
-        // The same block of a later group, one prefetch per cache line.
+        // The same block of a later group, one prefetch per cache line, into
+        // L2 (into L1, SmolLM2 int8 decode steps are 1.1-1.2x slower: see
+        // floatRowProducts).
         for (int64_t word = 0; word < layout.words(); word += 32)
           memref::PrefetchOp::create(nb, l, p.blocks, ValueRange{groupAhead, block, v.index(word)},
-                                     /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
+                                     /*isWrite=*/false, static_cast<uint32_t>(PrefetchInto::L2),
+                                     /*isDataCache=*/true);
         Value scales = sixteenHalves(v, p.blocks, group, block, 0);
         Value minimums = q41 ? sixteenHalves(v, p.blocks, group, block, 16) : Value();
         // weights[t]: values 4t .. 4t + 3 of each of the 16 rows, unsigned.

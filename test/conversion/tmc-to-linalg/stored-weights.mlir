@@ -36,6 +36,7 @@
 // KERNEL:         } else {
 // KERNEL:         scf.parallel
 // KERNEL:           scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
+// KERNEL:             memref.prefetch %{{.*}}, read, locality<3>, data : memref<8x2x10xi16>
 // KERNEL:             vector.load %{{.*}} : memref<8x2x10xi16>, vector<8xi16>
 // KERNEL:             vector.bitcast %{{.*}} : vector<8xi16> to vector<16xi8>
 // KERNEL:             arith.uitofp %{{.*}} : vector<16xi8> to vector<16xf32>
@@ -126,7 +127,7 @@ func.func @dequantize_whole(%b: tensor<8x2x9xi16>) -> tensor<8x64xf32> {
 // KERNEL:             vector.store %{{.*}}, %[[Q]]{{.*}} : memref<?x?xi32>, vector<8xi32>
 // KERNEL:         scf.parallel
 // KERNEL:           scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// KERNEL:             memref.prefetch
+// KERNEL:             memref.prefetch %{{.*}}, read, locality<2>, data : memref<2x2x160xi16>
 // KERNEL:             vector.load %{{.*}} : memref<2x2x160xi16>, vector<32xi16>
 // KERNEL:             llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
 // KERNEL:           vector.store %{{.*}} : memref<?x32xf32>, vector<16xf32>

@@ -3,7 +3,8 @@
 // A linear over an f32 weight: a prompt (16 rows or more) stays one sgemm;
 // fewer rows (a decode step) get the row kernel of bf16 weights without the
 // conversion: the weight's rows across the cores, 16 columns per load, four
-// input rows per pass, each row prefetched 8 rows ahead.
+// input rows per pass, each row prefetched 8 rows ahead into L2 (locality 2,
+// prefetcht1).
 // CHECK-LABEL: func.func @f32_weight(
 // CHECK:         %[[ROWS:.*]] = memref.dim %{{.*}}, %c0{{.*}} : memref<?x8xf32>
 // CHECK:         %[[PROMPT:.*]] = arith.cmpi uge, %[[ROWS]], %c16
@@ -12,7 +13,7 @@
 // CHECK:         } else {
 // CHECK:           scf.parallel
 // CHECK:             scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK:               memref.prefetch %{{.*}} : memref<8x64xf32>
+// CHECK:               memref.prefetch %{{.*}}, read, locality<2>, data : memref<8x64xf32>
 // CHECK:               vector.load %{{.*}} : memref<8x64xf32>, vector<16xf32>
 // CHECK-NOT:           arith.extf
 // CHECK:               vector.fma
