@@ -49,7 +49,7 @@ void tmc::cpu::buildLowerToCpuPipeline(OpPassManager &pm) {
 }
 
 void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions &options) {
-  lowering::buildBufferizePipeline(pm, options.planBatch);
+  lowering::buildBufferizePipeline(pm);
   // Attention's row blocks (scf.forall on tensors) become parallel loops.
   pm.addPass(createForallToParallelLoopPass());
   // Products over weights in blocks or in bf16/f16 go to vector kernels
@@ -60,6 +60,14 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
     blockProducts.amxInt8 = options.amxInt8;
     pm.addPass(createCpuBlockProducts(blockProducts));
     pm.addPass(createLinalgToBlas());
+  }
+  // Then intermediates, the kernels' scratch buffers among them (a decode
+  // step's quantized or rounded inputs), take offsets of one arena planned
+  // here, and the frees of those that fit their slot go.
+  if (options.planBatch > 0) {
+    lowering::PlanMemoryOptions plan;
+    plan.batch = options.planBatch;
+    pm.addPass(lowering::createPlanMemory(plan));
   }
   // Remaining linalg ops (and strided copies) become loops; views become
   // explicit address arithmetic.

@@ -54,7 +54,7 @@ void tmc::cuda::buildLowerToCudaPipeline(OpPassManager &pm) {
 void tmc::cuda::buildCudaToLLVMPipeline(OpPassManager &pm, const CudaToLLVMOptions &options) {
   // Tensors become buffers, as for the CPU, but from the heap: the runtime's
   // device allocator has no arena yet.
-  lowering::buildBufferizePipeline(pm, /*planBatch=*/0);
+  lowering::buildBufferizePipeline(pm);
   // Matmuls go to cuBLASLt; row reductions become kernels of a warp per
   // row; copies and every other linalg op become parallel loop nests, and
   // each outermost nest a kernel.

@@ -9,7 +9,7 @@
 
 using namespace mlir;
 
-void tmc::lowering::buildBufferizePipeline(OpPassManager &pm, int64_t planBatch) {
+void tmc::lowering::buildBufferizePipeline(OpPassManager &pm) {
   // Function boundaries use contiguous (identity) layouts, which is what the
   // runtime hands in.
   pm.addNestedPass<func::FuncOp>(createFillPerUse());
@@ -24,11 +24,4 @@ void tmc::lowering::buildBufferizePipeline(OpPassManager &pm, int64_t planBatch)
   pm.addPass(createDropInPlaceResults());
   // Free every intermediate buffer; returned buffers belong to the caller.
   bufferization::buildBufferDeallocationPipeline(pm);
-  // Then intermediates take offsets of one arena planned here, and the
-  // frees of those that fit their slot go.
-  if (planBatch > 0) {
-    PlanMemoryOptions plan;
-    plan.batch = planBatch;
-    pm.addPass(createPlanMemory(plan));
-  }
 }

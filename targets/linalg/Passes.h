@@ -16,10 +16,10 @@ namespace tmc::lowering {
 
 /// Tensors become buffers, the same for every linalg target: one-shot
 /// bufferization with contiguous function boundaries, KV caches written in
-/// place (tmc-drop-in-place-results), intermediates placed in an arena
-/// planned for `planBatch` rows (tmc-plan-memory; 0: none), every heap
-/// buffer left freed.
-void buildBufferizePipeline(mlir::OpPassManager &pm, int64_t planBatch);
+/// place (tmc-drop-in-place-results), every buffer freed. A target that
+/// plans an arena (tmc-plan-memory) adds it after its own kernels, whose
+/// scratch buffers it then places too.
+void buildBufferizePipeline(mlir::OpPassManager &pm);
 } // namespace tmc::lowering
 
 #endif // TMC_TARGETS_LINALG_PASSES_H
