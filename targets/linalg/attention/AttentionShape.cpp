@@ -70,7 +70,8 @@ AttentionShape::AttentionShape(OpBuilder &b, AttentionOp op)
 }
 
 AttentionShape AttentionShape::block(OpBuilder &b, Value batchRow, Value head, Value firstRow,
-                                     OpFoldResult rows, OpFoldResult keys) const {
+                                     OpFoldResult rows, OpFoldResult firstKey,
+                                     OpFoldResult keys) const {
   AttentionShape block = *this;
   OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
   auto slice = [&](Value source, ArrayRef<OpFoldResult> offsets,
@@ -84,11 +85,11 @@ AttentionShape AttentionShape::block(OpBuilder &b, Value batchRow, Value head, V
                                   .getResult();
   block.query = slice(query, {batchRow, head, firstRow, zero},
                       {one, one, rows, tensor::getMixedSize(b, loc, query, 3)});
-  block.key = slice(key, {batchRow, kvHead, zero, zero},
+  block.key = slice(key, {batchRow, kvHead, firstKey, zero},
                     {one, one, keys, tensor::getMixedSize(b, loc, key, 3)});
-  block.value = slice(value, {batchRow, kvHead, zero, zero}, {one, one, keys, valueDim});
+  block.value = slice(value, {batchRow, kvHead, firstKey, zero}, {one, one, keys, valueDim});
   if (keyMask)
-    block.keyMask = slice(keyMask, {batchRow, zero}, {one, keys});
+    block.keyMask = slice(keyMask, {batchRow, firstKey}, {one, keys});
   if (leftPadding)
     block.leftPadding = slice(leftPadding, {batchRow}, {one});
   block.group = 1;

@@ -30,10 +30,11 @@ struct AttentionShape {
   AttentionShape(mlir::OpBuilder &b, AttentionOp op);
 
   /// Rows [firstRow, firstRow + rows) of head `head` of batch row `batchRow`
-  /// against keys [0, keys): operands sliced, group 1, and `past` advanced so
-  /// that the masks see each row's position in the whole sequence.
+  /// against `keys` keys from `firstKey` on: operands sliced, group 1, and
+  /// `past` advanced so that the masks see each row's position in the whole
+  /// sequence (a block's scores are then masked with key offset `firstKey`).
   AttentionShape block(mlir::OpBuilder &b, mlir::Value batchRow, mlir::Value head,
-                       mlir::Value firstRow, mlir::OpFoldResult rows,
+                       mlir::Value firstRow, mlir::OpFoldResult rows, mlir::OpFoldResult firstKey,
                        mlir::OpFoldResult keys) const;
 
   /// [batch] index tensor: each row's keys before its first attended one,

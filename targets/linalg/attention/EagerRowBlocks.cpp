@@ -5,8 +5,9 @@
 // 512 keys) stay in its core's cache through the mask, the softmax and the
 // weighted sum, where the whole-tensor form streams the scores of every head
 // (9.4 MB per SmolLM2 layer at 512 tokens) through memory once per step.
-// Under a causal mask a block reads only the keys its last row sees, which
-// halves a prompt's attention products.
+// Under a causal mask a block reads only the keys up to the last its last row
+// sees, which halves a prompt's attention products, and under a sliding
+// window only those from the first its first row sees.
 //
 // No iteration allocates (a buffer made inside a parallel loop cannot take
 // one slot of the memory plan): each block writes its output into the loop's
@@ -29,6 +30,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 using namespace mlir;
 
@@ -116,14 +118,26 @@ Value lowerEagerAttentionInRowBlocks(OpBuilder &b, AttentionOp op) {
   Value firstRow = arith::MulIOp::create(nb, loc, loop.getInductionVar(2), rowsPerBlock);
   Value rows =
       arith::MinUIOp::create(nb, loc, rowsPerBlock, arith::SubIOp::create(nb, loc, seqQ, firstRow));
-  // Keys past the block's last row + past are hidden from all its rows.
-  Value keys = seqKv;
+  // Keys past the block's last row + past are hidden from all its rows, and
+  // under a sliding window so are those at or before its first row + past -
+  // window.
+  Value keysEnd = seqKv;
   if (op.getCausal()) {
     Value seen =
         arith::AddIOp::create(nb, loc, arith::AddIOp::create(nb, loc, firstRow, rows), shape.past);
-    keys = arith::MinSIOp::create(nb, loc, seqKv, seen);
+    keysEnd = arith::MinSIOp::create(nb, loc, seqKv, seen);
   }
-  AttentionShape block = shape.block(nb, batchRow, head, firstRow, rows, keys);
+  Value firstKey = arith::ConstantIndexOp::create(nb, loc, 0);
+  if (std::optional<int64_t> window = op.getSlidingWindow()) {
+    Value oldest =
+        arith::SubIOp::create(nb, loc, arith::AddIOp::create(nb, loc, firstRow, shape.past),
+                              arith::ConstantIndexOp::create(nb, loc, *window - 1));
+    firstKey =
+        arith::MinSIOp::create(nb, loc, arith::MaxSIOp::create(nb, loc, oldest, firstKey), keysEnd);
+  }
+  Value keys = arith::SubIOp::create(nb, loc, keysEnd, firstKey);
+  AttentionShape block =
+      shape.block(nb, batchRow, head, firstRow, rows, getAsOpFoldResult(firstKey), keys);
 
   // The block's part of the scratch buffer, as tensors it writes in place
   // (restrict: no other tensor aliases them).
@@ -137,9 +151,8 @@ Value lowerEagerAttentionInRowBlocks(OpBuilder &b, AttentionOp op) {
                                              view, /*restrict=*/true,
                                              /*writable=*/true);
   };
-  Value scores =
-      block.maskedScores(nb, block.key, block.keyMask, arith::ConstantIndexOp::create(nb, loc, 0),
-                         keys, scratchPart(scoreColumn, keys));
+  Value scores = block.maskedScores(nb, block.key, block.keyMask, firstKey, keys,
+                                    scratchPart(scoreColumn, keys));
   Value max = reduceRowsInto(nb, loc, scores, scratchPart(nb.getIndexAttr(0), one), kNegInf, maxOf);
   Value exp = updateInPlace(nb, loc, scores, max, [](OpBuilder &e, Location l, Value m, Value s) {
     return AttentionShape::expShifted(e, l, s, m);

@@ -28,12 +28,19 @@
 // Causal: no row of the block sees a key past its last row + past.
 // CHECK:           %[[END:.*]] = arith.addi %[[FIRST]], %[[ROWS]] : index
 // CHECK:           %[[SEEN:.*]] = arith.addi %[[END]], %[[PAST]] : index
-// CHECK:           %[[KEYS:.*]] = arith.minsi %[[SEQKV]], %[[SEEN]] : index
+// CHECK:           %[[KEYSEND:.*]] = arith.minsi %[[SEQKV]], %[[SEEN]] : index
+// Sliding window of 4: nor one at or before its first row + past - 4; the
+// block reads keys [KEY0, KEYSEND).
+// CHECK:           %[[FROM:.*]] = arith.addi %[[FIRST]], %[[PAST]] : index
+// CHECK:           %[[OLDEST:.*]] = arith.subi %[[FROM]], %c3 : index
+// CHECK:           %[[ATLEAST0:.*]] = arith.maxsi %[[OLDEST]], %c0{{.*}} : index
+// CHECK:           %[[KEY0:.*]] = arith.minsi %[[ATLEAST0]], %[[KEYSEND]] : index
+// CHECK:           %[[KEYS:.*]] = arith.subi %[[KEYSEND]], %[[KEY0]] : index
 // CHECK:           %[[KVH:.*]] = arith.divui %[[H]], %{{.*}} : index
 // CHECK:           %[[QB:.*]] = tensor.extract_slice %[[QA]][%[[B]], %[[H]], %[[FIRST]], 0] [1, 1, %[[ROWS]], 16] [1, 1, 1, 1]
-// CHECK:           %[[KB:.*]] = tensor.extract_slice %[[KA]][%[[B]], %[[KVH]], 0, 0] [1, 1, %[[KEYS]], 16] [1, 1, 1, 1]
-// CHECK:           %[[VB:.*]] = tensor.extract_slice %[[VA]][%[[B]], %[[KVH]], 0, 0] [1, 1, %[[KEYS]], 16] [1, 1, 1, 1]
-// CHECK:           %[[MB:.*]] = tensor.extract_slice %[[MASK]][%[[B]], 0] [1, %[[KEYS]]] [1, 1]
+// CHECK:           %[[KB:.*]] = tensor.extract_slice %[[KA]][%[[B]], %[[KVH]], %[[KEY0]], 0] [1, 1, %[[KEYS]], 16] [1, 1, 1, 1]
+// CHECK:           %[[VB:.*]] = tensor.extract_slice %[[VA]][%[[B]], %[[KVH]], %[[KEY0]], 0] [1, 1, %[[KEYS]], 16] [1, 1, 1, 1]
+// CHECK:           %[[MB:.*]] = tensor.extract_slice %[[MASK]][%[[B]], %[[KEY0]]] [1, %[[KEYS]]] [1, 1]
 // CHECK:           %[[BPAST:.*]] = arith.addi %[[PAST]], %[[FIRST]] : index
 // CHECK:           %[[SV:.*]] = memref.subview %[[SCRATCH]][%[[B]], %[[H]], %[[FIRST]], %c16] [1, 1, %[[ROWS]], %[[KEYS]]] [1, 1, 1, 1]
 // CHECK:           %[[ST:.*]] = bufferization.to_tensor %[[SV]] restrict writable
@@ -46,7 +53,7 @@
 // CHECK:             math.tanh
 // CHECK:             %[[I:.*]] = linalg.index 2
 // CHECK:             %[[J0:.*]] = linalg.index 3
-// CHECK:             %[[J:.*]] = arith.addi %[[J0]], %{{.*}} : index
+// CHECK:             %[[J:.*]] = arith.addi %[[J0]], %[[KEY0]] : index
 // CHECK:             %[[LAST:.*]] = arith.addi %[[I]], %[[BPAST]]
 // CHECK:             %[[FUTURE:.*]] = arith.cmpi sgt, %[[J]], %[[LAST]]
 // CHECK:             %[[FIRSTKEY:.*]] = arith.subi %[[LAST]], %c4
