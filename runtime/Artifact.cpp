@@ -4,6 +4,7 @@
 #include "runtime/BlasBuffers.h"
 #include "runtime/BlasThreads.h"
 #include "runtime/Error.h"
+#include "runtime/HugePages.h"
 #include "runtime/MemrefDescriptor.h"
 #include "runtime/Version.h"
 #include "runtime/Weights.h"
@@ -191,7 +192,14 @@ llvm::Error Artifact::bindWeights(const Checkpoint &checkpoint, int64_t rank) {
   if (gpu)
     return gpu->uploadWeights(weights);
 #endif
+  moveWeightsToHugePages(weights);
   return llvm::Error::success();
+}
+
+int64_t Artifact::weightHugePageBytes() const {
+  // The region is whole huge pages; the weights fill all but its last.
+  return weights.empty() ? 0
+                         : std::min(hugePageBytesAt(weights.begin()->second.data()), weightBytes());
 }
 
 int64_t Artifact::weightBytes() const {

@@ -35,6 +35,8 @@ public:
   const Manifest &manifest() const { return info; }
   /// Bytes of the arena the calls share (0: the artifact has no memory plan).
   int64_t arenaBytes() const { return arena.size(); }
+  /// Bytes of the bound weights on huge pages (runtime/HugePages.h).
+  int64_t weightHugePageBytes() const;
   /// Bytes of the bound weights, as this rank holds them.
   int64_t weightBytes() const;
   llvm::StringRef directory() const { return dir; }

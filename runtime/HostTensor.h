@@ -38,6 +38,11 @@ public:
                                   void *data);
   /// Refers to `data` without owning it.
   static HostTensor view(DType dtype, std::vector<int64_t> shape, const void *data);
+  /// `data`, inside memory that `owner` keeps alive (shared by other tensors).
+  static HostTensor sharing(DType dtype, std::vector<int64_t> shape, std::shared_ptr<void> owner,
+                            void *data) {
+    return HostTensor(dtype, std::move(shape), std::move(owner), data);
+  }
   /// A contiguous copy of the strided view at `base` (strides in elements):
   /// a result compiled code returned as a view.
   static HostTensor gather(DType dtype, std::vector<int64_t> shape,
@@ -48,6 +53,8 @@ public:
   int64_t numElements() const;
   size_t numBytes() const { return numElements() * dtypeSize(type); }
   void *data() const { return pointer; }
+  /// Whether the tensor keeps its memory alive (not a view).
+  bool ownsData() const { return owner != nullptr; }
   template <typename T> T *as() const { return static_cast<T *>(pointer); }
 
 private:
