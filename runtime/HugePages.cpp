@@ -2,12 +2,16 @@
 
 #include "runtime/HugePages.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
 using namespace tmc::rt;
 
@@ -16,24 +20,11 @@ namespace {
 constexpr uint64_t kHugePage = 2ull << 20;
 constexpr uint64_t kAlignment = 64;
 
-uint64_t alignUp(uint64_t value, uint64_t alignment) {
-  return (value + alignment - 1) / alignment * alignment;
-}
-
-/// Whether the kernel may back a region advised MADV_HUGEPAGE with huge
-/// pages (transparent_hugepage/enabled is `always` or `madvise`).
-bool transparentHugePagesOn() {
-  std::ifstream file("/sys/kernel/mm/transparent_hugepage/enabled");
-  std::string modes;
-  std::getline(file, modes);
-  return file && modes.find("[never]") == std::string::npos;
-}
-
-/// Whether [data, data + bytes) lies in one mapping of a file
-/// (/proc/self/maps: a mapping with an inode).
-bool inMappedFile(const void *data, uint64_t bytes) {
+/// The address ranges [from, to) this process has mapped from files
+/// (/proc/self/maps: the mappings with an inode).
+std::vector<std::pair<uintptr_t, uintptr_t>> mappedFiles() {
+  std::vector<std::pair<uintptr_t, uintptr_t>> ranges;
   std::ifstream maps("/proc/self/maps");
-  auto begin = reinterpret_cast<uintptr_t>(data), end = begin + bytes;
   std::string line;
   while (std::getline(maps, line)) {
     unsigned long from, to, inode;
@@ -42,43 +33,53 @@ bool inMappedFile(const void *data, uint64_t bytes) {
     unsigned device[2];
     if (std::sscanf(line.c_str(), "%lx-%lx %7s %llx %x:%x %lu", &from, &to, permissions, &offset,
                     &device[0], &device[1], &inode) == 7 &&
-        from <= begin && end <= to)
-      return inode != 0;
+        inode != 0)
+      ranges.emplace_back(from, to);
   }
-  return false;
+  return ranges;
 }
 
-/// Releases the whole pages of [data, data + bytes), a view of a mapped
-/// file, from this process: reading them again faults them back in from the
-/// file. (On anonymous memory MADV_DONTNEED would zero them, so only file
-/// mappings are released.)
-void releaseFilePages(const void *data, uint64_t bytes) {
-  if (!inMappedFile(data, bytes))
+/// Releases the whole pages of [data, data + bytes) from this process when
+/// they lie in one of `files`: reading them again faults them back in from
+/// the file. (On anonymous memory MADV_DONTNEED would zero them, so nothing
+/// else is released.)
+void releaseFilePages(const void *data, uint64_t bytes,
+                      const std::vector<std::pair<uintptr_t, uintptr_t>> &files) {
+  auto begin = reinterpret_cast<uintptr_t>(data), end = begin + bytes;
+  if (llvm::none_of(files, [&](auto range) { return range.first <= begin && end <= range.second; }))
     return;
   uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-  auto begin = alignUp(reinterpret_cast<uintptr_t>(data), page);
-  auto end = (reinterpret_cast<uintptr_t>(data) + bytes) / page * page;
-  if (end > begin)
-    madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
+  uint64_t first = llvm::alignTo(begin, page), last = llvm::alignDown(end, page);
+  if (last > first)
+    madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
 }
 } // namespace
+
+bool tmc::rt::transparentHugePagesOn() {
+  std::ifstream file("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string modes;
+  std::getline(file, modes);
+  return file && modes.find("[never]") == std::string::npos;
+}
 
 int64_t tmc::rt::moveWeightsToHugePages(std::map<std::string, HostTensor> &weights) {
   uint64_t total = 0;
   for (const auto &[name, tensor] : weights)
-    total += alignUp(static_cast<uint64_t>(tensor.numBytes()), kAlignment);
+    total += llvm::alignTo(tensor.numBytes(), kAlignment);
   if (total == 0 || !transparentHugePagesOn())
     return 0;
   // Mapped with a huge page to spare, so that the region can start on a
   // huge page boundary.
-  uint64_t mapped = alignUp(total, kHugePage) + kHugePage;
+  uint64_t mapped = llvm::alignTo(total, kHugePage) + kHugePage;
   void *mapping = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mapping == MAP_FAILED)
     return 0;
-  auto *region = reinterpret_cast<char *>(alignUp(reinterpret_cast<uintptr_t>(mapping), kHugePage));
-  madvise(region, alignUp(total, kHugePage), MADV_HUGEPAGE);
+  auto *region =
+      reinterpret_cast<char *>(llvm::alignTo(reinterpret_cast<uintptr_t>(mapping), kHugePage));
+  madvise(region, llvm::alignTo(total, kHugePage), MADV_HUGEPAGE);
   std::shared_ptr<void> owner(mapping, [mapped](void *p) { munmap(p, mapped); });
 
+  std::vector<std::pair<uintptr_t, uintptr_t>> files = mappedFiles();
   uint64_t offset = 0;
   for (auto &[name, tensor] : weights) {
     char *into = region + offset;
@@ -86,9 +87,9 @@ int64_t tmc::rt::moveWeightsToHugePages(std::map<std::string, HostTensor> &weigh
     // A view of a mapped checkpoint owns nothing; its file pages are read
     // once here, and are not needed again.
     if (!tensor.ownsData())
-      releaseFilePages(tensor.data(), tensor.numBytes());
+      releaseFilePages(tensor.data(), tensor.numBytes(), files);
     tensor = HostTensor::sharing(tensor.dtype(), tensor.shape().vec(), owner, into);
-    offset += alignUp(static_cast<uint64_t>(tensor.numBytes()), kAlignment);
+    offset += llvm::alignTo(tensor.numBytes(), kAlignment);
   }
   return static_cast<int64_t>(total);
 }

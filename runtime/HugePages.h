@@ -21,6 +21,11 @@
 
 namespace tmc::rt {
 
+/// Whether the kernel may back a region advised MADV_HUGEPAGE with huge
+/// pages (/sys/kernel/mm/transparent_hugepage/enabled: `always` or
+/// `madvise`).
+bool transparentHugePagesOn();
+
 /// Moves every weight of `weights` into one anonymous region advised for
 /// huge pages, each 64-byte aligned, and returns the region's bytes. Pages
 /// of a mapped checkpoint file a weight viewed are released from this

@@ -39,7 +39,9 @@ def FillPerUse : Pass<"tmc-fill-per-use", "mlir::func::FuncOp"> {
 def PlanMemory : Pass<"tmc-plan-memory", "mlir::ModuleOp"> {
   let summary = "Places intermediate buffers at offsets of one arena, planned ahead";
   let description = [{
-    Runs after bufferization, before deallocation. Each `memref.alloc` whose
+    Runs after bufferization and deallocation, and after the target's own
+    kernels (on the CPU, tmc-cpu-block-products: their scratch buffers are
+    planned too). Each `memref.alloc` whose
     size is bounded under the plan's shape (`batch` rows; every other
     dynamic input dim at most the entry's `max_seq_len`, or the module's
     longest) becomes a `memref.view` of its function's frame, at an offset

@@ -16,19 +16,11 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <numeric>
 
 using namespace tmc::rt;
 
 namespace {
-
-bool transparentHugePagesOn() {
-  std::ifstream file("/sys/kernel/mm/transparent_hugepage/enabled");
-  std::string modes;
-  std::getline(file, modes);
-  return file && modes.find("[never]") == std::string::npos;
-}
 
 TEST(HugePages, MovesValuesIntoOneRegion) {
   // A 3 MiB weight of the file (mapped, as large checkpoints are), an owned
