@@ -3,17 +3,37 @@
 #include "runtime/Generate.h"
 #include "runtime/Allocation.h"
 #include "runtime/Error.h"
+#include "runtime/HugePages.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <random>
 
 using tmc::rt::makeError;
+
+/// Where each KV cache starts in their shared region: a cache line.
+constexpr uint64_t kCacheAlignment = 64;
+
+/// Writes the positions [0, used) of each row and head of `cache` ([batch,
+/// kv_heads, positions, head_dim], zero) with zeros: the pages generation
+/// will write are faulted in (on huge pages, zeroed by the kernel 2 MiB at a
+/// time) before the prefill rather than during it, as llama.cpp clears its
+/// KV buffer when it makes a context. The positions past `used` stay
+/// untouched, so a long --max-seq-len costs memory only as far as it is used.
+static void faultInUsedPositions(const tmc::rt::HostTensor &cache, int64_t used) {
+  llvm::ArrayRef<int64_t> shape = cache.shape();
+  int64_t rowBytes = shape[3] * static_cast<int64_t>(tmc::rt::dtypeSize(cache.dtype()));
+  int64_t positions = std::min(used, shape[2]);
+  for (int64_t slab = 0; slab < shape[0] * shape[1]; ++slab)
+    std::memset(cache.as<char>() + slab * shape[2] * rowBytes, 0, positions * rowBytes);
+}
 
 namespace tmc::rt {
 
@@ -104,23 +124,50 @@ generate(const EntryPoint &decode, const EntryRunner &run, const HostTensor &ids
                      " positions; compile with a larger --max-seq-len");
 
   // Caches: [batch, kv_heads, max_seq_len or a sliding layer's window,
-  // head_dim], zeroed.
-  std::vector<HostTensor> caches;
+  // head_dim], zeroed. A decode step reads every layer's cache, so they
+  // share one region on 2 MiB pages where the kernel allows it, as the
+  // weights do (runtime/HugePages.h).
+  std::vector<std::vector<int64_t>> cacheShapes;
+  uint64_t cacheRegionBytes = 0;
   for (const TensorSpec &spec : llvm::drop_begin(decode.inputs, 3)) {
     if (spec.shape.size() != 4 || spec.shape[2] < 1)
       return makeError("decode input '" + spec.name +
                        "' is not a cache [batch, kv_heads, "
                        "positions, head_dim]");
-    auto cache = HostTensor::allocate(
-        spec.dtype, {batch, spec.shape[1], spec.shape[2], spec.shape[3]},
-        "the KV cache '" + spec.name + "' for a batch of " + llvm::Twine(batch) +
-            " (compile with a smaller --max-seq-len, or run fewer rows)");
-    if (!cache)
-      return cache.takeError();
-    if (stats)
-      stats->cacheBytes += cache->numBytes();
-    caches.push_back(std::move(*cache));
+    cacheShapes.push_back({batch, spec.shape[1], spec.shape[2], spec.shape[3]});
+    std::optional<int64_t> bytes = checkedByteSize(spec.dtype, cacheShapes.back());
+    cacheRegionBytes =
+        bytes ? llvm::SaturatingAdd(cacheRegionBytes, llvm::alignTo(*bytes, kCacheAlignment))
+              : UINT64_MAX;
   }
+  // A size that does not fit is left to HostTensor::allocate to report.
+  std::optional<HugePageRegion> cacheRegion;
+  if (cacheRegionBytes != UINT64_MAX)
+    cacheRegion = mapHugePageRegion(cacheRegionBytes);
+  std::vector<HostTensor> caches;
+  uint64_t cacheOffset = 0;
+  for (auto [spec, shape] : llvm::zip_equal(llvm::drop_begin(decode.inputs, 3), cacheShapes)) {
+    if (cacheRegion) {
+      HostTensor cache = HostTensor::sharing(spec.dtype, shape, cacheRegion->owner,
+                                             cacheRegion->start + cacheOffset);
+      cacheOffset += llvm::alignTo(cache.numBytes(), kCacheAlignment);
+      faultInUsedPositions(cache, prompt + options.maxNewTokens - 1);
+      caches.push_back(std::move(cache));
+    } else {
+      auto cache = HostTensor::allocate(
+          spec.dtype, shape,
+          "the KV cache '" + spec.name + "' for a batch of " + llvm::Twine(batch) +
+              " (compile with a smaller --max-seq-len, or run fewer rows)");
+      if (!cache)
+        return cache.takeError();
+      caches.push_back(std::move(*cache));
+    }
+    if (stats)
+      stats->cacheBytes += caches.back().numBytes();
+  }
+  if (cacheRegion && stats)
+    stats->cacheHugePageBytes =
+        std::min<int64_t>(hugePageBytesAt(cacheRegion->start), cacheRegionBytes);
 
   // The full mask and the tokens so far, row-major [batch, prompt + new].
   int64_t width = prompt + options.maxNewTokens;

@@ -44,6 +44,7 @@ struct GenerationStats {
   /// among them; runtime/Allocation.h).
   std::vector<uint64_t> stepHeapBuffers;
   int64_t cacheBytes = 0; // the KV caches generation allocated
+  int64_t cacheHugePageBytes = 0; // of those, on huge pages (runtime/HugePages.h)
   /// When set: the logits each token was picked from, [step][batch][vocab].
   bool keepLogits = false;
   std::vector<float> logits;

@@ -62,33 +62,40 @@ bool tmc::rt::transparentHugePagesOn() {
   return file && modes.find("[never]") == std::string::npos;
 }
 
+std::optional<HugePageRegion> tmc::rt::mapHugePageRegion(uint64_t bytes) {
+  if (bytes == 0 || !transparentHugePagesOn())
+    return std::nullopt;
+  // Mapped with a huge page to spare, so that the region can start on a
+  // huge page boundary.
+  uint64_t mapped = llvm::alignTo(bytes, kHugePage) + kHugePage;
+  void *mapping = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapping == MAP_FAILED)
+    return std::nullopt;
+  auto *start =
+      reinterpret_cast<char *>(llvm::alignTo(reinterpret_cast<uintptr_t>(mapping), kHugePage));
+  madvise(start, llvm::alignTo(bytes, kHugePage), MADV_HUGEPAGE);
+  return HugePageRegion{std::shared_ptr<void>(mapping, [mapped](void *p) { munmap(p, mapped); }),
+                        start};
+}
+
 int64_t tmc::rt::moveWeightsToHugePages(std::map<std::string, HostTensor> &weights) {
   uint64_t total = 0;
   for (const auto &[name, tensor] : weights)
     total += llvm::alignTo(tensor.numBytes(), kAlignment);
-  if (total == 0 || !transparentHugePagesOn())
+  std::optional<HugePageRegion> region = mapHugePageRegion(total);
+  if (!region)
     return 0;
-  // Mapped with a huge page to spare, so that the region can start on a
-  // huge page boundary.
-  uint64_t mapped = llvm::alignTo(total, kHugePage) + kHugePage;
-  void *mapping = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mapping == MAP_FAILED)
-    return 0;
-  auto *region =
-      reinterpret_cast<char *>(llvm::alignTo(reinterpret_cast<uintptr_t>(mapping), kHugePage));
-  madvise(region, llvm::alignTo(total, kHugePage), MADV_HUGEPAGE);
-  std::shared_ptr<void> owner(mapping, [mapped](void *p) { munmap(p, mapped); });
 
   std::vector<std::pair<uintptr_t, uintptr_t>> files = mappedFiles();
   uint64_t offset = 0;
   for (auto &[name, tensor] : weights) {
-    char *into = region + offset;
+    char *into = region->start + offset;
     std::memcpy(into, tensor.data(), tensor.numBytes());
     // A view of a mapped checkpoint owns nothing; its file pages are read
     // once here, and are not needed again.
     if (!tensor.ownsData())
       releaseFilePages(tensor.data(), tensor.numBytes(), files);
-    tensor = HostTensor::sharing(tensor.dtype(), tensor.shape().vec(), owner, into);
+    tensor = HostTensor::sharing(tensor.dtype(), tensor.shape().vec(), region->owner, into);
     offset += llvm::alignTo(tensor.numBytes(), kAlignment);
   }
   return static_cast<int64_t>(total);

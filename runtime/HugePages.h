@@ -1,4 +1,4 @@
-//===- HugePages.h - weights on 2 MiB pages ---------------------*- C++ -*-===//
+//===- HugePages.h - weights and KV caches on 2 MiB pages -------*- C++ -*-===//
 //
 // A decode step reads every weight once. On 4 KiB pages each 4 KiB of weight
 // is a TLB miss (SmolLM2 BF16: 66,000 pages per step, far more than a TLB
@@ -17,6 +17,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 
 namespace tmc::rt {
@@ -25,6 +27,17 @@ namespace tmc::rt {
 /// pages (/sys/kernel/mm/transparent_hugepage/enabled: `always` or
 /// `madvise`).
 bool transparentHugePagesOn();
+
+/// Zeroed anonymous memory advised for huge pages, starting on a huge page
+/// boundary; unmapped when the last copy of `owner` goes.
+struct HugePageRegion {
+  std::shared_ptr<void> owner;
+  char *start;
+};
+
+/// A region of at least `bytes`, or nothing when transparent huge pages are
+/// off (`never`), `bytes` is 0, or the memory cannot be mapped.
+std::optional<HugePageRegion> mapHugePageRegion(uint64_t bytes);
 
 /// Moves every weight of `weights` into one anonymous region advised for
 /// huge pages, each 64-byte aligned, and returns the region's bytes. Pages

@@ -441,11 +441,12 @@ void printMemory(const Artifact &artifact, const GenerationStats &genStats) {
   std::vector<uint64_t> buffers = genStats.stepHeapBuffers;
   std::sort(buffers.begin(), buffers.end());
   llvm::errs() << llvm::formatv(
-      "memory: weights {0:f1} MiB, on 2 MiB pages {5:f1} MiB, KV caches {1:f1} MiB, arena {2:f1} "
-      "MiB, peak RSS {3:f1} MiB; {4} heap buffers per decode step (median)\n",
+      "memory: weights {0:f1} MiB, on 2 MiB pages {5:f1} MiB, KV caches {1:f1} MiB, on 2 MiB "
+      "pages {6:f1} MiB, arena {2:f1} MiB, peak RSS {3:f1} MiB; {4} heap buffers per decode step "
+      "(median)\n",
       artifact.weightBytes() / kMiB, genStats.cacheBytes / kMiB, artifact.arenaBytes() / kMiB,
       usage.ru_maxrss * 1024 / kMiB, buffers.empty() ? 0 : buffers[buffers.size() / 2],
-      artifact.weightHugePageBytes() / kMiB);
+      artifact.weightHugePageBytes() / kMiB, genStats.cacheHugePageBytes / kMiB);
 }
 
 llvm::Error runGenerate(Rank &rank, Artifact &artifact, const Checkpoint &checkpoint) {

@@ -3,8 +3,9 @@
 // moveWeightsToHugePages keeps every weight's values and puts them in one
 // region, 64-byte aligned; a view of a mapped file has its pages released
 // and still reads the same; a view of anonymous memory is left untouched
-// (MADV_DONTNEED would zero it). Whether the kernel found free huge pages
-// for the region is not asserted: `tmc run --stats` reports it.
+// (MADV_DONTNEED would zero it). mapHugePageRegion's regions (the KV caches')
+// start zeroed on a 2 MiB boundary. Whether the kernel found free huge pages
+// for a region is not asserted: `tmc run --stats` reports it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -78,6 +79,27 @@ TEST(HugePages, MovesValuesIntoOneRegion) {
   for (float value : heap)
     EXPECT_EQ(value, 2.25f);
   llvm::sys::fs::remove(path);
+}
+
+TEST(HugePages, RegionIsZeroedAndAligned) {
+  EXPECT_FALSE(mapHugePageRegion(0));
+  constexpr uint64_t kBytes = (5 << 20) + 100;
+  std::optional<HugePageRegion> region = mapHugePageRegion(kBytes);
+  if (!transparentHugePagesOn()) {
+    EXPECT_FALSE(region);
+    return;
+  }
+  ASSERT_TRUE(region);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(region->start) % (2 << 20), 0u);
+  for (uint64_t i = 0; i < kBytes; ++i)
+    ASSERT_EQ(region->start[i], 0) << i;
+  // Copies of the owner share the region: it stays mapped while one is left.
+  char *start = region->start;
+  std::shared_ptr<void> copy = region->owner;
+  region.reset();
+  start[kBytes - 1] = 7;
+  EXPECT_EQ(start[kBytes - 1], 7);
+  EXPECT_EQ(copy.use_count(), 1);
 }
 
 TEST(HugePages, NothingToMove) {
