@@ -52,6 +52,10 @@ forward of the --prompt-tokens prompt with logits of its last position only,
 as tmc's prefill computes; each tmc row's prompt tokens/s is set against
 torch.compile's (> 1: tmc faster). --no-torch leaves this table out.
 
+Then each tmc row's prompt in GFLOP/s (the model's operations: linears,
+causal attention, the last position's lm_head row, from the GGUF's shapes)
+against the machine's f32 GEMM peak with T threads (bench/sgemm_peak.py).
+
 Nothing about time is asserted; every figure comes from this one run, with
 the load average it ran at.
 
@@ -75,6 +79,7 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, BENCH)
 import bandwidth  # noqa: E402
 import decode  # noqa: E402
+import sgemm_peak  # noqa: E402
 
 sys.path.insert(0, os.path.join(decode.ROOT, "scripts", "reference"))
 import smollm2  # noqa: E402  (scripts/reference: where the GGUF is)
@@ -115,6 +120,25 @@ def amx_cpu():
     except OSError:
         return False
     return {"amx_tile", "amx_bf16", "avx512_bf16"} <= set(flags)
+
+
+def prompt_flops(gguf_path, tokens):
+    """Floating-point operations of one prompt of `tokens` tokens of the Llama in `gguf_path`
+    with the logits of its last position: 2 per multiply-add of the linears, of the causal
+    attention (each query with the keys up to its own) and of the one row of lm_head."""
+    import gguf
+
+    reader = gguf.GGUFReader(gguf_path)
+    arch = reader.fields[gguf.Keys.General.ARCHITECTURE].contents()
+    field = lambda key: int(reader.fields[key.format(arch=arch)].contents())  # noqa: E731
+    layers, hidden = field(gguf.Keys.LLM.BLOCK_COUNT), field(gguf.Keys.LLM.EMBEDDING_LENGTH)
+    ffn, heads = field(gguf.Keys.LLM.FEED_FORWARD_LENGTH), field(gguf.Keys.Attention.HEAD_COUNT)
+    kv_heads = field(gguf.Keys.Attention.HEAD_COUNT_KV)
+    vocab = next(t.shape for t in reader.tensors if t.name == "token_embd.weight")[-1]
+    head_dim = hidden // heads
+    linear = hidden * hidden * 2 + hidden * kv_heads * head_dim * 2 + 3 * hidden * ffn
+    attention = 2 * heads * head_dim * tokens * (tokens + 1) // 2
+    return 2 * (tokens * layers * linear + layers * attention + hidden * vocab)
 
 
 def retyped_gguf(source, qtype_name, path):
@@ -299,6 +323,7 @@ def main():
     # the best of one before the runs and one after.
     read_gbs = {threads: max(first_gbs[threads], bandwidth.read_bandwidth(threads))
                 for threads in thread_counts}
+    gemm_peak = {threads: sgemm_peak.sgemm_peak(threads) for threads in thread_counts}
     loads.append(P.load_avg())
     system_info = llama_cpp.llama_print_system_info().decode().strip()
     print(f"== {started}, {S.cpu_model()}, {os.cpu_count()} CPUs, load average "
@@ -347,6 +372,17 @@ def main():
                 tmc_tps = A.prompt_tokens / statistics.median(results[name][threads]["tmc"]["prefill"]) * 1e3
                 line += f" | {name} {tmc_tps:.1f}: {tmc_tps / compiled:.2f}x"
             print(line)
+    flops = prompt_flops(source, A.prompt_tokens)
+    print(f"\nprompt {A.prompt_tokens} tokens, {flops / 1e9:.1f} GFLOP (linears, causal attention, "
+          f"one row of lm_head), against the f32 GEMM peak (bench/sgemm_peak.py: torch.matmul of "
+          f"2048 x 2048 float32); tmc GFLOP/s, share of the peak (bf16 and int8 rows run on AMX "
+          f"tiles, above an f32 peak)")
+    for threads in thread_counts:
+        line = f"T={threads}: peak {gemm_peak[threads]:.0f} GFLOP/s"
+        for name in formats:
+            rate = flops / statistics.median(results[name][threads]["tmc"]["prefill"]) / 1e6
+            line += f" | {name} {rate:.0f}: {100 * rate / gemm_peak[threads]:.0f}%"
+        print(line)
     if compile_s:
         print("tmc compile: " + ", ".join(f"{n} {s:.1f} s" for n, s in compile_s.items()))
     if not A.work:
