@@ -134,7 +134,7 @@ def prompt_flops(gguf_path, tokens):
     layers, hidden = field(gguf.Keys.LLM.BLOCK_COUNT), field(gguf.Keys.LLM.EMBEDDING_LENGTH)
     ffn, heads = field(gguf.Keys.LLM.FEED_FORWARD_LENGTH), field(gguf.Keys.Attention.HEAD_COUNT)
     kv_heads = field(gguf.Keys.Attention.HEAD_COUNT_KV)
-    vocab = next(t.shape for t in reader.tensors if t.name == "token_embd.weight")[-1]
+    vocab = int(next(t.shape for t in reader.tensors if t.name == "token_embd.weight")[-1])
     head_dim = hidden // heads
     linear = hidden * hidden * 2 + hidden * kv_heads * head_dim * 2 + 3 * hidden * ffn
     attention = 2 * heads * head_dim * tokens * (tokens + 1) // 2
@@ -375,8 +375,8 @@ def main():
     flops = prompt_flops(source, A.prompt_tokens)
     print(f"\nprompt {A.prompt_tokens} tokens, {flops / 1e9:.1f} GFLOP (linears, causal attention, "
           f"one row of lm_head), against the f32 GEMM peak (bench/sgemm_peak.py: torch.matmul of "
-          f"2048 x 2048 float32); tmc GFLOP/s, share of the peak (bf16 and int8 rows run on AMX "
-          f"tiles, above an f32 peak)")
+          f"2048 x 2048 float32); tmc GFLOP/s, share of the peak"
+          + (" (bf16 and int8 rows run on AMX tiles, above an f32 peak)" if amx_cpu() else ""))
     for threads in thread_counts:
         line = f"T={threads}: peak {gemm_peak[threads]:.0f} GFLOP/s"
         for name in formats:

@@ -25,8 +25,9 @@ constexpr uint64_t kCacheAlignment = 64;
 /// kv_heads, positions, head_dim], zero) with zeros: the pages generation
 /// will write are faulted in (on huge pages, zeroed by the kernel 2 MiB at a
 /// time) before the prefill rather than during it, as llama.cpp clears its
-/// KV buffer when it makes a context. The positions past `used` stay
-/// untouched, so a long --max-seq-len costs memory only as far as it is used.
+/// KV buffer when it makes a context. Pages past `used` stay untouched; on
+/// 2 MiB pages a row and head whose cache is shorter than a page shares one
+/// with its neighbours, so such caches are resident whole.
 static void faultInUsedPositions(const tmc::rt::HostTensor &cache, int64_t used) {
   llvm::ArrayRef<int64_t> shape = cache.shape();
   int64_t rowBytes = shape[3] * static_cast<int64_t>(tmc::rt::dtypeSize(cache.dtype()));
@@ -140,10 +141,9 @@ generate(const EntryPoint &decode, const EntryRunner &run, const HostTensor &ids
         bytes ? llvm::SaturatingAdd(cacheRegionBytes, llvm::alignTo(*bytes, kCacheAlignment))
               : UINT64_MAX;
   }
-  // A size that does not fit is left to HostTensor::allocate to report.
-  std::optional<HugePageRegion> cacheRegion;
-  if (cacheRegionBytes != UINT64_MAX)
-    cacheRegion = mapHugePageRegion(cacheRegionBytes);
+  // A size that does not fit (mapHugePageRegion refuses any above 63 bits)
+  // is left to HostTensor::allocate to report.
+  std::optional<HugePageRegion> cacheRegion = mapHugePageRegion(cacheRegionBytes);
   std::vector<HostTensor> caches;
   uint64_t cacheOffset = 0;
   for (auto [spec, shape] : llvm::zip_equal(llvm::drop_begin(decode.inputs, 3), cacheShapes)) {
@@ -166,7 +166,7 @@ generate(const EntryPoint &decode, const EntryRunner &run, const HostTensor &ids
       stats->cacheBytes += caches.back().numBytes();
   }
   if (cacheRegion && stats)
-    stats->cacheHugePageBytes =
+    stats->cacheHugePageBytes +=
         std::min<int64_t>(hugePageBytesAt(cacheRegion->start), cacheRegionBytes);
 
   // The full mask and the tokens so far, row-major [batch, prompt + new].

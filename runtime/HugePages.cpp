@@ -1,4 +1,4 @@
-//===- HugePages.cpp - weights on 2 MiB pages -------------------*- C++ -*-===//
+//===- HugePages.cpp - weights and KV caches on 2 MiB pages -----*- C++ -*-===//
 
 #include "runtime/HugePages.h"
 
@@ -63,7 +63,8 @@ bool tmc::rt::transparentHugePagesOn() {
 }
 
 std::optional<HugePageRegion> tmc::rt::mapHugePageRegion(uint64_t bytes) {
-  if (bytes == 0 || !transparentHugePagesOn())
+  // Sizes from 63-bit tensor sizes: past that, the rounding below could wrap.
+  if (bytes == 0 || bytes > static_cast<uint64_t>(INT64_MAX) || !transparentHugePagesOn())
     return std::nullopt;
   // Mapped with a huge page to spare, so that the region can start on a
   // huge page boundary.

@@ -36,7 +36,8 @@ struct HugePageRegion {
 };
 
 /// A region of at least `bytes`, or nothing when transparent huge pages are
-/// off (`never`), `bytes` is 0, or the memory cannot be mapped.
+/// off (`never`), `bytes` is 0 or above 2^63 - 1, or the memory cannot be
+/// mapped.
 std::optional<HugePageRegion> mapHugePageRegion(uint64_t bytes);
 
 /// Moves every weight of `weights` into one anonymous region advised for
