@@ -3,6 +3,7 @@
 #include "runtime/BlasThreads.h"
 
 #include <dlfcn.h>
+#include <sched.h>
 #include <unistd.h>
 
 using namespace tmc::rt;
@@ -44,6 +45,15 @@ void tmc::rt::shareOpenMPWithBlas() {
   // OpenMP build's own dependency, libgomp, defines them too.
   if (!dlopen("libomp.so.5", RTLD_NOW | RTLD_GLOBAL))
     return;
+  // Under OMP_PROC_BIND, loading the OpenMP build (libgomp's start-up) binds
+  // the loading thread to one CPU; libomp, which starts the model's threads
+  // later, would then see that one CPU and put every thread on it (2
+  // threads at half the speed of one each). The thread's CPUs are given
+  // back once it is loaded.
+  cpu_set_t cpus;
+  bool saved = sched_getaffinity(0, sizeof cpus, &cpus) == 0;
   dlopen(TMC_OPENBLAS_OPENMP, RTLD_NOW | RTLD_GLOBAL);
+  if (saved)
+    sched_setaffinity(0, sizeof cpus, &cpus);
 #endif
 }
