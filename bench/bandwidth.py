@@ -14,23 +14,33 @@ import argparse
 import time
 
 
-def read_bandwidth(threads, megabytes=1024, repeat=5):
-    """GB/s of summing a float32 tensor of `megabytes` MiB with `threads` threads (best of `repeat`)."""
+def best_seconds(threads, repeat, make_call):
+    """The shortest of `repeat` runs, after one warm-up, of the call `make_call()` returns, with
+    PyTorch on `threads` threads (its inputs made under them too)."""
     import torch
 
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        data = torch.ones(megabytes * 2**20 // 4, dtype=torch.float32)
-        data.sum()  # warm-up: pages touched, threads started
+        call = make_call()
+        call()  # warm-up: pages touched, threads started
         best = float("inf")
         for _ in range(repeat):
             start = time.perf_counter()
-            data.sum()
+            call()
             best = min(best, time.perf_counter() - start)
-        return data.numel() * 4 / best / 1e9
+        return best
     finally:
         torch.set_num_threads(previous)
+
+
+def read_bandwidth(threads, megabytes=1024, repeat=5):
+    """GB/s of summing a float32 tensor of `megabytes` MiB with `threads` threads (best of `repeat`)."""
+    import torch
+
+    elements = megabytes * 2**20 // 4
+    seconds = best_seconds(threads, repeat, lambda: torch.ones(elements, dtype=torch.float32).sum)
+    return elements * 4 / seconds / 1e9
 
 
 def main():

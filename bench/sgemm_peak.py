@@ -14,28 +14,21 @@ against it.
 """
 
 import argparse
-import time
+
+from bandwidth import best_seconds
 
 
 def sgemm_peak(threads, size=2048, repeat=5):
     """GFLOP/s of a size x size by size x size float32 matmul with `threads` threads (best of `repeat`)."""
     import torch
 
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    def make_call():
         generator = torch.Generator().manual_seed(0)
         a = torch.rand(size, size, generator=generator)
         b = torch.rand(size, size, generator=generator)
-        torch.matmul(a, b)  # warm-up: threads started, buffers allocated
-        best = float("inf")
-        for _ in range(repeat):
-            start = time.perf_counter()
-            torch.matmul(a, b)
-            best = min(best, time.perf_counter() - start)
-        return 2 * size**3 / best / 1e9
-    finally:
-        torch.set_num_threads(previous)
+        return lambda: torch.matmul(a, b)
+
+    return 2 * size**3 / best_seconds(threads, repeat, make_call) / 1e9
 
 
 def main():

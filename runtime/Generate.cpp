@@ -18,9 +18,6 @@
 
 using tmc::rt::makeError;
 
-/// Where each KV cache starts in their shared region: a cache line.
-constexpr uint64_t kCacheAlignment = 64;
-
 /// Writes the positions [0, used) of each row and head of `cache` ([batch,
 /// kv_heads, positions, head_dim], zero) with zeros: the pages generation
 /// will write are faulted in (on huge pages, zeroed by the kernel 2 MiB at a
@@ -138,7 +135,7 @@ generate(const EntryPoint &decode, const EntryRunner &run, const HostTensor &ids
     cacheShapes.push_back({batch, spec.shape[1], spec.shape[2], spec.shape[3]});
     std::optional<int64_t> bytes = checkedByteSize(spec.dtype, cacheShapes.back());
     cacheRegionBytes =
-        bytes ? llvm::SaturatingAdd(cacheRegionBytes, llvm::alignTo(*bytes, kCacheAlignment))
+        bytes ? llvm::SaturatingAdd(cacheRegionBytes, llvm::alignTo(*bytes, kRegionAlignment))
               : UINT64_MAX;
   }
   // A size that does not fit (mapHugePageRegion refuses any above 63 bits)
@@ -150,7 +147,7 @@ generate(const EntryPoint &decode, const EntryRunner &run, const HostTensor &ids
     if (cacheRegion) {
       HostTensor cache = HostTensor::sharing(spec.dtype, shape, cacheRegion->owner,
                                              cacheRegion->start + cacheOffset);
-      cacheOffset += llvm::alignTo(cache.numBytes(), kCacheAlignment);
+      cacheOffset += llvm::alignTo(cache.numBytes(), kRegionAlignment);
       faultInUsedPositions(cache, prompt + options.maxNewTokens - 1);
       caches.push_back(std::move(cache));
     } else {

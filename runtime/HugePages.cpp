@@ -18,7 +18,6 @@ using namespace tmc::rt;
 namespace {
 
 constexpr uint64_t kHugePage = 2ull << 20;
-constexpr uint64_t kAlignment = 64;
 
 /// The address ranges [from, to) this process has mapped from files
 /// (/proc/self/maps: the mappings with an inode).
@@ -82,7 +81,7 @@ std::optional<HugePageRegion> tmc::rt::mapHugePageRegion(uint64_t bytes) {
 int64_t tmc::rt::moveWeightsToHugePages(std::map<std::string, HostTensor> &weights) {
   uint64_t total = 0;
   for (const auto &[name, tensor] : weights)
-    total += llvm::alignTo(tensor.numBytes(), kAlignment);
+    total += llvm::alignTo(tensor.numBytes(), kRegionAlignment);
   std::optional<HugePageRegion> region = mapHugePageRegion(total);
   if (!region)
     return 0;
@@ -97,7 +96,7 @@ int64_t tmc::rt::moveWeightsToHugePages(std::map<std::string, HostTensor> &weigh
     if (!tensor.ownsData())
       releaseFilePages(tensor.data(), tensor.numBytes(), files);
     tensor = HostTensor::sharing(tensor.dtype(), tensor.shape().vec(), region->owner, into);
-    offset += llvm::alignTo(tensor.numBytes(), kAlignment);
+    offset += llvm::alignTo(tensor.numBytes(), kRegionAlignment);
   }
   return static_cast<int64_t>(total);
 }

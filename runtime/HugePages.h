@@ -28,6 +28,9 @@ namespace tmc::rt {
 /// `madvise`).
 bool transparentHugePagesOn();
 
+/// Where each tensor placed in a region starts: a cache line.
+constexpr uint64_t kRegionAlignment = 64;
+
 /// Zeroed anonymous memory advised for huge pages, starting on a huge page
 /// boundary; unmapped when the last copy of `owner` goes.
 struct HugePageRegion {
@@ -41,7 +44,7 @@ struct HugePageRegion {
 std::optional<HugePageRegion> mapHugePageRegion(uint64_t bytes);
 
 /// Moves every weight of `weights` into one anonymous region advised for
-/// huge pages, each 64-byte aligned, and returns the region's bytes. Pages
+/// huge pages, each kRegionAlignment-aligned, and returns the region's bytes. Pages
 /// of a mapped checkpoint file a weight viewed are released from this
 /// process once copied, so the resident set grows by at most one weight
 /// while it runs. Returns 0 and leaves the weights where they are when
