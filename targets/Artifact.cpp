@@ -15,7 +15,11 @@
 #include "llvm/Support/Signals.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <atomic>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
 
 using namespace mlir;
 using tmc::rt::makeError;
@@ -133,17 +137,44 @@ static std::string joinPath(llvm::StringRef dir, llvm::StringRef name) {
 
 /// The temporary directory an artifact is being written into: an interrupt
 /// (Ctrl-C, SIGTERM) removes it before the process ends, as LLVM's
-/// RemoveFileOnSignal does for files.
-static llvm::SmallString<256> directoryBeingWritten;
+/// RemoveFileOnSignal does for files. The handler reads the path, so it lives
+/// in a fixed buffer that is complete before `writingDirectory` says so.
+static char directoryBeingWritten[4096];
+static std::atomic<bool> writingDirectory{false};
 
 static void removeDirectoryBeingWritten() {
-  if (!directoryBeingWritten.empty())
+  if (writingDirectory.load())
     llvm::sys::fs::remove_directories(directoryBeingWritten);
   // LLVM restored the previous handlers before calling this: die of the
   // interrupt as the shell expects, or exit if SIGINT was being ignored (a
   // background job).
   std::raise(SIGINT);
   std::_Exit(130);
+}
+
+/// Creates a fresh directory `<outputPath>.tmp-XXXXXX` and registers it for
+/// removal on an interrupt. The interrupt function is installed before the
+/// directory exists and the name is registered before it is created, so no
+/// signal can leave the directory behind or end the process with the default
+/// action while it exists (InitLLVM's handlers already catch SIGTERM).
+static std::error_code createDirectoryRemovedOnInterrupt(llvm::StringRef outputPath,
+                                                         llvm::SmallVectorImpl<char> &tempDir) {
+  llvm::sys::SetInterruptFunction(removeDirectoryBeingWritten);
+  for (int attempt = 0; attempt < 128; ++attempt) {
+    llvm::sys::fs::createUniquePath(outputPath + ".tmp-%%%%%%", tempDir, /*MakeAbsolute=*/false);
+    if (tempDir.size() >= sizeof(directoryBeingWritten))
+      return std::make_error_code(std::errc::filename_too_long);
+    std::memcpy(directoryBeingWritten, tempDir.data(), tempDir.size());
+    directoryBeingWritten[tempDir.size()] = '\0';
+    writingDirectory.store(true);
+    std::error_code ec = llvm::sys::fs::create_directory(tempDir, /*IgnoreExisting=*/false);
+    if (!ec)
+      return ec;
+    writingDirectory.store(false);
+    if (ec != std::errc::file_exists)
+      return ec;
+  }
+  return std::make_error_code(std::errc::file_exists);
 }
 
 llvm::Error tmc::writeArtifact(const Target &target, ModuleOp module, llvm::StringRef graphText,
@@ -161,13 +192,11 @@ llvm::Error tmc::writeArtifact(const Target &target, ModuleOp module, llvm::Stri
           llvm::sys::fs::create_directories(llvm::sys::path::parent_path(outputPath)))
     return makeError(outputPath + ": cannot create its parent directory: " + ec.message());
   llvm::SmallString<256> tempDir;
-  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory(outputPath + ".tmp", tempDir))
+  if (std::error_code ec = createDirectoryRemovedOnInterrupt(outputPath, tempDir))
     return makeError(outputPath + ": cannot create a temporary directory: " + ec.message());
-  directoryBeingWritten = tempDir;
-  llvm::sys::SetInterruptFunction(removeDirectoryBeingWritten);
-  auto cleanup = llvm::make_scope_exit([&] {
+  llvm::scope_exit cleanup([&] {
     llvm::sys::fs::remove_directories(tempDir);
-    directoryBeingWritten.clear();
+    writingDirectory.store(false);
   });
 
   // The compiled library carries the fingerprint of the manifest's ABI,
@@ -198,12 +227,17 @@ llvm::Error tmc::writeArtifact(const Target &target, ModuleOp module, llvm::Stri
     return error;
 
   // Replace a previous artifact only now that the new one is complete, and
-  // only one whose manifest says it is a tmc artifact: the old one is moved
-  // aside, the new one moved in, and the old one deleted last.
+  // only one whose manifest says it is a tmc artifact: the two are exchanged
+  // atomically, or where the file system cannot, the old one is moved aside,
+  // the new one moved in, and the old one deleted last.
   if (llvm::sys::fs::exists(outputPath)) {
     if (!isTmcArtifact(outputPath))
       return makeError(outputPath + " exists and is not a tmc artifact (no manifest.json with "
                        "\"format\": \"tmc-artifact/...\"); refusing to replace it");
+    // After the exchange the old artifact is in the temporary directory,
+    // which the cleanup (or an interrupt) removes.
+    if (::renameat2(AT_FDCWD, tempDir.c_str(), AT_FDCWD, outputPath.c_str(), RENAME_EXCHANGE) == 0)
+      return llvm::Error::success();
     std::string aside = (tempDir + ".old").str(); // unique: tempDir is
     if (std::error_code ec = llvm::sys::fs::rename(outputPath, aside))
       return makeError(outputPath + ": cannot move the old artifact aside: " + ec.message());
@@ -216,6 +250,6 @@ llvm::Error tmc::writeArtifact(const Target &target, ModuleOp module, llvm::Stri
     return makeError(outputPath + ": cannot move the artifact into place: " + ec.message());
   }
   cleanup.release();
-  directoryBeingWritten.clear();
+  writingDirectory.store(false);
   return llvm::Error::success();
 }

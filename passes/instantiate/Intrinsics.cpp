@@ -256,7 +256,7 @@ PyValue Interpreter::callRotaryEmbedding(InstanceObj *inst, const CallArgs &args
                   shapeString(positions->dims));
   std::string savedPath = graph.getPath();
   graph.setPath(inst->path());
-  auto restorePath = llvm::make_scope_exit([&] { graph.setPath(savedPath); });
+  llvm::scope_exit restorePath([&] { graph.setPath(savedPath); });
   if (positions->dims[0] == Dim::fixed(1)) {
     // (1, seq): one row of positions for every sequence.
     SmallVector<Dim> dims{positions->dims[1]};

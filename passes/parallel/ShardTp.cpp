@@ -359,7 +359,7 @@ LogicalResult Sharder::run() {
   for (auto func : module.getOps<func::FuncOp>())
     if (func.isPrivate() && !func.isExternal())
       originals[func.getSymName()] = func.clone();
-  auto dropOriginals = llvm::make_scope_exit([&] {
+  llvm::scope_exit dropOriginals([&] {
     for (auto &entry : originals)
       entry.second.erase();
   });
