@@ -62,6 +62,10 @@ LogicalResult TmcDialect::verifyOperationAttribute(Operation *op, NamedAttribute
   }
   if (name == HeadContractionAttrHelper::getNameStr())
     return expect(isa<HeadContractionAttr>(value), "a #tmc.head_contraction");
+  if (name == HeadRowsAtMostAttrHelper::getNameStr()) {
+    auto rows = dyn_cast<IntegerAttr>(value);
+    return expect(rows && rows.getInt() > 0, "a positive integer");
+  }
   if (name == TpPlanAttrHelper::getNameStr()) {
     auto dict = dyn_cast<DictionaryAttr>(value);
     return expect(dict && llvm::all_of(dict, [](NamedAttribute entry) {

@@ -80,6 +80,10 @@ def Tmc_Dialect : Dialect {
     "::mlir::IntegerAttr":$in_place,
     // On a linalg op the attention lowering built: a #tmc.head_contraction.
     "::mlir::Attribute":$head_contraction,
+    // Beside it, from the key-chunk lowering of a decode step's attention:
+    // the most rows each head of A has, which lets a target read each key and
+    // value row once for all of them (a vector kernel instead of a GEMM).
+    "::mlir::IntegerAttr":$head_rows_at_most,
     // On a linalg.generic the lowering of a linear built over a weight stored
     // in blocks (tmc-store-weights): its block layout, for targets' kernels.
     "::mlir::StringAttr":$block_product,

@@ -52,6 +52,9 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
   lowering::buildBufferizePipeline(pm);
   // Attention's row blocks (scf.forall on tensors) become parallel loops.
   pm.addPass(createForallToParallelLoopPass());
+  // A decode step's attention products read each key and value row once for
+  // the heads that share it (generated vector loops).
+  pm.addPass(createCpuSharedKvProducts());
   // Products over weights in blocks or in bf16/f16 go to vector kernels
   // (whose prompt path multiplies decoded f32 panels), then every f32 matmul
   // to OpenBLAS, unless generated loops were asked for.

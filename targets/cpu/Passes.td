@@ -96,6 +96,25 @@ def CpuParallelLoops : Pass<"tmc-cpu-parallel-loops", "mlir::func::FuncOp"> {
   ];
 }
 
+def CpuSharedKvProducts : Pass<"tmc-cpu-shared-kv-products", "mlir::ModuleOp"> {
+  let summary = "Vector code for a decode step's attention products over shared key/value rows";
+  let description = [{
+    Replaces each head contraction on f32 memrefs marked
+    `tmc.head_rows_at_most` (the key-chunk lowering of a decode step's
+    attention: every query row of the heads that share one key/value head,
+    against one chunk of its keys) whose head dim is a multiple of 16 by
+    loops in the vector dialect that load each key and value row once for
+    all of those rows: the scores 16 keys at a time, each row's 16 dot
+    products summed across lanes by a tree of shuffles; the weighted values
+    one value row at a time into the accumulators of a tile of heads.
+    Others are left for `tmc-linalg-to-blas`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+  ];
+}
+
 def LinalgToBlas : Pass<"tmc-linalg-to-blas", "mlir::ModuleOp"> {
   let summary = "Replaces f32 matmuls on memrefs with cblas_sgemm calls";
   let description = [{
@@ -116,7 +135,7 @@ def LinalgToBlas : Pass<"tmc-linalg-to-blas", "mlir::ModuleOp"> {
 }
 
 def CpuReductionLoops : Pass<"tmc-cpu-reduction-loops", "mlir::func::FuncOp"> {
-  let summary = "Lowers row reductions to loops that accumulate in a register";
+  let summary = "Lowers row reductions and row updates to loops that keep the row's value in a register";
   let description = [{
     Each `linalg.generic` on buffers whose loops are parallel but the
     innermost, a reduction its one output does not index (a softmax's row
@@ -127,6 +146,13 @@ def CpuReductionLoops : Pass<"tmc-cpu-reduction-loops", "mlir::func::FuncOp"> {
     flag, so that LLVM vectorizes the reduction into partial sums. Other
     linalg ops are left for `convert-linalg-to-loops`, whose form loads and
     stores the output element on every iteration.
+
+    Each elementwise `linalg.generic` on buffers (all loops parallel, one
+    output indexed by the innermost) that reads a row value, an input the
+    innermost loop does not index (a softmax's row max, a norm's scale),
+    becomes loops whose innermost loads that value once before it: inside,
+    LLVM could not hoist the load past the row's stores (they may alias for
+    all it knows) and left the loop scalar.
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",

@@ -1,4 +1,4 @@
-//===- ReductionLoops.cpp - row reductions in registers ---------*- C++ -*-===//
+//===- ReductionLoops.cpp - row reductions and updates in registers -*- C++ -*-===//
 //
 // convert-linalg-to-loops lowers a reduction's innermost loop into a load,
 // the combiner and a store of the output element per iteration. LLVM cannot
@@ -9,6 +9,12 @@
 // loop carries the element in an scf.for iteration argument and its float
 // combiner may be reassociated, which LLVM's loop vectorizer turns into 16
 // partial sums.
+//
+// An elementwise step over rows that reads a per-row value (the exp of each
+// score less its row's max) has the same problem: its innermost loop loads
+// the row value on every iteration, LLVM cannot hoist it past the stores of
+// the row, and the loop stays scalar. Here the value is loaded once before
+// the loop.
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,79 +54,175 @@ bool isRowReduction(linalg::GenericOp op) {
   return llvm::none_of(op.getDpsInputs(), [&](Value in) { return in == init->get(); });
 }
 
+/// A generic on buffers with one output whose loops are all parallel, the
+/// output indexed by the innermost, and which reads some input the
+/// innermost loop does not index (a softmax's row max, a norm's scale).
+bool isRowUpdate(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 || op.getNumLoops() == 0 ||
+      !llvm::all_of(op.getIteratorTypesArray(), linalg::isParallelIterator))
+    return false;
+  OpOperand *init = op.getDpsInitOperand(0);
+  unsigned innermost = op.getNumLoops() - 1;
+  if (!op.getMatchingIndexingMap(init).isFunctionOfDim(innermost))
+    return false;
+  bool readsRowValue = llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *input) {
+    return isa<MemRefType>(input->get().getType()) &&
+           !op.getMatchingIndexingMap(input).isFunctionOfDim(innermost);
+  });
+  return readsRowValue &&
+         llvm::none_of(op.getDpsInputs(), [&](Value in) { return in == init->get(); });
+}
+
+/// The loops of `op` but the innermost (bounds for scf::buildLoopNest), and
+/// the innermost's range.
+struct RowLoops {
+  RowLoops(OpBuilder &b, Location loc, linalg::GenericOp op) {
+    SmallVector<Range> ranges = cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc);
+    for (const Range &range : ArrayRef(ranges).drop_back()) {
+      lbs.push_back(getValueOrCreateConstantIndexOp(b, loc, range.offset));
+      ubs.push_back(getValueOrCreateConstantIndexOp(b, loc, range.size));
+      steps.push_back(getValueOrCreateConstantIndexOp(b, loc, range.stride));
+    }
+    inner = ranges.back();
+  }
+  SmallVector<Value> lbs, ubs, steps;
+  Range inner;
+};
+
 /// The indices of `map` at the loop indices `ivs`.
 SmallVector<Value> indicesAt(OpBuilder &b, Location loc, AffineMap map, ValueRange ivs) {
   return *affine::expandAffineMap(b, loc, map, ivs);
 }
 
+/// Maps the block argument of each input of `op` that `take` selects to its
+/// element at the loop indices `ivs` (a load, or the scalar itself).
+void mapInputs(OpBuilder &b, Location loc, linalg::GenericOp op, ValueRange ivs, IRMapping &map,
+               function_ref<bool(OpOperand *)> take) {
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    if (!take(input))
+      continue;
+    Value element =
+        isa<MemRefType>(input->get().getType())
+            ? memref::LoadOp::create(b, loc, input->get(),
+                                     indicesAt(b, loc, op.getMatchingIndexingMap(input), ivs))
+                  .getResult()
+            : input->get();
+    map.map(op.getMatchingBlockArgument(input), element);
+  }
+}
+
 void lowerRowReduction(linalg::GenericOp op) {
   OpBuilder b(op);
   Location loc = op.getLoc();
-  SmallVector<Range> ranges = cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc);
-  auto values = [&](auto member) {
-    return llvm::map_to_vector(ArrayRef(ranges).drop_back(), [&](const Range &range) {
-      return getValueOrCreateConstantIndexOp(b, loc, member(range));
-    });
-  };
-  SmallVector<Value> lbs = values([](const Range &r) { return r.offset; });
-  SmallVector<Value> ubs = values([](const Range &r) { return r.size; });
-  SmallVector<Value> steps = values([](const Range &r) { return r.stride; });
-  const Range &inner = ranges.back();
+  RowLoops loops(b, loc, op);
+  const Range &inner = loops.inner;
   OpOperand *init = op.getDpsInitOperand(0);
   Block &body = op.getRegion().front();
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  scf::buildLoopNest(b, loc, lbs, ubs, steps, [&](OpBuilder &nb, Location l, ValueRange outer) {
-    SmallVector<Value> all(outer);
-    all.push_back(getValueOrCreateConstantIndexOp(nb, l, inner.offset));
-    SmallVector<Value> at = indicesAt(nb, l, op.getMatchingIndexingMap(init), all);
-    Value start = memref::LoadOp::create(nb, l, init->get(), at);
-    auto loop = scf::ForOp::create(
-        nb, l, getValueOrCreateConstantIndexOp(nb, l, inner.offset),
-        getValueOrCreateConstantIndexOp(nb, l, inner.size),
-        getValueOrCreateConstantIndexOp(nb, l, inner.stride), ValueRange{start},
-        [&](OpBuilder &kb, Location kl, Value k, ValueRange acc) {
-          all.back() = k;
-          IRMapping map;
-          for (OpOperand *input : op.getDpsInputOperands()) {
-            Value element = isa<MemRefType>(input->get().getType())
-                                ? memref::LoadOp::create(
-                                      kb, kl, input->get(),
-                                      indicesAt(kb, kl, op.getMatchingIndexingMap(input), all))
-                                      .getResult()
-                                : input->get();
-            map.map(op.getMatchingBlockArgument(input), element);
-          }
-          map.map(op.getMatchingBlockArgument(init), acc[0]);
-          for (Operation &inside : body.without_terminator()) {
-            if (auto index = dyn_cast<linalg::IndexOp>(inside)) {
-              map.map(index.getResult(), all[index.getDim()]);
-              continue;
-            }
-            Operation *copy = kb.clone(inside, map);
-            // The combiner of the accumulator may reassociate: partial sums.
-            if (llvm::is_contained(inside.getOperands(), op.getMatchingBlockArgument(init)))
-              if (auto fastmath = dyn_cast<arith::ArithFastMathInterface>(copy))
-                copy->setAttr(fastmath.getFastMathAttrName(),
-                              arith::FastMathFlagsAttr::get(
-                                  kb.getContext(), fastmath.getFastMathFlagsAttr().getValue() |
-                                                       arith::FastMathFlags::reassoc));
-          }
-          scf::YieldOp::create(kb, kl, map.lookupOrDefault(yield.getOperand(0)));
-        });
-    memref::StoreOp::create(nb, l, loop.getResult(0), init->get(), at);
-  });
+  scf::buildLoopNest(
+      b, loc, loops.lbs, loops.ubs, loops.steps, [&](OpBuilder &nb, Location l, ValueRange outer) {
+        SmallVector<Value> all(outer);
+        all.push_back(getValueOrCreateConstantIndexOp(nb, l, inner.offset));
+        SmallVector<Value> at = indicesAt(nb, l, op.getMatchingIndexingMap(init), all);
+        Value start = memref::LoadOp::create(nb, l, init->get(), at);
+        auto loop = scf::ForOp::create(
+            nb, l, getValueOrCreateConstantIndexOp(nb, l, inner.offset),
+            getValueOrCreateConstantIndexOp(nb, l, inner.size),
+            getValueOrCreateConstantIndexOp(nb, l, inner.stride), ValueRange{start},
+            [&](OpBuilder &kb, Location kl, Value k, ValueRange acc) {
+              all.back() = k;
+              IRMapping map;
+              mapInputs(kb, kl, op, all, map, [](OpOperand *) { return true; });
+              map.map(op.getMatchingBlockArgument(init), acc[0]);
+              for (Operation &inside : body.without_terminator()) {
+                if (auto index = dyn_cast<linalg::IndexOp>(inside)) {
+                  map.map(index.getResult(), all[index.getDim()]);
+                  continue;
+                }
+                Operation *copy = kb.clone(inside, map);
+                // The combiner of the accumulator may reassociate: partial sums.
+                if (llvm::is_contained(inside.getOperands(), op.getMatchingBlockArgument(init)))
+                  if (auto fastmath = dyn_cast<arith::ArithFastMathInterface>(copy))
+                    copy->setAttr(fastmath.getFastMathAttrName(),
+                                  arith::FastMathFlagsAttr::get(
+                                      kb.getContext(), fastmath.getFastMathFlagsAttr().getValue() |
+                                                           arith::FastMathFlags::reassoc));
+              }
+              scf::YieldOp::create(kb, kl, map.lookupOrDefault(yield.getOperand(0)));
+            });
+        memref::StoreOp::create(nb, l, loop.getResult(0), init->get(), at);
+      });
+  op.erase();
+}
+
+/// Loops whose innermost reads the row values once, before it: LLVM could
+/// not hoist their loads past the stores of the row (they may alias, for all
+/// it knows), and with them inside it does not vectorize the loop (the
+/// softmax's exp over each row of scores stayed scalar).
+void lowerRowUpdate(linalg::GenericOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  RowLoops loops(b, loc, op);
+  const Range &inner = loops.inner;
+  unsigned innermost = op.getNumLoops() - 1;
+  OpOperand *init = op.getDpsInitOperand(0);
+  Block &body = op.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto isRowValue = [&](OpOperand *input) {
+    return isa<MemRefType>(input->get().getType()) &&
+           !op.getMatchingIndexingMap(input).isFunctionOfDim(innermost);
+  };
+  scf::buildLoopNest(
+      b, loc, loops.lbs, loops.ubs, loops.steps, [&](OpBuilder &nb, Location l, ValueRange outer) {
+        SmallVector<Value> all(outer);
+        all.push_back(getValueOrCreateConstantIndexOp(nb, l, inner.offset));
+        IRMapping rowValues;
+        for (OpOperand *input : op.getDpsInputOperands())
+          if (isRowValue(input))
+            rowValues.map(
+                op.getMatchingBlockArgument(input),
+                memref::LoadOp::create(nb, l, input->get(),
+                                       indicesAt(nb, l, op.getMatchingIndexingMap(input), all)));
+        scf::ForOp::create(
+            nb, l, getValueOrCreateConstantIndexOp(nb, l, inner.offset),
+            getValueOrCreateConstantIndexOp(nb, l, inner.size),
+            getValueOrCreateConstantIndexOp(nb, l, inner.stride), ValueRange{},
+            [&](OpBuilder &kb, Location kl, Value k, ValueRange) {
+              all.back() = k;
+              IRMapping map = rowValues;
+              mapInputs(kb, kl, op, all, map, [&](OpOperand *input) { return !isRowValue(input); });
+              SmallVector<Value> at = indicesAt(kb, kl, op.getMatchingIndexingMap(init), all);
+              if (!op.getMatchingBlockArgument(init).use_empty())
+                map.map(op.getMatchingBlockArgument(init),
+                        memref::LoadOp::create(kb, kl, init->get(), at).getResult());
+              for (Operation &inside : body.without_terminator()) {
+                if (auto index = dyn_cast<linalg::IndexOp>(inside)) {
+                  map.map(index.getResult(), all[index.getDim()]);
+                  continue;
+                }
+                kb.clone(inside, map);
+              }
+              memref::StoreOp::create(kb, kl, map.lookupOrDefault(yield.getOperand(0)), init->get(),
+                                      at);
+              scf::YieldOp::create(kb, kl);
+            });
+      });
   op.erase();
 }
 
 struct CpuReductionLoops : public tmc::cpu::impl::CpuReductionLoopsBase<CpuReductionLoops> {
   void runOnOperation() override {
-    SmallVector<linalg::GenericOp> reductions;
+    SmallVector<linalg::GenericOp> reductions, updates;
     getOperation().walk([&](linalg::GenericOp op) {
       if (isRowReduction(op))
         reductions.push_back(op);
+      else if (isRowUpdate(op))
+        updates.push_back(op);
     });
     for (linalg::GenericOp op : reductions)
       lowerRowReduction(op);
+    for (linalg::GenericOp op : updates)
+      lowerRowUpdate(op);
   }
 };
 } // namespace

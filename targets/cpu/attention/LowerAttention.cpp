@@ -21,7 +21,7 @@ using namespace mlir;
 namespace {
 
 constexpr tmc::lowering::AttentionLowering kLowerings[] = {
-    {"eager", tmc::lowering::lowerEagerAttentionInRowBlocks},
+    {"eager", tmc::lowering::lowerEagerAttentionInBlocks},
     {"sdpa", tmc::lowering::lowerSdpaAttention},
 };
 

@@ -27,7 +27,8 @@ static AffineExpr dim(MLIRContext *ctx, unsigned i) { return getAffineDimExpr(i,
 /// so a target may call a GEMM per head.
 static Value contractOverLast(OpBuilder &b, Location loc, RankedTensorType resultType,
                               ArrayRef<OpFoldResult> sizes, Value lhs, Value rhs, AffineMap lhsMap,
-                              AffineMap rhsMap, bool transposeB, int64_t group, Value into) {
+                              AffineMap rhsMap, bool transposeB, int64_t group,
+                              std::optional<int64_t> rowsAtMost, Value into) {
   if (into)
     resultType = cast<RankedTensorType>(into.getType());
   Type elementType = resultType.getElementType();
@@ -47,6 +48,10 @@ static Value contractOverLast(OpBuilder &b, Location loc, RankedTensorType resul
   tmcDialect(b.getContext())
       ->getHeadContractionAttrHelper()
       .setAttr(contraction, HeadContractionAttr::get(b.getContext(), transposeB, group));
+  if (rowsAtMost)
+    tmcDialect(b.getContext())
+        ->getHeadRowsAtMostAttrHelper()
+        .setAttr(contraction, b.getI64IntegerAttr(*rowsAtMost));
   return contraction.getResult(0);
 }
 
@@ -69,35 +74,58 @@ AttentionShape::AttentionShape(OpBuilder &b, AttentionOp op)
     leftPadding = leadingMaskedKeys(b);
 }
 
+static Value sliceOf(OpBuilder &b, Location loc, Value source, ArrayRef<OpFoldResult> offsets,
+                     ArrayRef<OpFoldResult> sizes) {
+  SmallVector<OpFoldResult> strides(offsets.size(), b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, source, offsets, sizes, strides);
+}
+
+void AttentionShape::sliceKeys(OpBuilder &b, AttentionShape &block, Value batchRow, Value kvHead,
+                               OpFoldResult firstKey, OpFoldResult keys) const {
+  OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+  block.key = sliceOf(b, loc, key, {batchRow, kvHead, firstKey, zero},
+                      {one, one, keys, tensor::getMixedSize(b, loc, key, 3)});
+  block.value =
+      sliceOf(b, loc, value, {batchRow, kvHead, firstKey, zero}, {one, one, keys, valueDim});
+  if (keyMask)
+    block.keyMask = sliceOf(b, loc, keyMask, {batchRow, firstKey}, {one, keys});
+  if (leftPadding)
+    block.leftPadding = sliceOf(b, loc, leftPadding, {batchRow}, {one});
+  block.batch = one;
+  block.seqKv = keys;
+}
+
 AttentionShape AttentionShape::block(OpBuilder &b, Value batchRow, Value head, Value firstRow,
                                      OpFoldResult rows, OpFoldResult firstKey,
                                      OpFoldResult keys) const {
   AttentionShape block = *this;
   OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
-  auto slice = [&](Value source, ArrayRef<OpFoldResult> offsets,
-                   ArrayRef<OpFoldResult> sizes) -> Value {
-    SmallVector<OpFoldResult> strides(offsets.size(), one);
-    return tensor::ExtractSliceOp::create(b, loc, source, offsets, sizes, strides);
-  };
   Value kvHead = group == 1 ? head
                             : arith::DivUIOp::create(b, loc, head,
                                                      arith::ConstantIndexOp::create(b, loc, group))
                                   .getResult();
-  block.query = slice(query, {batchRow, head, firstRow, zero},
-                      {one, one, rows, tensor::getMixedSize(b, loc, query, 3)});
-  block.key = slice(key, {batchRow, kvHead, firstKey, zero},
-                    {one, one, keys, tensor::getMixedSize(b, loc, key, 3)});
-  block.value = slice(value, {batchRow, kvHead, firstKey, zero}, {one, one, keys, valueDim});
-  if (keyMask)
-    block.keyMask = slice(keyMask, {batchRow, firstKey}, {one, keys});
-  if (leftPadding)
-    block.leftPadding = slice(leftPadding, {batchRow}, {one});
+  block.query = sliceOf(b, loc, query, {batchRow, head, firstRow, zero},
+                        {one, one, rows, tensor::getMixedSize(b, loc, query, 3)});
+  sliceKeys(b, block, batchRow, kvHead, firstKey, keys);
   block.group = 1;
-  block.batch = one;
   block.heads = one;
   block.seqQ = rows;
-  block.seqKv = keys;
   block.past = arith::AddIOp::create(b, loc, past, firstRow);
+  return block;
+}
+
+AttentionShape AttentionShape::groupBlock(OpBuilder &b, Value batchRow, Value kvHead,
+                                          OpFoldResult firstKey, OpFoldResult keys,
+                                          int64_t rowsAtMost) const {
+  AttentionShape block = *this;
+  OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+  Value firstHead =
+      arith::MulIOp::create(b, loc, kvHead, arith::ConstantIndexOp::create(b, loc, group));
+  block.query = sliceOf(b, loc, query, {batchRow, firstHead, zero, zero},
+                        {one, b.getIndexAttr(group), seqQ, tensor::getMixedSize(b, loc, query, 3)});
+  sliceKeys(b, block, batchRow, kvHead, firstKey, keys);
+  block.heads = b.getIndexAttr(group);
+  block.rowsAtMost = rowsAtMost;
   return block;
 }
 
@@ -141,7 +169,7 @@ Value AttentionShape::maskedScores(OpBuilder &b, Value key, Value keyMask, Value
       AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2), dim(ctx, 4)}, ctx),
       AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 3), dim(ctx, 4)},
                      ctx),
-      /*transposeB=*/true, group, into);
+      /*transposeB=*/true, group, rowsAtMost, into);
 
   // The mask is applied in place: the scores are the generic's output, read
   // through its last block argument.
@@ -233,7 +261,7 @@ Value AttentionShape::weightedValues(OpBuilder &b, Value probs, Value value, Val
       AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2), dim(ctx, 4)}, ctx),
       AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 4), dim(ctx, 3)},
                      ctx),
-      /*transposeB=*/false, group, into);
+      /*transposeB=*/false, group, rowsAtMost, into);
 }
 
 Value AttentionShape::expShifted(OpBuilder &b, Location l, Value s, Value max) {
@@ -260,6 +288,44 @@ Value AttentionShape::withElements(OpBuilder &b, Location l, Value value, Type t
                      });
 }
 
+/// The maps of a step over [b, h, rows, keys] that reads per-row values
+/// ([b, h, rows, 1]) and its own output.
+static SmallVector<AffineMap> rowAndElementMaps(MLIRContext *ctx, int64_t rowInputs) {
+  AffineMap row = AffineMap::get(4, 0,
+                                 {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
+                                  getAffineDimExpr(2, ctx), getAffineConstantExpr(0, ctx)},
+                                 ctx);
+  SmallVector<AffineMap> maps(rowInputs, row);
+  maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
+  return maps;
+}
+
+Value reduceRowsInto(OpBuilder &b, Location loc, Value input, Value into, double init,
+                     ScalarFn combine) {
+  Value filled = linalg::FillOp::create(b, loc, floatConstant(b, loc, b.getF32Type(), init), into)
+                     .getResult(0);
+  SmallVector<AffineMap> maps = rowAndElementMaps(b.getContext(), 1);
+  std::swap(maps[0], maps[1]); // the elements in, the rows out
+  auto par = utils::IteratorType::parallel, red = utils::IteratorType::reduction;
+  return linalg::GenericOp::create(b, loc, TypeRange{filled.getType()}, ValueRange{input},
+                                   ValueRange{filled}, maps, {par, par, par, red},
+                                   [&](OpBuilder &nb, Location l, ValueRange args) {
+                                     linalg::YieldOp::create(nb, l, combine(nb, l, args));
+                                   })
+      .getResult(0);
+}
+
+Value updateInPlace(OpBuilder &b, Location loc, Value elements, Value rowValues,
+                    llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> fn) {
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(b, loc, TypeRange{elements.getType()}, ValueRange{rowValues},
+                                   ValueRange{elements}, rowAndElementMaps(b.getContext(), 1),
+                                   iterators,
+                                   [&](OpBuilder &nb, Location l, ValueRange args) {
+                                     linalg::YieldOp::create(nb, l, fn(nb, l, args[0], args[1]));
+                                   })
+      .getResult(0);
+}
 Value maxOf(OpBuilder &b, Location l, ValueRange args) {
   return arith::MaximumFOp::create(b, l, args[0], args[1]);
 }

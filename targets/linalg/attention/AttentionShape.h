@@ -19,6 +19,7 @@
 #include "llvm/ADT/SmallBitVector.h"
 
 #include <limits>
+#include <optional>
 
 namespace tmc::lowering {
 
@@ -36,6 +37,15 @@ struct AttentionShape {
   AttentionShape block(mlir::OpBuilder &b, mlir::Value batchRow, mlir::Value head,
                        mlir::Value firstRow, mlir::OpFoldResult rows, mlir::OpFoldResult firstKey,
                        mlir::OpFoldResult keys) const;
+
+  /// Every query row of the `group` heads that share kv head `kvHead` of
+  /// batch row `batchRow`, against `keys` keys from `firstKey` on: one key and
+  /// value head, the group's heads as the block's heads (a decode step's
+  /// attention reads each key and value row once for all of them). Its
+  /// contractions are marked with `rowsAtMost`, the most rows a head has.
+  AttentionShape groupBlock(mlir::OpBuilder &b, mlir::Value batchRow, mlir::Value kvHead,
+                            mlir::OpFoldResult firstKey, mlir::OpFoldResult keys,
+                            int64_t rowsAtMost) const;
 
   /// [batch] index tensor: each row's keys before its first attended one,
   /// where chunks start (min over j of `mask[b, j] != 0 ? j : seq_kv`).
@@ -65,6 +75,11 @@ struct AttentionShape {
   static mlir::Value withElements(mlir::OpBuilder &b, mlir::Location l, mlir::Value value,
                                   mlir::Type type);
 
+  /// `block`'s keys, values and masks: `keys` keys of kv head `kvHead` of
+  /// batch row `batchRow` from `firstKey` on.
+  void sliceKeys(mlir::OpBuilder &b, AttentionShape &block, mlir::Value batchRow,
+                 mlir::Value kvHead, mlir::OpFoldResult firstKey, mlir::OpFoldResult keys) const;
+
   AttentionOp op;
   mlir::Value query, key, value, keyMask; // the op's, or one block's slices
   mlir::Location loc;
@@ -74,7 +89,21 @@ struct AttentionShape {
   mlir::OpFoldResult batch, heads, seqQ, seqKv, valueDim;
   mlir::Value past;
   mlir::Value leftPadding; // chunked attention with a key mask only
+  std::optional<int64_t> rowsAtMost; // a group block's (#tmc.head_rows_at_most)
 };
+
+/// `into` (a [b, h, rows, 1] tensor) filled with `init`, then combined with
+/// every element of its row of `input` ([b, h, rows, keys]).
+mlir::Value reduceRowsInto(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::Value input, mlir::Value into, double init,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::ValueRange)> combine);
+
+/// Each element of `elements` ([b, h, rows, keys]) replaced by
+/// `fn(row value, element)`, the row values a [b, h, rows, 1] tensor.
+mlir::Value updateInPlace(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::Value elements, mlir::Value rowValues,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::Value)>
+        fn);
 
 /// Reduction bodies and the keys dimension of a rank-4 score tensor.
 mlir::Value maxOf(mlir::OpBuilder &b, mlir::Location l, mlir::ValueRange args);
@@ -86,6 +115,13 @@ mlir::Value lowerEagerAttention(mlir::OpBuilder &b, AttentionOp op);
 mlir::Value lowerSdpaAttention(mlir::OpBuilder &b, AttentionOp op);
 /// eager's math a block of query rows at a time, in place (EagerRowBlocks.cpp).
 mlir::Value lowerEagerAttentionInRowBlocks(mlir::OpBuilder &b, AttentionOp op);
+/// eager's math for a few query rows (a decode step): each kv head's group of
+/// query heads together, a chunk of keys at a time (EagerKeyChunks.cpp).
+mlir::Value lowerEagerAttentionInKeyChunks(mlir::OpBuilder &b, AttentionOp op);
+/// Key chunks where the query has at most kKeyChunkRows rows (decided at run
+/// time when its length is dynamic), row blocks otherwise; f32 only, other
+/// element types keep the whole-tensor form.
+mlir::Value lowerEagerAttentionInBlocks(mlir::OpBuilder &b, AttentionOp op);
 
 } // namespace tmc::lowering
 

@@ -41,50 +41,6 @@ constexpr int64_t kRowsPerBlock = 64;
 /// Where a scratch row's scores start (its max and sum come first).
 constexpr int64_t kScoreColumn = 16;
 
-namespace {
-/// The maps of a step over [1, 1, rows, keys] that reads per-row values
-/// ([1, 1, rows, 1]) and its own output.
-SmallVector<AffineMap> rowAndElementMaps(MLIRContext *ctx, int64_t rowInputs) {
-  AffineMap row = AffineMap::get(4, 0,
-                                 {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
-                                  getAffineDimExpr(2, ctx), getAffineConstantExpr(0, ctx)},
-                                 ctx);
-  SmallVector<AffineMap> maps(rowInputs, row);
-  maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
-  return maps;
-}
-
-/// `into` (a [1, 1, rows, 1] slice) filled with `init`, then combined with
-/// every element of its row of `input`.
-Value reduceRowsInto(OpBuilder &b, Location loc, Value input, Value into, double init,
-                     ScalarFn combine) {
-  Value filled = linalg::FillOp::create(b, loc, floatConstant(b, loc, b.getF32Type(), init), into)
-                     .getResult(0);
-  SmallVector<AffineMap> maps = rowAndElementMaps(b.getContext(), 1);
-  std::swap(maps[0], maps[1]); // the elements in, the rows out
-  auto par = utils::IteratorType::parallel, red = utils::IteratorType::reduction;
-  return linalg::GenericOp::create(b, loc, TypeRange{filled.getType()}, ValueRange{input},
-                                   ValueRange{filled}, maps, {par, par, par, red},
-                                   [&](OpBuilder &nb, Location l, ValueRange args) {
-                                     linalg::YieldOp::create(nb, l, combine(nb, l, args));
-                                   })
-      .getResult(0);
-}
-
-/// Each element of `elements` replaced by `fn(row value, element)`.
-Value updateInPlace(OpBuilder &b, Location loc, Value elements, Value rowValues,
-                    llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> fn) {
-  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
-  return linalg::GenericOp::create(b, loc, TypeRange{elements.getType()}, ValueRange{rowValues},
-                                   ValueRange{elements}, rowAndElementMaps(b.getContext(), 1),
-                                   iterators,
-                                   [&](OpBuilder &nb, Location l, ValueRange args) {
-                                     linalg::YieldOp::create(nb, l, fn(nb, l, args[0], args[1]));
-                                   })
-      .getResult(0);
-}
-} // namespace
-
 Value lowerEagerAttentionInRowBlocks(OpBuilder &b, AttentionOp op) {
   AttentionShape shape(b, op);
   Type f32 = b.getF32Type();

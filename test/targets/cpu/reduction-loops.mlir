@@ -52,7 +52,7 @@ func.func @masked_max(%in: memref<4x16xf32>, %out: memref<4xf32>, %low: f32) {
 // -----
 
 // Not a row reduction: the reduction is not the innermost loop, or there is
-// none. Both stay for convert-linalg-to-loops.
+// none (and no row value is read). Both stay for convert-linalg-to-loops.
 // CHECK-LABEL: func.func @others_stay(
 // CHECK-COUNT-2: linalg.generic
 func.func @others_stay(%in: memref<4x16xf32>, %cols: memref<16xf32>, %rows: memref<4xf32>) {
@@ -69,6 +69,42 @@ func.func @others_stay(%in: memref<4x16xf32>, %cols: memref<16xf32>, %rows: memr
   ^bb0(%x: f32, %acc: f32):
     %s = arith.addf %x, %acc : f32
     linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A row update (a softmax's exp of each score less its row's max): the row
+// value is loaded once before the innermost loop, which then reads and
+// writes only the row's elements (LLVM vectorizes it; with the load inside,
+// which may alias the stores for all it knows, it did not). The body's
+// linalg.index is the loop's index.
+// CHECK-LABEL: func.func @row_update(
+// CHECK-SAME:      %[[MAX:.*]]: memref<?x8x1xf32>, %[[S:.*]]: memref<?x8x?xf32>
+// CHECK:         scf.for %[[I:.*]] =
+// CHECK:           scf.for %[[J:.*]] =
+// CHECK:             %[[M:.*]] = memref.load %[[MAX]][%[[I]], %[[J]], %c0{{.*}}] : memref<?x8x1xf32>
+// CHECK:             scf.for %[[K:.*]] =
+// CHECK-NOT:           memref.load %[[MAX]]
+// CHECK:               %[[X:.*]] = memref.load %[[S]][%[[I]], %[[J]], %[[K]]]
+// CHECK:               %[[D:.*]] = arith.subf %[[X]], %[[M]] : f32
+// CHECK:               %[[E:.*]] = math.exp %[[D]] : f32
+// CHECK:               %[[KF:.*]] = arith.index_cast %[[K]] : index to i64
+// CHECK:               memref.store %{{.*}}, %[[S]][%[[I]], %[[J]], %[[K]]]
+// CHECK-NOT:     linalg.generic
+func.func @row_update(%max: memref<?x8x1xf32>, %s: memref<?x8x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%max : memref<?x8x1xf32>) outs(%s : memref<?x8x?xf32>) {
+  ^bb0(%m: f32, %x: f32):
+    %d = arith.subf %x, %m : f32
+    %e = math.exp %d : f32
+    %k = linalg.index 2 : index
+    %ki = arith.index_cast %k : index to i64
+    %kf = arith.sitofp %ki : i64 to f32
+    %r = arith.addf %e, %kf : f32
+    linalg.yield %r : f32
   }
   return
 }

@@ -1,7 +1,9 @@
 // RUN: tmc-opt %s -tmc-cpu-lower-attention -convert-tmc-to-linalg -split-input-file | FileCheck %s
 
-// Eager attention on the CPU, 64 query rows of one head at a time: an
-// scf.forall over (batch, head, row block). GQA slices kv head h / 2; softcap,
+// Eager attention on the CPU: where the query has at most 4 rows (a decode
+// step; decided at run time here) each kv head's group of heads a chunk of
+// keys at a time (key-chunks.mlir), else 64 query rows of one head at a
+// time: an scf.forall over (batch, head, row block). GQA slices kv head h / 2; softcap,
 // causal + sliding-window + padding masks. A block's scores, max and sum are
 // written in place into its rows of one scratch buffer (to_tensor restrict
 // writable), its output into the loop's shared output.
@@ -13,6 +15,11 @@
 // CHECK-DAG: #[[ROWOF:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>
 // CHECK-LABEL: func.func @attention(
 // CHECK-SAME:      %[[QA:.*]]: tensor<?x4x?x16xf32>, %[[KA:.*]]: tensor<?x2x?x16xf32>, %[[VA:.*]]: tensor<?x2x?x16xf32>, %[[MASK:.*]]: tensor<?x?xi64>)
+// CHECK:         %[[ROWS0:.*]] = tensor.dim %[[QA]], %c2
+// CHECK:         %[[FEW:.*]] = arith.cmpi ule, %[[ROWS0]], %c4
+// CHECK:         %[[IF:.*]] = scf.if %[[FEW]] -> (tensor<?x4x?x16xf32>) {
+// CHECK:           scf.forall
+// CHECK:         } else {
 // The queries are the last seq_q positions: query i sees keys up to i + seq_kv - seq_q.
 // CHECK:         %[[SEQQ:.*]] = tensor.dim %[[QA]], %c2
 // CHECK:         %[[SEQKV:.*]] = tensor.dim %[[KA]], %{{.*}}
@@ -77,7 +84,8 @@
 // CHECK:           %[[O:.*]] = linalg.generic {indexing_maps = [#[[Q]], #[[V]], #[[S]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[PROBS]], %[[VB]] : tensor<1x1x?x?xf32>, tensor<1x1x?x16xf32>) outs(%[[OZ]] : tensor<1x1x?x16xf32>)
 // CHECK:           scf.forall.in_parallel {
 // CHECK-NEXT:        tensor.parallel_insert_slice %[[O]] into %[[OUT]][%[[B]], %[[H]], %[[FIRST]], 0] [1, 1, %[[ROWS]], 16] [1, 1, 1, 1]
-// CHECK:         return %[[RESULT]]
+// CHECK:           scf.yield %[[RESULT]]
+// CHECK:         return %[[IF]]
 func.func @attention(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>, %m: tensor<?x?xi64>) -> tensor<?x4x?x16xf32> {
   %o = tmc.attention %q, %k, %v mask %m scale = 0.25 causal sliding_window = 4 softcap = 50.0
       : (tensor<?x4x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x?xi64>) -> tensor<?x4x?x16xf32>
