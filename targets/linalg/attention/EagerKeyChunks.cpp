@@ -5,10 +5,11 @@
 // head's keys and values per query head, three under SmolLM2's GQA, and at
 // most one block per head to spread over the cores. Here a block is every
 // query row of one kv head's group of query heads against one chunk of its
-// keys, in an scf.forall over (batch, kv head, chunk): each key and value row
-// is read once for the whole group (the contractions are marked
-// #tmc.head_rows_at_most, for a target's kernel that reads them so), and the
-// chunks give the cores enough blocks at any context length.
+// keys (64, or 128 from 512 keys on), in an scf.forall over (batch, kv head,
+// chunk): each key and value row is read once for the whole group (the
+// contractions are marked #tmc.head_rows_at_most, for a target's kernel that
+// reads them so), and the chunks give the cores enough blocks at any context
+// length.
 //
 // Each block leaves its rows' unnormalized weighted values, score max and
 // exp sum in a partial result per chunk; after the loop the chunks combine
@@ -36,8 +37,12 @@ using namespace mlir;
 namespace tmc::lowering {
 
 /// Keys per chunk: a 128-key chunk of a 64-wide head is 32 KiB of keys and
-/// as many of values, and SmolLM2's 3 kv heads at 1024 keys give 24 blocks.
-constexpr int64_t kKeysPerChunk = 128;
+/// as many of values, and SmolLM2's 3 kv heads at 1024 keys make 24 blocks.
+/// Below kLongContext keys, chunks of 64: at 136 keys, 3 blocks of 128 keys
+/// kept one of 2 cores idle a third of the time (a Q4_1/int8 step 0.95x
+/// the per-head blocks), 6 of 64 do not; above it, 64 keys per chunk made
+/// 1-thread steps 4% slower.
+constexpr int64_t kKeysPerChunk = 128, kKeysPerShortChunk = 64, kLongContext = 512;
 /// The most query rows per head that take key chunks: a decode step's one,
 /// or a few tokens of a prompt. (Where each head has more, the row blocks'
 /// GEMMs multiply the rows faster than one pass per row over the keys.)
@@ -168,12 +173,16 @@ Value lowerEagerAttentionInKeyChunks(OpBuilder &b, AttentionOp op) {
         arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, oldest, firstKey), seqKv);
   }
   Value keys = arith::SubIOp::create(b, loc, seqKv, firstKey);
-  Value keysPerChunk = arith::ConstantIndexOp::create(b, loc, kKeysPerChunk);
+  Value shortContext = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, keys,
+                                             arith::ConstantIndexOp::create(b, loc, kLongContext));
+  Value keysPerChunk = arith::SelectOp::create(
+      b, loc, shortContext, arith::ConstantIndexOp::create(b, loc, kKeysPerShortChunk),
+      arith::ConstantIndexOp::create(b, loc, kKeysPerChunk));
   Value chunks = arith::CeilDivUIOp::create(b, loc, keys, keysPerChunk);
 
   // Scratch: [batch, heads, rows, 2 * chunks + keys], chunk c's score max
   // and exp sum in columns 2c and 2c + 1, its scores from column 2 * chunks +
-  // c * 128 on.
+  // c * keysPerChunk on.
   auto alloc = [&](ArrayRef<OpFoldResult> sizes) -> Value {
     SmallVector<int64_t> shape;
     SmallVector<Value> dynamic;

@@ -1,7 +1,7 @@
 // RUN: tmc-opt %s -tmc-cpu-lower-attention -convert-tmc-to-linalg -split-input-file | FileCheck %s
 
 // A decode step (one query row per head): an scf.forall over (batch, kv head,
-// chunk of 128 keys). A block is the 2 query heads of one kv head against its
+// chunk of keys). A block is the 2 query heads of one kv head against its
 // chunk: q heads [2 kvh, 2 kvh + 2), one key and value head, both
 // contractions marked #tmc.head_rows_at_most. Its scores, max and exp sum go
 // into one scratch buffer (max and sum of chunk c in columns 2c and 2c + 1,
@@ -20,16 +20,19 @@
 // CHECK:         %[[ATLEAST0:.*]] = arith.maxsi %[[OLDEST]], %c0
 // CHECK:         %[[KEY0:.*]] = arith.minsi %[[ATLEAST0]], %[[SEQKV]]
 // CHECK:         %[[KEYS:.*]] = arith.subi %[[SEQKV]], %[[KEY0]]
-// CHECK:         %[[CHUNKS:.*]] = arith.ceildivui %[[KEYS]], %c128
+// Chunks of 64 keys below 512 keys, else of 128.
+// CHECK:         %[[SHORT:.*]] = arith.cmpi ult, %[[KEYS]], %c512
+// CHECK:         %[[PER:.*]] = arith.select %[[SHORT]], %c64, %c128
+// CHECK:         %[[CHUNKS:.*]] = arith.ceildivui %[[KEYS]], %[[PER]]
 // CHECK:         %[[ROWVALUES:.*]] = arith.muli %[[CHUNKS]], %c2
 // CHECK:         %[[WIDTH:.*]] = arith.addi %[[ROWVALUES]], %[[KEYS]]
 // CHECK:         %[[SCRATCH:.*]] = memref.alloc(%{{.*}}, %[[WIDTH]]) {alignment = 64 : i64} : memref<?x4x1x?xf32>
 // CHECK:         %[[PARTIALCOLUMNS:.*]] = arith.muli %[[CHUNKS]], %c18
 // CHECK:         %[[PARTIALS:.*]] = scf.forall (%[[B:.*]], %[[KVH:.*]], %[[C:.*]]) in (%{{.*}}, 2, %[[CHUNKS]]) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x4x1x?xf32>) {
-// CHECK:           %[[COLUMN:.*]] = arith.muli %[[C]], %c128
+// CHECK:           %[[COLUMN:.*]] = arith.muli %[[C]], %[[PER]]
 // CHECK:           %[[START:.*]] = arith.addi %[[KEY0]], %[[COLUMN]]
 // CHECK:           %[[LEFT:.*]] = arith.subi %[[SEQKV]], %[[START]]
-// CHECK:           %[[N:.*]] = arith.minui %c128, %[[LEFT]]
+// CHECK:           %[[N:.*]] = arith.minui %[[PER]], %[[LEFT]]
 // CHECK:           %[[HEAD0:.*]] = arith.muli %[[KVH]], %c2
 // CHECK:           %[[QB:.*]] = tensor.extract_slice %[[Q]][%[[B]], %[[HEAD0]], 0, 0] [1, 2, 1, 16] [1, 1, 1, 1]
 // CHECK:           %[[KB:.*]] = tensor.extract_slice %[[K]][%[[B]], %[[KVH]], %[[START]], 0] [1, 1, %[[N]], 16] [1, 1, 1, 1]
