@@ -289,6 +289,8 @@ private:
     }
     if (isa<arith::MaxUIOp, arith::MaxSIOp>(def))
       return maxOf(of(def->getOperand(0)), of(def->getOperand(1)));
+    if (isa<arith::SelectOp>(def))
+      return maxOf(of(def->getOperand(1)), of(def->getOperand(2)));
     if (auto apply = dyn_cast<affine::AffineApplyOp>(def))
       return evaluate(apply.getAffineMap().getResult(0), apply.getDimOperands(),
                       apply.getSymbolOperands());

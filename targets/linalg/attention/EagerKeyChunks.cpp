@@ -175,10 +175,16 @@ Value lowerEagerAttentionInKeyChunks(OpBuilder &b, AttentionOp op) {
   Value keys = arith::SubIOp::create(b, loc, seqKv, firstKey);
   Value shortContext = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, keys,
                                              arith::ConstantIndexOp::create(b, loc, kLongContext));
-  Value keysPerChunk = arith::SelectOp::create(
-      b, loc, shortContext, arith::ConstantIndexOp::create(b, loc, kKeysPerShortChunk),
-      arith::ConstantIndexOp::create(b, loc, kKeysPerChunk));
-  Value chunks = arith::CeilDivUIOp::create(b, loc, keys, keysPerChunk);
+  Value shortChunk = arith::ConstantIndexOp::create(b, loc, kKeysPerShortChunk);
+  Value longChunk = arith::ConstantIndexOp::create(b, loc, kKeysPerChunk);
+  Value keysPerChunk = arith::SelectOp::create(b, loc, shortContext, shortChunk, longChunk);
+  // (A select of two constant divisions, which the memory plan bounds.)
+  auto chunksOf = [&](int64_t perChunk) -> Value {
+    return arith::CeilDivUIOp::create(b, loc, keys,
+                                      arith::ConstantIndexOp::create(b, loc, perChunk));
+  };
+  Value shortChunks = chunksOf(kKeysPerShortChunk), longChunks = chunksOf(kKeysPerChunk);
+  Value chunks = arith::SelectOp::create(b, loc, shortContext, shortChunks, longChunks);
 
   // Scratch: [batch, heads, rows, 2 * chunks + keys], chunk c's score max
   // and exp sum in columns 2c and 2c + 1, its scores from column 2 * chunks +

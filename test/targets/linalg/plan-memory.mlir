@@ -198,3 +198,35 @@ module attributes {tmc.entry_points = [#tmc.entry_point<name = "parallel_iterati
     return
   }
 }
+
+// -----
+
+// A size chosen by an arith.select is bounded by the larger choice: here
+// batch 1 x max_seq_len 1000 positions, in chunks of 64 or of 128 (16 or 8
+// chunks), so 16 floats at most.
+// (Unbounded, it would be a plain heap buffer, with no slot.)
+// CHECK: arena_bytes = 64
+// CHECK-LABEL: func.func @select_bound(
+// CHECK:         arith.cmpi ule, %{{.*}}, %c64
+// CHECK:         memref.view %{{.*}}[%c0{{.*}}][%{{.*}}] : memref<?xi8> to memref<?xf32>
+module attributes {tmc.entry_points = [#tmc.entry_point<name = "select_bound", inputs = [#tmc.tensor<"x" : tensor<1x?xf32>>], params = [], results = [], in_place = [], max_seq_len = 1000>]} {
+  func.func @select_bound(%x: memref<1x?xf32>) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c64 = arith.constant 64 : index
+    %c128 = arith.constant 128 : index
+    %c512 = arith.constant 512 : index
+    %n = memref.dim %x, %c1 : memref<1x?xf32>
+    %short = arith.cmpi ult, %n, %c512 : index
+    %few = arith.ceildivui %n, %c128 : index
+    %many = arith.ceildivui %n, %c64 : index
+    %chunks = arith.select %short, %many, %few : index
+    %a = memref.alloc(%chunks) {alignment = 64 : i64} : memref<?xf32>
+    %f = memref.load %x[%c0, %c0] : memref<1x?xf32>
+    memref.store %f, %a[%c0] : memref<?xf32>
+    %g = memref.load %a[%c0] : memref<?xf32>
+    memref.store %g, %x[%c0, %c0] : memref<1x?xf32>
+    memref.dealloc %a : memref<?xf32>
+    return
+  }
+}

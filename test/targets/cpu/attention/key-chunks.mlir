@@ -23,7 +23,9 @@
 // Chunks of 64 keys below 512 keys, else of 128.
 // CHECK:         %[[SHORT:.*]] = arith.cmpi ult, %[[KEYS]], %c512
 // CHECK:         %[[PER:.*]] = arith.select %[[SHORT]], %c64, %c128
-// CHECK:         %[[CHUNKS:.*]] = arith.ceildivui %[[KEYS]], %[[PER]]
+// CHECK:         %[[SHORTCHUNKS:.*]] = arith.ceildivui %[[KEYS]], %c64
+// CHECK:         %[[LONGCHUNKS:.*]] = arith.ceildivui %[[KEYS]], %c128
+// CHECK:         %[[CHUNKS:.*]] = arith.select %[[SHORT]], %[[SHORTCHUNKS]], %[[LONGCHUNKS]]
 // CHECK:         %[[ROWVALUES:.*]] = arith.muli %[[CHUNKS]], %c2
 // CHECK:         %[[WIDTH:.*]] = arith.addi %[[ROWVALUES]], %[[KEYS]]
 // CHECK:         %[[SCRATCH:.*]] = memref.alloc(%{{.*}}, %[[WIDTH]]) {alignment = 64 : i64} : memref<?x4x1x?xf32>
