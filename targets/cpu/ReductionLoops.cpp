@@ -54,9 +54,15 @@ bool isRowReduction(linalg::GenericOp op) {
   return llvm::none_of(op.getDpsInputs(), [&](Value in) { return in == init->get(); });
 }
 
+/// Whether `input` of `op` is a buffer its innermost loop does not index: a
+/// value per row (a softmax's row max, a norm's scale).
+bool isRowValue(linalg::GenericOp op, OpOperand *input) {
+  return isa<MemRefType>(input->get().getType()) &&
+         !op.getMatchingIndexingMap(input).isFunctionOfDim(op.getNumLoops() - 1);
+}
+
 /// A generic on buffers with one output whose loops are all parallel, the
-/// output indexed by the innermost, and which reads some input the
-/// innermost loop does not index (a softmax's row max, a norm's scale).
+/// output indexed by the innermost, and which reads a row value.
 bool isRowUpdate(linalg::GenericOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 || op.getNumLoops() == 0 ||
       !llvm::all_of(op.getIteratorTypesArray(), linalg::isParallelIterator))
@@ -65,11 +71,8 @@ bool isRowUpdate(linalg::GenericOp op) {
   unsigned innermost = op.getNumLoops() - 1;
   if (!op.getMatchingIndexingMap(init).isFunctionOfDim(innermost))
     return false;
-  bool readsRowValue = llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *input) {
-    return isa<MemRefType>(input->get().getType()) &&
-           !op.getMatchingIndexingMap(input).isFunctionOfDim(innermost);
-  });
-  return readsRowValue &&
+  return llvm::any_of(op.getDpsInputOperands(),
+                      [&](OpOperand *input) { return isRowValue(op, input); }) &&
          llvm::none_of(op.getDpsInputs(), [&](Value in) { return in == init->get(); });
 }
 
@@ -164,25 +167,16 @@ void lowerRowUpdate(linalg::GenericOp op) {
   Location loc = op.getLoc();
   RowLoops loops(b, loc, op);
   const Range &inner = loops.inner;
-  unsigned innermost = op.getNumLoops() - 1;
   OpOperand *init = op.getDpsInitOperand(0);
   Block &body = op.getRegion().front();
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto isRowValue = [&](OpOperand *input) {
-    return isa<MemRefType>(input->get().getType()) &&
-           !op.getMatchingIndexingMap(input).isFunctionOfDim(innermost);
-  };
+  auto rowValue = [&](OpOperand *input) { return isRowValue(op, input); };
   scf::buildLoopNest(
       b, loc, loops.lbs, loops.ubs, loops.steps, [&](OpBuilder &nb, Location l, ValueRange outer) {
         SmallVector<Value> all(outer);
         all.push_back(getValueOrCreateConstantIndexOp(nb, l, inner.offset));
         IRMapping rowValues;
-        for (OpOperand *input : op.getDpsInputOperands())
-          if (isRowValue(input))
-            rowValues.map(
-                op.getMatchingBlockArgument(input),
-                memref::LoadOp::create(nb, l, input->get(),
-                                       indicesAt(nb, l, op.getMatchingIndexingMap(input), all)));
+        mapInputs(nb, l, op, all, rowValues, rowValue);
         scf::ForOp::create(
             nb, l, getValueOrCreateConstantIndexOp(nb, l, inner.offset),
             getValueOrCreateConstantIndexOp(nb, l, inner.size),
@@ -190,7 +184,7 @@ void lowerRowUpdate(linalg::GenericOp op) {
             [&](OpBuilder &kb, Location kl, Value k, ValueRange) {
               all.back() = k;
               IRMapping map = rowValues;
-              mapInputs(kb, kl, op, all, map, [&](OpOperand *input) { return !isRowValue(input); });
+              mapInputs(kb, kl, op, all, map, [&](OpOperand *input) { return !rowValue(input); });
               SmallVector<Value> at = indicesAt(kb, kl, op.getMatchingIndexingMap(init), all);
               if (!op.getMatchingBlockArgument(init).use_empty())
                 map.map(op.getMatchingBlockArgument(init),

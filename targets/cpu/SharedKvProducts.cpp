@@ -156,9 +156,9 @@ void emitScores(OpBuilder &ob, Location loc, const SharedKvProduct &p) {
   };
   // Whole groups of 16 keys, each key row loaded from memory once and from
   // L1 for the other rows.
+  Value last = arith::SubIOp::create(ob, loc, n, one);
   loop(ob, loc, zero, whole, lanes, {}, [&](OpBuilder &jb, Value j, ValueRange) {
     Emitter pe(jb, loc);
-    Value last = arith::SubIOp::create(jb, loc, n, one);
     for (int64_t k = 0; k < kLanes; ++k) {
       Value ahead = arith::MinUIOp::create(
           jb, loc, arith::AddIOp::create(jb, loc, j, pe.index(kPrefetchKeys + k)), last);
@@ -197,6 +197,7 @@ void emitWeightedValues(OpBuilder &ob, Location loc, const SharedKvProduct &p) {
   Value keys = memref::DimOp::create(ob, loc, weights, 3);
   int64_t vectors = p.width / kLanes;
   int64_t tile = std::max<int64_t>(1, kValueAccumulators / vectors);
+  Value lastKey = arith::SubIOp::create(ob, loc, keys, one);
   loop(ob, loc, zero, rows, one, {}, [&](OpBuilder &rb, Value i, ValueRange) {
     for (int64_t first = 0; first < p.heads; first += tile) {
       int64_t count = std::min(tile, p.heads - first);
@@ -207,8 +208,7 @@ void emitWeightedValues(OpBuilder &ob, Location loc, const SharedKvProduct &p) {
             Emitter je(jb, loc);
             if (first == 0) {
               Value ahead = arith::MinUIOp::create(
-                  jb, loc, arith::AddIOp::create(jb, loc, j, je.index(kPrefetchValues)),
-                  arith::SubIOp::create(jb, loc, keys, one));
+                  jb, loc, arith::AddIOp::create(jb, loc, j, je.index(kPrefetchValues)), lastKey);
               for (int64_t line = 0; line < p.width; line += 16)
                 memref::PrefetchOp::create(jb, loc, values,
                                            ValueRange{zero, zero, ahead, je.index(line)},
