@@ -20,7 +20,8 @@ tmc's `--activation-dtype int8` (inputs of the products rounded to int8 per
 block, as llama.cpp's own Q4_1 and Q8_0 kernels round them): the row to
 compare with llama.cpp's quantized paths, where the plain row keeps f32 inputs.
 BF16/bfloat16 is tmc's `--activation-dtype bfloat16` (inputs rounded to bf16,
-prompts on AMX tiles; only on CPUs with AMX), as llama.cpp's BF16 kernels
+prompts on AMX tiles, or by AVX-512 BF16 dot products on CPUs without them;
+only on CPUs with AVX-512 BF16), as llama.cpp's BF16 kernels
 round them.
 Per file and thread count: decode ms/token after a prompt of each
 --contexts length (the median of --new-tokens - 1 steps), and prompt tokens/s
@@ -96,7 +97,7 @@ def bench_smollm2():
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--formats", default="F32,BF16,Q8_0,Q4_1,Q8_0/int8,Q4_1/int8"
-                   + (",BF16/bfloat16" if amx_cpu() else ""))
+                   + (",BF16/bfloat16" if "avx512_bf16" in cpu_flags() else ""))
     p.add_argument("--threads", default="1,2")
     p.add_argument("--contexts", default="128,1024", help="prompt lengths before the timed decode")
     p.add_argument("--prompt-tokens", type=int, default=512)
@@ -111,15 +112,21 @@ def parse_args():
     return p.parse_args()
 
 
-def amx_cpu():
-    """Whether this CPU has the AMX tiles tmc's --activation-dtype bfloat16 needs."""
+def cpu_flags():
+    """The CPU's feature flags (/proc/cpuinfo): tmc's --activation-dtype
+    bfloat16 needs avx512_bf16, and multiplies prompts on AMX tiles where
+    there are amx_tile and amx_bf16."""
     try:
         with open("/proc/cpuinfo") as cpuinfo:
-            flags = next((line.split(":", 1)[1].split() for line in cpuinfo
-                          if line.startswith("flags")), [])
+            return set(next((line.split(":", 1)[1].split() for line in cpuinfo
+                             if line.startswith("flags")), []))
     except OSError:
-        return False
-    return {"amx_tile", "amx_bf16", "avx512_bf16"} <= set(flags)
+        return set()
+
+
+def amx_cpu():
+    """Whether this CPU has the AMX tiles tmc's bf16 and int8 prompts run on."""
+    return {"amx_tile", "amx_bf16", "amx_int8"} <= cpu_flags()
 
 
 def prompt_flops(gguf_path, tokens):
@@ -376,7 +383,8 @@ def main():
     print(f"\nprompt {A.prompt_tokens} tokens, {flops / 1e9:.1f} GFLOP (linears, causal attention, "
           f"one row of lm_head), against the f32 GEMM peak (bench/sgemm_peak.py: torch.matmul of "
           f"2048 x 2048 float32); tmc GFLOP/s, share of the peak"
-          + (" (bf16 and int8 rows run on AMX tiles, above an f32 peak)" if amx_cpu() else ""))
+          + (" (bf16 and int8 rows run on AMX tiles, above an f32 peak)" if amx_cpu()
+             else " (bf16 rows run on bf16 dot products, int8 rows on int8 ones: above an f32 peak)"))
     for threads in thread_counts:
         line = f"T={threads}: peak {gemm_peak[threads]:.0f} GFLOP/s"
         for name in formats:

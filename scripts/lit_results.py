@@ -6,7 +6,7 @@
 Prints one line of counts, e.g. `Passed 310, Unsupported 1 (gpu: 1)`, where
 each unsupported test is counted under the lit features it lacked. A test may
 be unsupported only when every feature it lacks is hardware this machine
-does not have (`gpu`, `avx512-vnni`, `amx-bf16`: test/lit.cfg.py) or a feature the caller did not require (a TMC_REQUIRE name: torch,
+does not have (`gpu`, `avx512-vnni`, `avx512-bf16`, `amx-bf16`: test/lit.cfg.py) or a feature the caller did not require (a TMC_REQUIRE name: torch,
 cuda-toolkit, mpi). Any other unsupported test, any failure and a missing or
 unreadable result file make it exit 1, naming the tests first.
 """
@@ -20,7 +20,7 @@ import sys
 LIT_FEATURE = {"torch": "torch", "cuda-toolkit": "cuda", "mpi": "mpi"}
 # Features of the machine rather than of the build: a test needing one may be
 # skipped where the hardware is missing.
-HARDWARE = {"gpu", "avx512-vnni", "amx-bf16"}
+HARDWARE = {"gpu", "avx512-vnni", "avx512-bf16", "amx-bf16"}
 # What lit's own summary calls each result code.
 LABELS = {"PASS": "Passed", "FAIL": "Failed", "UNSUPPORTED": "Unsupported", "XFAIL": "Expectedly Failed",
           "XPASS": "Unexpectedly Passed", "UNRESOLVED": "Unresolved", "TIMEOUT": "Timed Out",

@@ -29,7 +29,8 @@ config.substitutions.append(("%reference", os.path.join(config.tmc_src_root, "sc
 if config.enable_torch:
     config.available_features.add("torch")
 # tmc compile --activation-dtype int8 emits AVX-512 VNNI code for this CPU,
-# --activation-dtype bfloat16 AMX tiles.
+# --activation-dtype bfloat16 AVX-512 BF16 dot products, or AMX tiles where
+# the CPU has them.
 try:
     with open("/proc/cpuinfo") as cpuinfo:
         flags = next((line.split(":", 1)[1].split() for line in cpuinfo if line.startswith("flags")), [])
@@ -37,6 +38,8 @@ except OSError:
     flags = []
 if "avx512_vnni" in flags and "avx512bw" in flags:
     config.available_features.add("avx512-vnni")
+if "avx512_bf16" in flags:
+    config.available_features.add("avx512-bf16")
 if {"amx_tile", "amx_bf16", "avx512_bf16"} <= set(flags):
     config.available_features.add("amx-bf16")
 # The runtime runs the OpenMP build of OpenBLAS (runtime/BlasThreads.h).

@@ -79,7 +79,7 @@ def quantize_linear_inputs(model):
 
 def round_linear_inputs_to_bf16(model):
     """Rounds the inputs of every linear that tmc compile --activation-dtype
-    bfloat16 multiplies on AMX tiles (a bf16 weight of 32k rows and 32k
+    bfloat16 multiplies by bf16 products (a bf16 weight of 32k rows and 32k
     columns) to bfloat16 (nearest even) and back; the products then run in
     float32 on the rounded inputs and the bf16 weights' values."""
     def round_inputs(module, inputs):

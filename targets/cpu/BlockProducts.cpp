@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace tmc::cpu {
@@ -186,6 +187,27 @@ void forEach(OpBuilder &b, Location loc, Value lower, Value upper, Value step,
                        body(ib, il, i);
                        scf::YieldOp::create(ib, il);
                      });
+}
+
+/// Calls `accumulate` for rows [0, rows) of the inputs, `tile` at a time,
+/// then one by one.
+void forRowTiles(OpBuilder &b, Location loc, Value rows,
+                 function_ref<void(OpBuilder &, Location, ArrayRef<Value>)> accumulate,
+                 int64_t tile = kRowTile) {
+  Builder v(b, loc);
+  Value tiled =
+      arith::SubIOp::create(b, loc, rows, arith::RemUIOp::create(b, loc, rows, v.index(tile)));
+  scf::ForOp::create(
+      b, loc, v.index(0), tiled, v.index(tile), ValueRange{},
+      [&](OpBuilder &ib, Location il, Value m, ValueRange) {
+        SmallVector<Value> ms{m};
+        for (int64_t t = 1; t < tile; ++t)
+          ms.push_back(arith::AddIOp::create(ib, il, m, arith::ConstantIndexOp::create(ib, il, t)));
+        accumulate(ib, il, ms);
+        scf::YieldOp::create(ib, il);
+      });
+  forEach(b, loc, tiled, rows, v.index(1),
+          [&](OpBuilder &ib, Location il, Value m) { accumulate(ib, il, {m}); });
 }
 
 /// The 16 low and 16 high nibbles of a 4-bit block's `packed` bytes as f32
@@ -410,6 +432,68 @@ constexpr int64_t kAmxBlock = 32;
 /// The deepest chunk of K whose steps are unrolled: 32 tdpbf16ps per tile.
 constexpr int64_t kAmxChunk = 1024;
 
+/// The inputs of `p` rounded to bf16 (nearest even) in a new [padded, depth]
+/// buffer, rows past `rows` zero (`padded` may be `rows`).
+Value roundedInputs(OpBuilder &b, Location loc, const BlockProduct &p, Value rows, Value padded,
+                    int64_t depth) {
+  Builder k(b, loc);
+  Type bf16 = b.getBF16Type();
+  Value inputs =
+      memref::AllocOp::create(b, loc, MemRefType::get({ShapedType::kDynamic, depth}, bf16),
+                              ValueRange{padded}, b.getI64IntegerAttr(64));
+  forEach(b, loc, k.index(0), rows, k.index(1), [&](OpBuilder &rb, Location rl, Value m) {
+    forEach(rb, rl, k.index(0), k.index(depth), k.index(16),
+            [&](OpBuilder &nb, Location l, Value column) {
+              Builder v(nb, l);
+              Value rounded =
+                  arith::TruncFOp::create(nb, l, v.vector(16, bf16), v.inputs(p.x, m, column, 16));
+              vector::StoreOp::create(nb, l, rounded, inputs, ValueRange{m, column});
+            });
+  });
+  if (padded == rows)
+    return inputs;
+  forEach(b, loc, rows, padded, k.index(1), [&](OpBuilder &rb, Location rl, Value m) {
+    forEach(rb, rl, k.index(0), k.index(depth), k.index(16),
+            [&](OpBuilder &nb, Location l, Value column) {
+              Builder v(nb, l);
+              vector::StoreOp::create(nb, l, v.splat(v.vector(16, bf16), nb.getZeroAttr(bf16)),
+                                      inputs, ValueRange{m, column});
+            });
+  });
+  return inputs;
+}
+
+/// The bf16 weight's 32 rows from `first` in a new [depth, 32] buffer of
+/// pairs: pairs[g * depth/2 + r, 2i + j] = w[first + 16g + i, 2r + j], so
+/// row r of a half holds columns 2r and 2r + 1 of each of 16 weight rows.
+/// On the heap: depth x 64 bytes is 0.9 MiB for depth = 14336, a quarter of
+/// an OpenMP worker's default stack, and an alloca would keep
+/// convert-scf-to-openmp's alloca_scope, which cannot hold the loops' blocks.
+Value pairLayout(OpBuilder &b, Location loc, const BlockProduct &p, Value first, int64_t depth) {
+  Builder v(b, loc);
+  Type bf16 = b.getBF16Type();
+  Value pairs =
+      memref::AllocOp::create(b, loc, MemRefType::get({depth, 32}, bf16), b.getI64IntegerAttr(64));
+  forEach(b, loc, v.index(0), v.index(32), v.index(1), [&](OpBuilder &rb, Location rl, Value row) {
+    Builder r(rb, rl);
+    Value n = arith::AddIOp::create(rb, rl, first, row);
+    Value group = arith::DivUIOp::create(rb, rl, row, r.index(16));
+    Value lane =
+        arith::MulIOp::create(rb, rl, arith::RemUIOp::create(rb, rl, row, r.index(16)), r.index(2));
+    Value base = arith::MulIOp::create(rb, rl, group, r.index(depth / 2));
+    forEach(rb, rl, r.index(0), r.index(depth / 2), r.index(1),
+            [&](OpBuilder &ib, Location il, Value pair) {
+              Builder i(ib, il);
+              Value two = vector::LoadOp::create(
+                  ib, il, i.vector(2, bf16), p.blocks,
+                  ValueRange{n, arith::MulIOp::create(ib, il, pair, i.index(2))});
+              vector::StoreOp::create(ib, il, two, pairs,
+                                      ValueRange{arith::AddIOp::create(ib, il, base, pair), lane});
+            });
+  });
+  return pairs;
+}
+
 void amxProduct(OpBuilder &b, Location loc, const BlockProduct &p, int64_t depth) {
   Builder k(b, loc);
   // K is unrolled a chunk at a time, at most kAmxChunk deep.
@@ -423,27 +507,7 @@ void amxProduct(OpBuilder &b, Location loc, const BlockProduct &p, int64_t depth
       arith::DivUIOp::create(b, loc, arith::AddIOp::create(b, loc, rows, k.index(kAmxBlock - 1)),
                              k.index(kAmxBlock)),
       k.index(kAmxBlock));
-  Value inputs =
-      memref::AllocOp::create(b, loc, MemRefType::get({ShapedType::kDynamic, depth}, bf16),
-                              ValueRange{padded}, b.getI64IntegerAttr(64));
-  // The inputs rounded to bf16 (nearest even), then zero rows to the block.
-  forEach(b, loc, k.index(0), rows, k.index(1), [&](OpBuilder &rb, Location rl, Value m) {
-    forEach(rb, rl, k.index(0), k.index(depth), k.index(16),
-            [&](OpBuilder &nb, Location l, Value column) {
-              Builder v(nb, l);
-              Value rounded =
-                  arith::TruncFOp::create(nb, l, v.vector(16, bf16), v.inputs(p.x, m, column, 16));
-              vector::StoreOp::create(nb, l, rounded, inputs, ValueRange{m, column});
-            });
-  });
-  forEach(b, loc, rows, padded, k.index(1), [&](OpBuilder &rb, Location rl, Value m) {
-    forEach(rb, rl, k.index(0), k.index(depth), k.index(16),
-            [&](OpBuilder &nb, Location l, Value column) {
-              Builder v(nb, l);
-              vector::StoreOp::create(nb, l, v.splat(v.vector(16, bf16), nb.getZeroAttr(bf16)),
-                                      inputs, ValueRange{m, column});
-            });
-  });
+  Value inputs = roundedInputs(b, loc, p, rows, padded, depth);
   auto inputTile = amx::TileType::get({16, 32}, bf16);
   auto sumTile = amx::TileType::get({16, 16}, f32);
   Value weightRows = memref::DimOp::create(b, loc, p.blocks, 0);
@@ -452,32 +516,7 @@ void amxProduct(OpBuilder &b, Location loc, const BlockProduct &p, int64_t depth
       [&](OpBuilder &nb, Location l, ValueRange ns) {
         Builder v(nb, l);
         Value first = ns[0];
-        // pairs[g * K/2 + r, 2i + j] = w[first + 16g + i, 2r + j]
-        // On the heap, as the sums below: K x 64 bytes is 0.9 MiB for
-        // K = 14336, a quarter of an OpenMP worker's default stack, and an
-        // alloca would keep convert-scf-to-openmp's alloca_scope, which
-        // cannot hold the loops' blocks.
-        Value pairs = memref::AllocOp::create(nb, l, MemRefType::get({depth, 32}, bf16),
-                                              b.getI64IntegerAttr(64));
-        forEach(nb, l, v.index(0), v.index(kAmxBlock), v.index(1),
-                [&](OpBuilder &rb, Location rl, Value row) {
-                  Builder r(rb, rl);
-                  Value n = arith::AddIOp::create(rb, rl, first, row);
-                  Value group = arith::DivUIOp::create(rb, rl, row, r.index(16));
-                  Value lane = arith::MulIOp::create(
-                      rb, rl, arith::RemUIOp::create(rb, rl, row, r.index(16)), r.index(2));
-                  Value base = arith::MulIOp::create(rb, rl, group, r.index(depth / 2));
-                  forEach(rb, rl, r.index(0), r.index(depth / 2), r.index(1),
-                          [&](OpBuilder &ib, Location il, Value pair) {
-                            Builder i(ib, il);
-                            Value two = vector::LoadOp::create(
-                                ib, il, i.vector(2, bf16), p.blocks,
-                                ValueRange{n, arith::MulIOp::create(ib, il, pair, i.index(2))});
-                            vector::StoreOp::create(
-                                ib, il, two, pairs,
-                                ValueRange{arith::AddIOp::create(ib, il, base, pair), lane});
-                          });
-                });
+        Value pairs = pairLayout(nb, l, p, first, depth);
         Value sums = memref::AllocOp::create(nb, l, MemRefType::get({kAmxBlock, kAmxBlock}, f32),
                                              b.getI64IntegerAttr(64));
         forEach(
@@ -543,6 +582,82 @@ void amxProduct(OpBuilder &b, Location loc, const BlockProduct &p, int64_t depth
             });
         memref::DeallocOp::create(nb, l, pairs);
         memref::DeallocOp::create(nb, l, sums);
+      });
+  memref::DeallocOp::create(b, loc, inputs);
+}
+
+//===----------------------------------------------------------------------===//
+// Bf16 products by AVX-512 BF16 dot products
+//===----------------------------------------------------------------------===//
+//
+// The same product where the host has avx512bf16 but no AMX tiles (AMD Zen 4
+// and 5, Intel Cooper Lake): vdpbf16ps multiplies 16 pairs of bf16 values
+// with 16 others and adds each pair's two products to an f32 sum, 32
+// multiply-adds per instruction against an f32 FMA's 16. Each core repacks
+// 32 weight rows into the tiles' pair layout, where one vector is columns
+// 2r and 2r + 1 of 16 weight rows, and multiplies it with a pair of inputs
+// broadcast to every lane; kDotRows rows of inputs at a time keep their
+// 2 x kDotRows sums in registers through all of K.
+
+/// Rows of inputs per pass: 16 sums, enough independent chains to cover
+/// vdpbf16ps's latency, with registers left for the weights and inputs.
+constexpr int64_t kDotRows = 8;
+
+void dotBf16Product(OpBuilder &b, Location loc, const BlockProduct &p, int64_t depth) {
+  Builder k(b, loc);
+  Type f32 = b.getF32Type(), bf16 = b.getBF16Type();
+  VectorType sumType = k.vector(16, f32), pairType = k.vector(32, bf16);
+  Value rows = memref::DimOp::create(b, loc, p.c, 0);
+  Value inputs = roundedInputs(b, loc, p, rows, rows, depth);
+  Value weightRows = memref::DimOp::create(b, loc, p.blocks, 0);
+  scf::ParallelOp::create(
+      b, loc, ValueRange{k.index(0)}, ValueRange{weightRows}, ValueRange{k.index(32)},
+      [&](OpBuilder &nb, Location l, ValueRange ns) {
+        Value first = ns[0];
+        Value pairs = pairLayout(nb, l, p, first, depth);
+        forRowTiles(
+            nb, l, rows,
+            [&](OpBuilder &mb, Location ml, ArrayRef<Value> ms) {
+              Builder t(mb, ml);
+              SmallVector<Value> zeros(2 * ms.size(), t.splat(sumType, mb.getZeroAttr(f32)));
+              auto loop = scf::ForOp::create(
+                  mb, ml, t.index(0), t.index(depth / 2), t.index(1), zeros,
+                  [&](OpBuilder &kb, Location kl, Value pair, ValueRange sums) {
+                    Builder c(kb, kl);
+                    Value weights[2] = {
+                        vector::LoadOp::create(kb, kl, pairType, pairs,
+                                               ValueRange{pair, c.index(0)}),
+                        vector::LoadOp::create(
+                            kb, kl, pairType, pairs,
+                            ValueRange{arith::AddIOp::create(kb, kl, pair, c.index(depth / 2)),
+                                       c.index(0)})};
+                    Value column = arith::MulIOp::create(kb, kl, pair, c.index(2));
+                    SmallVector<Value> next;
+                    for (auto [i, m] : llvm::enumerate(ms)) {
+                      // Inputs 2r and 2r + 1 of row m in every lane.
+                      Value two = vector::LoadOp::create(kb, kl, c.vector(2, bf16), inputs,
+                                                         ValueRange{m, column});
+                      Value word =
+                          vector::BitCastOp::create(kb, kl, c.vector(1, kb.getI32Type()), two);
+                      Value lanes = vector::BitCastOp::create(
+                          kb, kl, pairType, c.broadcast(c.vector(16, kb.getI32Type()), word));
+                      for (int64_t half = 0; half < 2; ++half)
+                        next.push_back(x86vector::DotBF16Op::create(kb, kl, sums[2 * i + half],
+                                                                    lanes, weights[half]));
+                    }
+                    scf::YieldOp::create(kb, kl, next);
+                  });
+              for (auto [i, m] : llvm::enumerate(ms))
+                for (int64_t half = 0; half < 2; ++half) {
+                  Value n = arith::AddIOp::create(mb, ml, first, t.index(16 * half));
+                  Value old = vector::LoadOp::create(mb, ml, sumType, p.c, ValueRange{m, n});
+                  vector::StoreOp::create(
+                      mb, ml, arith::AddFOp::create(mb, ml, old, loop.getResult(2 * i + half)), p.c,
+                      ValueRange{m, n});
+                }
+            },
+            kDotRows);
+        memref::DeallocOp::create(nb, l, pairs);
       });
   memref::DeallocOp::create(b, loc, inputs);
 }
@@ -772,26 +887,6 @@ void int8GroupProducts(OpBuilder &b, Location loc, const BlockProduct &p,
     vector::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, sum), p.c,
                             ValueRange{m, column});
   }
-}
-
-/// Calls `accumulate` for rows [0, rows) of the inputs, kRowTile at a time,
-/// then one by one.
-void forRowTiles(OpBuilder &b, Location loc, Value rows,
-                 function_ref<void(OpBuilder &, Location, ArrayRef<Value>)> accumulate) {
-  Builder v(b, loc);
-  Value tiled =
-      arith::SubIOp::create(b, loc, rows, arith::RemUIOp::create(b, loc, rows, v.index(kRowTile)));
-  scf::ForOp::create(b, loc, v.index(0), tiled, v.index(kRowTile), ValueRange{},
-                     [&](OpBuilder &ib, Location il, Value m, ValueRange) {
-                       SmallVector<Value> ms{m};
-                       for (int64_t t = 1; t < kRowTile; ++t)
-                         ms.push_back(arith::AddIOp::create(
-                             ib, il, m, arith::ConstantIndexOp::create(ib, il, t)));
-                       accumulate(ib, il, ms);
-                       scf::YieldOp::create(ib, il);
-                     });
-  forEach(b, loc, tiled, rows, v.index(1),
-          [&](OpBuilder &ib, Location il, Value m) { accumulate(ib, il, {m}); });
 }
 
 /// The columns of the inputs of a product (its K), when static.
@@ -1054,7 +1149,7 @@ void productByRows(OpBuilder &b, Location loc, const BlockProduct &product, Valu
     memref::DeallocOp::create(b, loc, p.x);
 }
 
-void lowerBlockProduct(Operation *product, const BlockProduct &p) {
+void lowerBlockProduct(Operation *product, const BlockProduct &p, bool amxBf16) {
   OpBuilder b(product);
   Location loc = product->getLoc();
   Value numBlocks = memref::DimOp::create(b, loc, p.blocks, 1);
@@ -1063,8 +1158,10 @@ void lowerBlockProduct(Operation *product, const BlockProduct &p) {
   // A prompt's product is an f32 matmul: over the weight itself, or over its
   // panels decoded to f32.
   auto promptProduct = [&] {
-    if (p.bf16Inputs)
+    if (p.bf16Inputs && amxBf16)
       amxProduct(b, loc, p, *staticDepth(p));
+    else if (p.bf16Inputs)
+      dotBf16Product(b, loc, p, *staticDepth(p));
     else if (f32Weight)
       linalg::MatmulTransposeBOp::create(b, loc, ValueRange{p.x, p.blocks}, ValueRange{p.c});
     else
@@ -1096,7 +1193,7 @@ struct CpuBlockProducts : public tmc::cpu::impl::CpuBlockProductsBase<CpuBlockPr
       if (product.int8)
         lowerInt8Product(generic, product, amxInt8);
       else
-        lowerBlockProduct(generic, product);
+        lowerBlockProduct(generic, product, amxBf16);
     }
   }
 };

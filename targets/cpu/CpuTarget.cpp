@@ -61,6 +61,7 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
   if (options.gemm == "blas") {
     CpuBlockProductsOptions blockProducts;
     blockProducts.amxInt8 = options.amxInt8;
+    blockProducts.amxBf16 = options.amxBf16;
     pm.addPass(createCpuBlockProducts(blockProducts));
     pm.addPass(createLinalgToBlas());
   }
@@ -91,7 +92,9 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
   // Vector loads and stores keep their memref operands until the memref
   // conversion below; everything else of the vector dialect becomes LLVM's.
   ConvertVectorToLLVMPassOptions vectorToLLVM;
-  vectorToLLVM.amx = true; // the tiles of bf16 and int8 products (BlockProducts.cpp)
+  // The tiles and the bf16 dot products of a prompt's products (BlockProducts.cpp).
+  vectorToLLVM.amx = true;
+  vectorToLLVM.x86Vector = true;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -146,12 +149,12 @@ public:
       return rt::makeError("--cuda-arch applies to --target cuda; the CPU target compiles for "
                            "this machine's CPU");
     // The int8 products are AVX-512 VNNI code for 16 lanes, the bf16 ones
-    // AMX tiles (BlockProducts.cpp).
+    // AVX-512 BF16 dot products or AMX tiles (BlockProducts.cpp).
     llvm::SmallVector<llvm::StringRef> needed;
     if (options.activationDtype == "int8")
       needed = {"avx512bw", "avx512vnni"};
     if (options.activationDtype == "bfloat16")
-      needed = {"amx-tile", "amx-bf16", "avx512bf16"};
+      needed = {"avx512bf16"};
     llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
     for (llvm::StringRef feature : needed)
       if (!features.lookup(feature))
@@ -171,6 +174,7 @@ public:
     // The code is for this machine (ObjectEmitter), so are its tiles.
     llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
     llvmOptions.amxInt8 = features.lookup("amx-tile") && features.lookup("amx-int8");
+    llvmOptions.amxBf16 = features.lookup("amx-tile") && features.lookup("amx-bf16");
     cpu::buildCpuToLLVMPipeline(pm, llvmOptions);
   }
   llvm::Expected<std::string> writeCode(ModuleOp module, llvm::StringRef directory,

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassOptions.h"
@@ -37,6 +38,11 @@ struct CpuToLLVMOptions : mlir::PassPipelineOptions<CpuToLLVMOptions> {
   Option<bool> amxInt8{*this, "amx-int8",
                        llvm::cl::desc("Int8 products of prompts on AMX tiles (tmc compile sets "
                                       "it where the host has amx-int8)"),
+                       llvm::cl::init(false)};
+  Option<bool> amxBf16{*this, "amx-bf16",
+                       llvm::cl::desc("Bf16 products of prompts on AMX tiles, not AVX-512 BF16 "
+                                      "dot products (tmc compile sets it where the host has "
+                                      "amx-bf16)"),
                        llvm::cl::init(false)};
 };
 

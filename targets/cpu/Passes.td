@@ -56,19 +56,24 @@ def CpuBlockProducts : Pass<"tmc-cpu-block-products", "mlir::ModuleOp"> {
     at a time (1 MiB of f32) into one buffer and each panel is an f32
     `linalg.matmul`, an f32 weight's product stays one, for
     tmc-linalg-to-blas after this pass; a bf16 weight whose product is marked
-    `tmc.activations = "bfloat16"` is multiplied on AMX tiles
-    (`amx.tile_mulf`) with its inputs rounded to bf16. With `amx-int8`, the
+    `tmc.activations = "bfloat16"` is multiplied with its inputs rounded to
+    bf16 by AVX-512 BF16 dot products (`x86vector.avx512.dot`, vdpbf16ps),
+    or with `amx-bf16` on AMX tiles (`amx.tile_mulf`). With `amx-int8`, the
     int8 products of 16 rows of inputs or more run on AMX tiles too
     (`amx.tile_muli`, one block of 32 values per instruction).
   }];
   let options = [
     Option<"amxInt8", "amx-int8", "bool", /*default=*/"false",
            "Int8 products of prompts on AMX tiles (the host has amx-int8)">,
+    Option<"amxBf16", "amx-bf16", "bool", /*default=*/"false",
+           "Bf16 products of prompts on AMX tiles (the host has amx-bf16), not "
+           "AVX-512 BF16 dot products">,
   ];
   let dependentDialects = [
     "::mlir::amx::AMXDialect", "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",
     "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::x86vector::X86VectorDialect",
   ];
 }
 

@@ -75,7 +75,8 @@ cl::opt<std::string> activationDtype(
     cl::desc("Inputs of the products over stored weights: float32 (exact decoding), int8 "
              "(weights in blocks, q8_0, q4_0, q4_1: inputs quantized per block of 32 and "
              "multiplied with int8 dot products, as llama.cpp does), or bfloat16 (bf16 "
-             "weights: inputs rounded to bf16 and multiplied on AMX tiles, f32 sums); the "
+             "weights: inputs rounded to bf16 and multiplied by AVX-512 BF16 dot products or "
+             "on AMX tiles, f32 sums); the "
              "last two are faster, within the bounds docs/CPU_PERFORMANCE.md states"),
     cl::value_desc("DTYPE"));
 cl::opt<int64_t> maxSeqLen("max-seq-len", cl::init(256), cl::sub(compileCommand),
