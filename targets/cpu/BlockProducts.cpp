@@ -232,9 +232,10 @@ std::pair<Value, Value> nibbleLevels(Builder &v, Value packed, bool q41) {
 }
 
 /// sum_k x[m, k] * w[n, k] for each m of `ms`, over row n of an f32, bf16 or
-/// f16 weight, a cache line of it at a time.
+/// f16 weight, a cache line of it at a time; each line's counterpart
+/// kPrefetchRows rows ahead prefetched into L2 if `prefetch`.
 SmallVector<Value> floatRowProducts(OpBuilder &b, Location loc, const BlockProduct &p,
-                                     ArrayRef<Value> ms, Value n, Value lastRow) {
+                                    ArrayRef<Value> ms, Value n, Value lastRow, bool prefetch) {
   Builder k(b, loc);
   auto wType = cast<MemRefType>(p.blocks.getType());
   // A whole 64-byte line of the weight per step: 16 f32 columns, or 32 of a
@@ -252,7 +253,8 @@ SmallVector<Value> floatRowProducts(OpBuilder &b, Location loc, const BlockProdu
         // line requested into L1 holds one of its few fill buffers for all
         // of the memory's latency, and fewer lines are in flight (SmolLM2
         // BF16 decode, docs/CPU_PERFORMANCE.md: 1.2x faster).
-        v.prefetchAhead(p.blocks, n, lastRow, column, PrefetchInto::L2);
+        if (prefetch)
+          v.prefetchAhead(p.blocks, n, lastRow, column, PrefetchInto::L2);
         Value stored = vector::LoadOp::create(nb, l, v.vector(lanes, wType.getElementType()),
                                               p.blocks, ValueRange{n, column});
         Value weights = wType.getElementType().isF32()
@@ -1117,7 +1119,8 @@ Value roundedToBf16(OpBuilder &b, Location loc, Value x, Value rows, int64_t dep
   return rounded;
 }
 
-void productByRows(OpBuilder &b, Location loc, const BlockProduct &product, Value numBlocks) {
+void productByRows(OpBuilder &b, Location loc, const BlockProduct &product, Value numBlocks,
+                   bool floatRowPrefetch) {
   Builder k(b, loc);
   Value rows = memref::DimOp::create(b, loc, product.c, 0);
   BlockProduct p = product;
@@ -1134,9 +1137,9 @@ void productByRows(OpBuilder &b, Location loc, const BlockProduct &product, Valu
         Value n = ns[0];
         // C[m, n] += the products of rows ms, kRowTile at a time, then one by one.
         auto accumulate = [&](OpBuilder &ib, Location il, ArrayRef<Value> ms) {
-          SmallVector<Value> sums = p.format.empty()
-                                        ? floatRowProducts(ib, il, p, ms, n, lastRow)
-                                        : blockRowProducts(ib, il, p, ms, n, numBlocks, lastRow);
+          SmallVector<Value> sums =
+              p.format.empty() ? floatRowProducts(ib, il, p, ms, n, lastRow, floatRowPrefetch)
+                               : blockRowProducts(ib, il, p, ms, n, numBlocks, lastRow);
           for (auto [m, sum] : llvm::zip(ms, sums)) {
             Value old = memref::LoadOp::create(ib, il, p.c, ValueRange{m, n});
             memref::StoreOp::create(ib, il, arith::AddFOp::create(ib, il, old, sum), p.c,
@@ -1149,7 +1152,8 @@ void productByRows(OpBuilder &b, Location loc, const BlockProduct &product, Valu
     memref::DeallocOp::create(b, loc, p.x);
 }
 
-void lowerBlockProduct(Operation *product, const BlockProduct &p, bool amxBf16) {
+void lowerBlockProduct(Operation *product, const BlockProduct &p, bool amxBf16,
+                       bool floatRowPrefetch) {
   OpBuilder b(product);
   Location loc = product->getLoc();
   Value numBlocks = memref::DimOp::create(b, loc, p.blocks, 1);
@@ -1168,7 +1172,7 @@ void lowerBlockProduct(Operation *product, const BlockProduct &p, bool amxBf16) 
       productByPanels(b, loc, p, numBlocks, *staticDepth(p));
   };
   byRowCount(b, loc, p, staticDepth(p).has_value(), promptProduct,
-             [&] { productByRows(b, loc, p, numBlocks); });
+             [&] { productByRows(b, loc, p, numBlocks, floatRowPrefetch); });
   product->erase();
 }
 
@@ -1193,7 +1197,7 @@ struct CpuBlockProducts : public tmc::cpu::impl::CpuBlockProductsBase<CpuBlockPr
       if (product.int8)
         lowerInt8Product(generic, product, amxInt8);
       else
-        lowerBlockProduct(generic, product, amxBf16);
+        lowerBlockProduct(generic, product, amxBf16, floatRowPrefetch);
     }
   }
 };

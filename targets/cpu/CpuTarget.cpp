@@ -62,6 +62,7 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
     CpuBlockProductsOptions blockProducts;
     blockProducts.amxInt8 = options.amxInt8;
     blockProducts.amxBf16 = options.amxBf16;
+    blockProducts.floatRowPrefetch = options.floatRowPrefetch;
     pm.addPass(createCpuBlockProducts(blockProducts));
     pm.addPass(createLinalgToBlas());
   }
@@ -175,6 +176,11 @@ public:
     llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
     llvmOptions.amxInt8 = features.lookup("amx-tile") && features.lookup("amx-int8");
     llvmOptions.amxBf16 = features.lookup("amx-tile") && features.lookup("amx-bf16");
+    // AMD Zen 5's own prefetchers stream a decode step's f32 and bf16 weight
+    // rows faster than with the row kernel's prefetches beside them (SmolLM2
+    // decode 4-11% faster without, docs/CPU_PERFORMANCE.md "Decode: prefetch
+    // into L2"); on the Intel Xeon they made bf16 decode 1.2x faster.
+    llvmOptions.floatRowPrefetch = llvm::sys::getHostCPUName() != "znver5";
     cpu::buildCpuToLLVMPipeline(pm, llvmOptions);
   }
   llvm::Expected<std::string> writeCode(ModuleOp module, llvm::StringRef directory,

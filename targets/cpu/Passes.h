@@ -39,6 +39,12 @@ struct CpuToLLVMOptions : mlir::PassPipelineOptions<CpuToLLVMOptions> {
                        llvm::cl::desc("Int8 products of prompts on AMX tiles (tmc compile sets "
                                       "it where the host has amx-int8)"),
                        llvm::cl::init(false)};
+  Option<bool> floatRowPrefetch{
+      *this, "float-row-prefetch",
+      llvm::cl::desc("Prefetch f32, bf16 and f16 weight rows ahead in the decode row kernel "
+                     "(tmc compile clears it on CPUs whose prefetchers do better: "
+                     "targets/cpu/CpuTarget.cpp)"),
+      llvm::cl::init(true)};
   Option<bool> amxBf16{*this, "amx-bf16",
                        llvm::cl::desc("Bf16 products of prompts on AMX tiles, not AVX-512 BF16 "
                                       "dot products (tmc compile sets it where the host has "

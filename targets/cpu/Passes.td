@@ -65,6 +65,9 @@ def CpuBlockProducts : Pass<"tmc-cpu-block-products", "mlir::ModuleOp"> {
   let options = [
     Option<"amxInt8", "amx-int8", "bool", /*default=*/"false",
            "Int8 products of prompts on AMX tiles (the host has amx-int8)">,
+    Option<"floatRowPrefetch", "float-row-prefetch", "bool", /*default=*/"true",
+           "Prefetch the rows of f32, bf16 and f16 weights ahead into L2 in the "
+           "decode row kernel (not where the host's own prefetchers do better)">,
     Option<"amxBf16", "amx-bf16", "bool", /*default=*/"false",
            "Bf16 products of prompts on AMX tiles (the host has amx-bf16), not "
            "AVX-512 BF16 dot products">,

@@ -1,4 +1,5 @@
 // RUN: tmc-opt %s -tmc-cpu-block-products -tmc-linalg-to-blas | FileCheck %s
+// RUN: tmc-opt %s -tmc-cpu-block-products='float-row-prefetch=0' | FileCheck %s --check-prefix=NO-PREFETCH
 
 // A linear over an f32 weight: a prompt (16 rows or more) stays one sgemm;
 // fewer rows (a decode step) get the row kernel of bf16 weights without the
@@ -19,6 +20,15 @@
 // CHECK:               vector.fma
 // CHECK:           vector.reduction <add>
 // CHECK-NOT:     linalg.matmul
+// Without float-row-prefetch (the host's prefetchers stream the rows), the
+// same kernel with no prefetch.
+// NO-PREFETCH-LABEL: func.func @f32_weight(
+// NO-PREFETCH:         scf.parallel
+// NO-PREFETCH-NOT:       memref.prefetch
+// NO-PREFETCH:           vector.fma
+// NO-PREFETCH-LABEL: func.func @bf16_inputs_decode(
+// NO-PREFETCH-NOT:     memref.prefetch
+// NO-PREFETCH:         vector.fma
 func.func @f32_weight(%x: memref<?x64xf32>, %w: memref<8x64xf32>, %c: memref<?x8xf32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %w : memref<?x64xf32>, memref<8x64xf32>) outs(%c : memref<?x8xf32>)
   return
