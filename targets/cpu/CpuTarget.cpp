@@ -48,6 +48,19 @@ void tmc::cpu::buildLowerToCpuPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
+tmc::cpu::HostTuning tmc::cpu::hostTuning() {
+  HostTuning tuning;
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  tuning.amxInt8 = features.lookup("amx-tile") && features.lookup("amx-int8");
+  tuning.amxBf16 = features.lookup("amx-tile") && features.lookup("amx-bf16");
+  // AMD Zen 5's own prefetchers stream a decode step's f32 and bf16 weight
+  // rows faster than with the row kernel's prefetches beside them (SmolLM2
+  // decode 6-11% faster without, docs/CPU_PERFORMANCE.md "Decode: prefetch
+  // into L2"); on the Intel Xeon they made bf16 decode 1.2x faster.
+  tuning.floatRowPrefetch = llvm::sys::getHostCPUName() != "znver5";
+  return tuning;
+}
+
 void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions &options) {
   lowering::buildBufferizePipeline(pm);
   // Attention's row blocks (scf.forall on tensors) become parallel loops.
@@ -83,7 +96,10 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
   pm.addNestedPass<func::FuncOp>(createCpuReductionLoops());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
-  // Parallel loops (the block products' rows) run on OpenMP's threads.
+  // Parallel loops (the block products' rows) run on OpenMP's threads, each
+  // thread its share of the iterations with no runtime call; loops with
+  // reductions through upstream's omp.wsloop.
+  pm.addPass(createCpuParallelToOpenMP());
   pm.addPass(createConvertSCFToOpenMPPass());
   // Which wraps each iteration in a memref.alloca_scope; with no alloca
   // inside, it is inlined before its body becomes blocks.
@@ -169,18 +185,11 @@ public:
     cpu::buildLowerToCpuPipeline(pm);
   }
   void buildLLVMPipeline(OpPassManager &pm, const TargetOptions &options) const override {
+    // The code is for this machine (ObjectEmitter): the options' defaults
+    // are its tuning (hostTuning).
     cpu::CpuToLLVMOptions llvmOptions;
     llvmOptions.gemm = options.gemm;
     llvmOptions.planBatch = options.planBatch;
-    // The code is for this machine (ObjectEmitter), so are its tiles.
-    llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-    llvmOptions.amxInt8 = features.lookup("amx-tile") && features.lookup("amx-int8");
-    llvmOptions.amxBf16 = features.lookup("amx-tile") && features.lookup("amx-bf16");
-    // AMD Zen 5's own prefetchers stream a decode step's f32 and bf16 weight
-    // rows faster than with the row kernel's prefetches beside them (SmolLM2
-    // decode 4-11% faster without, docs/CPU_PERFORMANCE.md "Decode: prefetch
-    // into L2"); on the Intel Xeon they made bf16 decode 1.2x faster.
-    llvmOptions.floatRowPrefetch = llvm::sys::getHostCPUName() != "znver5";
     cpu::buildCpuToLLVMPipeline(pm, llvmOptions);
   }
   llvm::Expected<std::string> writeCode(ModuleOp module, llvm::StringRef directory,

@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/X86Vector/X86VectorDialect.h"
@@ -25,6 +26,17 @@ namespace tmc::cpu {
 #define GEN_PASS_REGISTRATION
 #include "targets/cpu/Passes.h.inc"
 
+/// What this machine's CPU code uses (from llvm::sys::getHostCPUName and its
+/// features): tmc compile compiles for the host, and `tmc-cpu-to-llvm`'s
+/// options default to the same, so that tmc-opt reproduces its phases.
+struct HostTuning {
+  /// AMX tiles for int8 and bf16 prompts.
+  bool amxInt8 = false, amxBf16 = false;
+  /// Software prefetches in the f32/bf16/f16 decode row kernel.
+  bool floatRowPrefetch = true;
+};
+HostTuning hostTuning();
+
 /// Options of `tmc-cpu-to-llvm` (`tmc-opt --tmc-cpu-to-llvm="gemm=loops"`).
 struct CpuToLLVMOptions : mlir::PassPipelineOptions<CpuToLLVMOptions> {
   Option<std::string> gemm{*this, "gemm",
@@ -36,20 +48,18 @@ struct CpuToLLVMOptions : mlir::PassPipelineOptions<CpuToLLVMOptions> {
                                            "every intermediate from the heap"),
                             llvm::cl::init(1)};
   Option<bool> amxInt8{*this, "amx-int8",
-                       llvm::cl::desc("Int8 products of prompts on AMX tiles (tmc compile sets "
-                                      "it where the host has amx-int8)"),
-                       llvm::cl::init(false)};
+                       llvm::cl::desc("Int8 products of prompts on AMX tiles (default: whether "
+                                      "the host has amx-int8)"),
+                       llvm::cl::init(hostTuning().amxInt8)};
   Option<bool> floatRowPrefetch{
       *this, "float-row-prefetch",
       llvm::cl::desc("Prefetch f32, bf16 and f16 weight rows ahead in the decode row kernel "
-                     "(tmc compile clears it on CPUs whose prefetchers do better: "
-                     "targets/cpu/CpuTarget.cpp)"),
-      llvm::cl::init(true)};
+                     "(default: not on CPUs whose prefetchers do better, hostTuning)"),
+      llvm::cl::init(hostTuning().floatRowPrefetch)};
   Option<bool> amxBf16{*this, "amx-bf16",
                        llvm::cl::desc("Bf16 products of prompts on AMX tiles, not AVX-512 BF16 "
-                                      "dot products (tmc compile sets it where the host has "
-                                      "amx-bf16)"),
-                       llvm::cl::init(false)};
+                                      "dot products (default: whether the host has amx-bf16)"),
+                       llvm::cl::init(hostTuning().amxBf16)};
 };
 
 /// `scheduled` -> `target`: entry points, attention, every tmc op to linalg

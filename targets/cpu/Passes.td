@@ -168,11 +168,35 @@ def CpuReductionLoops : Pass<"tmc-cpu-reduction-loops", "mlir::func::FuncOp"> {
   ];
 }
 
+def CpuParallelToOpenMP : Pass<"tmc-cpu-parallel-to-openmp", "mlir::ModuleOp"> {
+  let summary = "Makes each parallel loop one OpenMP region whose threads take fixed shares";
+  let description = [{
+    Each outermost `scf.parallel` without reductions becomes an
+    `omp.parallel` in which every thread computes its own part of the loop's
+    iterations (collapsed into one range, split into as many contiguous
+    parts as the region has threads, the first total % threads of them one
+    iteration longer, as libomp's static schedule splits them) from
+    `omp_get_thread_num` and `omp_get_num_threads`, and runs it as an
+    `scf.for`, each iteration's body in a `memref.alloca_scope`. Upstream
+    `convert-scf-to-openmp` builds an `omp.wsloop` instead, whose threads
+    each call `__kmpc_for_static_init` (which Debian's KMP_DEBUG build of
+    libomp makes format a trace message every call) and then wait at the
+    loop's own barrier before the region's join. Parallel loops inside a
+    converted one run as nested `scf.for`s on its thread; loops with
+    reductions are left for `convert-scf-to-openmp`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::omp::OpenMPDialect", "::mlir::scf::SCFDialect",
+  ];
+}
+
 def CpuInlineAllocaScopes : Pass<"tmc-cpu-inline-alloca-scopes", "mlir::ModuleOp"> {
   let summary = "Inlines the alloca_scope of each parallel iteration that allocates no stack";
   let description = [{
-    `convert-scf-to-openmp` wraps the body of each parallel iteration in a
-    `memref.alloca_scope`, so that its stack allocations are freed every
+    `tmc-cpu-parallel-to-openmp` and `convert-scf-to-openmp` wrap the body
+    of each parallel iteration in a `memref.alloca_scope`, so that its stack
+    allocations are freed every
     iteration. The canonicalizer inlines the scope only when nothing in it
     may allocate on the stack, and it counts every call as one that may; a
     scope kept holds a single block, so a body with a call cannot also hold

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "targets/cuda/Passes.h"
+#include "targets/linalg/ParallelIterations.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -30,14 +31,8 @@ namespace {
 void launchLoop(scf::ParallelOp loop, int64_t blockSize) {
   OpBuilder b(loop);
   Location loc = loop.getLoc();
-  SmallVector<Value> trips;
-  Value total = arith::ConstantIndexOp::create(b, loc, 1);
-  for (auto [lower, upper, step] :
-       llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
-    Value span = arith::SubIOp::create(b, loc, upper, lower);
-    trips.push_back(arith::CeilDivUIOp::create(b, loc, span, step));
-    total = arith::MulIOp::create(b, loc, total, trips.back());
-  }
+  tmc::lowering::CollapsedIterations iterations = tmc::lowering::collapseIterations(b, loc, loop);
+  Value total = iterations.total;
   Value threads = arith::ConstantIndexOp::create(b, loc, blockSize);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value blocks = arith::CeilDivUIOp::create(b, loc, total, threads);
@@ -53,15 +48,8 @@ void launchLoop(scf::ParallelOp loop, int64_t blockSize) {
 
   b.setInsertionPointToStart(guard.thenBlock());
   IRMapping mapping;
-  Value rest = linear;
-  for (int64_t dim = loop.getNumLoops() - 1; dim >= 0; --dim) {
-    Value index = dim == 0 ? rest : arith::RemUIOp::create(b, loc, rest, trips[dim]);
-    if (dim > 0)
-      rest = arith::DivUIOp::create(b, loc, rest, trips[dim]);
-    Value scaled = arith::MulIOp::create(b, loc, index, loop.getStep()[dim]);
-    mapping.map(loop.getInductionVars()[dim],
-                arith::AddIOp::create(b, loc, loop.getLowerBound()[dim], scaled));
-  }
+  mapping.map(loop.getInductionVars(),
+              tmc::lowering::inductionValuesAt(b, loc, loop, iterations, linear));
   for (Operation &op : loop.getBody()->without_terminator())
     b.clone(op, mapping);
   loop.erase();

@@ -1,6 +1,6 @@
 // RUN: tmc-opt %s -tmc-cpu-block-products | FileCheck %s --check-prefix=DOTS
 // RUN: tmc-opt %s -tmc-cpu-block-products='amx-bf16=1' | FileCheck %s --check-prefix=TILES
-// RUN: tmc-opt %s --tmc-cpu-to-llvm | FileCheck %s --check-prefix=LLVM
+// RUN: tmc-opt %s --tmc-cpu-to-llvm="amx-bf16=0" | FileCheck %s --check-prefix=LLVM
 
 // A prompt's product over a bf16 weight with its inputs rounded to bf16
 // (`--activation-dtype bfloat16`, 16 rows or more). By default, AVX-512 BF16
@@ -51,7 +51,8 @@
 // TILES-COUNT-8:   amx.tile_mulf
 // TILES-NOT:     x86vector.
 
-// The dot products become vdpbf16ps's intrinsic.
+// The dot products become vdpbf16ps's intrinsic (amx-bf16=0: the pipeline
+// defaults to the host's tiles).
 // LLVM-LABEL: llvm.func internal @bf16_inputs_prompt(
 // LLVM:         llvm.call_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"({{.*}}) : (vector<16xf32>, vector<32xbf16>, vector<32xbf16>) -> vector<16xf32>
 func.func @bf16_inputs_prompt(%x: memref<?x64xf32>, %w: memref<32x64xbf16>, %c: memref<?x32xf32>) {

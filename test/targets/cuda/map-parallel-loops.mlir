@@ -2,18 +2,22 @@
 // RUN: tmc-opt %s -tmc-cuda-map-parallel-loops="block-size=128" -split-input-file | FileCheck %s --check-prefix=SMALL
 // RUN: not tmc-opt %s -tmc-cuda-map-parallel-loops="block-size=2048" 2>&1 | FileCheck %s --check-prefix=TOO-BIG
 
-// A rank-3 nest with dynamic bounds: its iteration space is linearized, one
+// A rank-3 nest with dynamic bounds: its iteration space is linearized (a
+// dimension whose upper bound is not above its lower one counts 0), one
 // thread per iteration in blocks of 256, and each thread recovers its
 // indices innermost first (neighbouring threads, neighbouring elements).
 // CHECK-LABEL: func.func @scale(
 // CHECK-SAME:      %[[X:.*]]: memref<?x?x64xf32>
 // CHECK:         %[[D0:.*]] = memref.dim %[[X]], %c0
 // CHECK:         %[[D1:.*]] = memref.dim %[[X]], %c1
-// CHECK:         %[[T0:.*]] = arith.ceildivui %{{.*}}, %c1
+// CHECK:         %[[C0:.*]] = arith.ceildivui %{{.*}}, %c1
+// CHECK:         %[[T0:.*]] = arith.select %{{.*}}, %[[C0]], %{{.*}}
 // CHECK:         %[[P0:.*]] = arith.muli %{{.*}}, %[[T0]]
-// CHECK:         %[[T1:.*]] = arith.ceildivui %{{.*}}, %c1
+// CHECK:         %[[C1:.*]] = arith.ceildivui %{{.*}}, %c1
+// CHECK:         %[[T1:.*]] = arith.select %{{.*}}, %[[C1]], %{{.*}}
 // CHECK:         %[[P1:.*]] = arith.muli %[[P0]], %[[T1]]
-// CHECK:         %[[T2:.*]] = arith.ceildivui %{{.*}}, %c1
+// CHECK:         %[[C2:.*]] = arith.ceildivui %{{.*}}, %c1
+// CHECK:         %[[T2:.*]] = arith.select %{{.*}}, %[[C2]], %{{.*}}
 // CHECK:         %[[TOTAL:.*]] = arith.muli %[[P1]], %[[T2]]
 // CHECK:         %[[THREADS:.*]] = arith.constant 256 : index
 // CHECK:         %[[BLOCKS:.*]] = arith.ceildivui %[[TOTAL]], %[[THREADS]]
