@@ -243,7 +243,11 @@ SmallVector<Value> floatRowProducts(OpBuilder &b, Location loc, const BlockProdu
   // twice: SmolLM2 BF16 decode steps 3-6% slower, 1 and 2 threads).
   bool wide = !wType.getElementType().isF32() && wType.getDimSize(1) % 32 == 0;
   int64_t lanes = wide ? 32 : 16;
-  VectorType acc = k.vector(lanes, b.getF32Type());
+  // Inputs rounded to bf16 (a bf16 `x`) multiply a line of the bf16 weight
+  // in one vdpbf16ps: 16 sums of pairs, where widening the weight took two
+  // conversions and two FMAs.
+  bool pairs = p.bf16Inputs;
+  VectorType acc = k.vector(pairs ? 16 : lanes, b.getF32Type());
   SmallVector<Value> init(ms.size(), k.splat(acc, b.getF32FloatAttr(0)));
   auto loop = scf::ForOp::create(
       b, loc, k.index(0), k.index(wType.getDimSize(1)), k.index(lanes), init,
@@ -255,12 +259,20 @@ SmallVector<Value> floatRowProducts(OpBuilder &b, Location loc, const BlockProdu
         // BF16 decode, docs/CPU_PERFORMANCE.md: 1.2x faster).
         if (prefetch)
           v.prefetchAhead(p.blocks, n, lastRow, column, PrefetchInto::L2);
-        Value stored = vector::LoadOp::create(nb, l, v.vector(lanes, wType.getElementType()),
-                                              p.blocks, ValueRange{n, column});
+        VectorType line = v.vector(lanes, wType.getElementType());
+        Value stored = vector::LoadOp::create(nb, l, line, p.blocks, ValueRange{n, column});
+        SmallVector<Value> next;
+        if (pairs) {
+          for (auto [m, sum] : llvm::zip(ms, sums))
+            next.push_back(x86vector::DotBF16Op::create(
+                nb, l, sum, vector::LoadOp::create(nb, l, line, p.x, ValueRange{m, column}),
+                stored));
+          scf::YieldOp::create(nb, l, next);
+          return;
+        }
         Value weights = wType.getElementType().isF32()
                             ? stored
                             : arith::ExtFOp::create(nb, l, acc, stored).getResult();
-        SmallVector<Value> next;
         for (auto [m, sum] : llvm::zip(ms, sums))
           next.push_back(v.fma(weights, v.inputs(p.x, m, column, lanes), sum));
         scf::YieldOp::create(nb, l, next);
@@ -1090,43 +1102,17 @@ void lowerInt8Product(Operation *product, const BlockProduct &p, bool amxInt8) {
 
 /// C[m, n] += the products of each row m with row n of the weight, the
 /// weight's rows split across the host's cores.
-/// The rows of inputs `x` ([rows, depth]) rounded to bf16 and kept as f32,
-/// in a new buffer: once per product, where the row kernel would round each
-/// input again for every row of the weight (6% of a 2-thread bf16 decode
-/// step).
-Value roundedToBf16(OpBuilder &b, Location loc, Value x, Value rows, int64_t depth) {
-  Builder k(b, loc);
-  VectorType lanes = k.vector(16, b.getF32Type());
-  Value rounded = memref::AllocOp::create(
-      b, loc, MemRefType::get({ShapedType::kDynamic, depth}, b.getF32Type()), ValueRange{rows},
-      b.getI64IntegerAttr(64));
-  scf::ForOp::create(b, loc, k.index(0), rows, k.index(1), ValueRange{},
-                     [&](OpBuilder &mb, Location ml, Value m, ValueRange) {
-                       Builder r(mb, ml);
-                       scf::ForOp::create(
-                           mb, ml, r.index(0), r.index(depth), r.index(16), ValueRange{},
-                           [&](OpBuilder &nb, Location l, Value column, ValueRange) {
-                             Builder v(nb, l);
-                             Value bf16 = arith::TruncFOp::create(
-                                 nb, l, v.vector(16, nb.getBF16Type()), v.inputs(x, m, column, 16));
-                             vector::StoreOp::create(nb, l,
-                                                     arith::ExtFOp::create(nb, l, lanes, bf16),
-                                                     rounded, ValueRange{m, column});
-                             scf::YieldOp::create(nb, l);
-                           });
-                       scf::YieldOp::create(mb, ml);
-                     });
-  return rounded;
-}
-
 void productByRows(OpBuilder &b, Location loc, const BlockProduct &product, Value numBlocks,
                    bool floatRowPrefetch) {
   Builder k(b, loc);
   Value rows = memref::DimOp::create(b, loc, product.c, 0);
   BlockProduct p = product;
+  // Bf16 inputs are rounded once per product, into a buffer the row kernel
+  // reads: rounded inside it, each input was rounded again for every row of
+  // the weight (6% of a 2-thread bf16 decode step).
   if (p.bf16Inputs) {
-    p.x = roundedToBf16(b, loc, p.x, rows, cast<MemRefType>(p.blocks.getType()).getDimSize(1));
-    p.bf16Inputs = false;
+    int64_t depth = cast<MemRefType>(p.blocks.getType()).getDimSize(1);
+    p.x = roundedInputs(b, loc, product, rows, rows, depth);
   }
   Value columns = memref::DimOp::create(b, loc, p.c, 1);
   Value lastRow =

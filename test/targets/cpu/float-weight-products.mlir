@@ -28,31 +28,31 @@
 // NO-PREFETCH:           vector.fma
 // NO-PREFETCH-LABEL: func.func @bf16_inputs_decode(
 // NO-PREFETCH-NOT:     memref.prefetch
-// NO-PREFETCH:         vector.fma
+// NO-PREFETCH:         x86vector.avx512.dot
 func.func @f32_weight(%x: memref<?x64xf32>, %w: memref<8x64xf32>, %c: memref<?x8xf32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %w : memref<?x64xf32>, memref<8x64xf32>) outs(%c : memref<?x8xf32>)
   return
 }
 
 // Bf16 inputs over a bf16 weight, a decode step (2 rows): the inputs are
-// rounded to bf16 once, into a buffer the row kernel reads, not again for
-// every row of the weight inside it. The kernel steps a whole cache line of
-// the 2-byte weight, 32 columns, with one prefetch.
+// rounded to bf16 once, into a bf16 buffer the row kernel reads, not again
+// for every row of the weight inside it. The kernel steps a whole cache line
+// of the 2-byte weight, 32 columns, with one prefetch, and multiplies it
+// with the line of inputs in one vdpbf16ps (16 sums of pairs) per row.
 // CHECK-LABEL: func.func @bf16_inputs_decode(
-// CHECK:         %[[ROUNDED:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x64xf32>
+// CHECK:         %[[ROUNDED:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x64xbf16>
 // CHECK:         scf.for
 // CHECK:           scf.for
 // CHECK:             %[[BF16:.*]] = arith.truncf %{{.*}} : vector<16xf32> to vector<16xbf16>
-// CHECK:             %[[BACK:.*]] = arith.extf %[[BF16]] : vector<16xbf16> to vector<16xf32>
-// CHECK:             vector.store %[[BACK]], %[[ROUNDED]]
+// CHECK-NEXT:        vector.store %[[BF16]], %[[ROUNDED]]
 // CHECK:         scf.parallel
 // CHECK-NOT:       arith.truncf
-// CHECK:           scf.for %{{.*}} = %{{.*}} to %c64 step %c32 iter_args
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %c64 step %c32 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK-COUNT-1:     memref.prefetch
-// CHECK-NEXT:        vector.load %{{.*}} : memref<32x64xbf16>, vector<32xbf16>
-// CHECK-NEXT:        arith.extf %{{.*}} : vector<32xbf16> to vector<32xf32>
-// CHECK-NEXT:        vector.load %[[ROUNDED]]{{.*}} : memref<?x64xf32>, vector<32xf32>
-// CHECK-NEXT:        vector.fma %{{.*}} : vector<32xf32>
+// CHECK-NEXT:        %[[W:.*]] = vector.load %{{.*}} : memref<32x64xbf16>, vector<32xbf16>
+// CHECK-NEXT:        %[[X:.*]] = vector.load %[[ROUNDED]]{{.*}} : memref<?x64xbf16>, vector<32xbf16>
+// CHECK-NEXT:        x86vector.avx512.dot %{{.*}}, %[[X]], %[[W]] : vector<32xbf16> -> vector<16xf32>
+// CHECK-NOT:         arith.extf
 // CHECK:           scf.reduce
 // CHECK-NEXT:    }
 // CHECK-NEXT:    memref.dealloc %[[ROUNDED]]
