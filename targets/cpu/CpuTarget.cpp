@@ -49,15 +49,19 @@ void tmc::cpu::buildLowerToCpuPipeline(OpPassManager &pm) {
 }
 
 tmc::cpu::HostTuning tmc::cpu::hostTuning() {
-  HostTuning tuning;
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  tuning.amxInt8 = features.lookup("amx-tile") && features.lookup("amx-int8");
-  tuning.amxBf16 = features.lookup("amx-tile") && features.lookup("amx-bf16");
-  // AMD Zen 5's own prefetchers stream a decode step's f32 and bf16 weight
-  // rows faster than with the row kernel's prefetches beside them (SmolLM2
-  // decode 6-11% faster without, docs/CPU_PERFORMANCE.md "Decode: prefetch
-  // into L2"); on the Intel Xeon they made bf16 decode 1.2x faster.
-  tuning.floatRowPrefetch = llvm::sys::getHostCPUName() != "znver5";
+  // Read once: each of tmc-cpu-to-llvm's options takes its default from here.
+  static const HostTuning tuning = [] {
+    HostTuning host;
+    llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+    host.amxInt8 = features.lookup("amx-tile") && features.lookup("amx-int8");
+    host.amxBf16 = features.lookup("amx-tile") && features.lookup("amx-bf16");
+    // AMD Zen 5's own prefetchers stream a decode step's f32 and bf16 weight
+    // rows faster than with the row kernel's prefetches beside them (SmolLM2
+    // decode 6-11% faster without, docs/CPU_PERFORMANCE.md "Decode: prefetch
+    // into L2"); on the Intel Xeon they made bf16 decode 1.2x faster.
+    host.floatRowPrefetch = llvm::sys::getHostCPUName() != "znver5";
+    return host;
+  }();
   return tuning;
 }
 
@@ -101,7 +105,7 @@ void tmc::cpu::buildCpuToLLVMPipeline(OpPassManager &pm, const CpuToLLVMOptions 
   // reductions through upstream's omp.wsloop.
   pm.addPass(createCpuParallelToOpenMP());
   pm.addPass(createConvertSCFToOpenMPPass());
-  // Which wraps each iteration in a memref.alloca_scope; with no alloca
+  // Both wrap each iteration in a memref.alloca_scope; with no alloca
   // inside, it is inlined before its body becomes blocks.
   pm.addPass(createCpuInlineAllocaScopes());
   pm.addPass(createCanonicalizerPass());
