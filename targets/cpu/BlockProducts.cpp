@@ -743,8 +743,13 @@ QuantizedInputs quantizeInputs(OpBuilder &b, Location loc, Value x, Value numBlo
       VectorType lanes = v.vector(32, f32);
       Value column = arith::MulIOp::create(nb, l, block, v.index(32));
       Value values = v.inputs(x, m, column, 32);
-      Value amax = vector::ReductionOp::create(nb, l, vector::CombiningKind::MAXNUMF,
-                                               math::AbsFOp::create(nb, l, values));
+      // No NaNs (nnan): else LLVM lowers the reduction as a chain of 32
+      // scalar maxima, each checked for NaN, and a decode step's
+      // quantizations wait on it (a third of its serial time).
+      auto amax = vector::ReductionOp::create(nb, l, vector::CombiningKind::MAXNUMF,
+                                              math::AbsFOp::create(nb, l, values));
+      amax.setFastmathAttr(
+          arith::FastMathFlagsAttr::get(nb.getContext(), arith::FastMathFlags::nnan));
       Value zero = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0));
       Value d = arith::DivFOp::create(nb, l, amax,
                                       arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(127)));

@@ -121,12 +121,12 @@ Value combineChunks(OpBuilder &b, Location loc, Value partials, Value chunks, in
             linalg::YieldOp::create(nb, l, add(nb, l, args[2], args[0], args[1]));
           })
           .getResult(0);
-  // Loops (b, h, i, e, c).
-  AffineMap weightOfValue =
-      AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2), dim(ctx, 4)}, ctx);
-  AffineMap chunkValue =
-      AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2), dim(ctx, 4), dim(ctx, 3)}, ctx);
-  AffineMap value = AffineMap::getMultiDimIdentityMap(5, ctx).getMajorSubMap(4);
+  // Loops (b, h, i, c, e): the values innermost, a chunk's row of them
+  // contiguous in both buffers (with the chunks innermost, each output was
+  // a scalar sum of a few loads 66 floats apart).
+  AffineMap weightOfValue = AffineMap::getMultiDimIdentityMap(5, ctx).getMajorSubMap(4);
+  AffineMap chunkValue = AffineMap::getMultiDimIdentityMap(5, ctx);
+  AffineMap value = AffineMap::get(5, 0, {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2), dim(ctx, 4)}, ctx);
   // (The weighted values alone: the loop over e takes its range from them.)
   SmallVector<OpFoldResult> valueSizes = byChunkSizes;
   valueSizes.back() = b.getIndexAttr(valueDim);
@@ -139,7 +139,7 @@ Value combineChunks(OpBuilder &b, Location loc, Value partials, Value chunks, in
   Value sum = linalg::GenericOp::create(
                   b, loc, TypeRange{resultType}, ValueRange{weights, values},
                   ValueRange{filledTensor(b, loc, outSizes, f32, b.getF32FloatAttr(0.0))},
-                  {weightOfValue, chunkValue, value}, {par, par, par, par, red},
+                  {weightOfValue, chunkValue, value}, {par, par, par, red, par},
                   [&](OpBuilder &nb, Location l, ValueRange args) {
                     linalg::YieldOp::create(nb, l, add(nb, l, args[2], args[0], args[1]));
                   })

@@ -122,7 +122,7 @@ func.func @dequantize_whole(%b: tensor<8x2x9xi16>) -> tensor<8x64xf32> {
 // KERNEL:         %[[Q:.*]] = memref.alloc(%{{.*}}, %{{.*}}) : memref<?x?xi32>
 // KERNEL:         scf.for
 // KERNEL:           scf.for
-// KERNEL:             vector.reduction <maxnumf>
+// KERNEL:             vector.reduction <maxnumf>, %{{.*}} fastmath<nnan>
 // KERNEL:             math.roundeven %{{.*}} : vector<32xf32>
 // KERNEL:             vector.store %{{.*}}, %[[Q]]{{.*}} : memref<?x?xi32>, vector<8xi32>
 // KERNEL:         scf.parallel

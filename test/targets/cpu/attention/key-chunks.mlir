@@ -10,7 +10,7 @@
 // CHECK-DAG: #[[KEY:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 2, d3, d4)>
 // CHECK-DAG: #[[MAXOF:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3, 16)>
 // CHECK-DAG: #[[SUMOF:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3, 17)>
-// CHECK-DAG: #[[VALUEOF:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4, d3)>
+// CHECK-DAG: #[[VALUEOF:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
 // CHECK-LABEL: func.func @decode(
 // CHECK-SAME:      %[[Q:.*]]: tensor<?x4x1x16xf32>, %[[K:.*]]: tensor<?x2x?x16xf32>, %[[V:.*]]: tensor<?x2x?x16xf32>, %[[MASK:.*]]: tensor<?x?xi64>)
 // CHECK:         %[[SEQKV:.*]] = tensor.dim %[[K]], %c2
@@ -67,7 +67,7 @@
 // CHECK:           math.exp
 // CHECK:         %[[DEN:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[SUMOF]], #{{.*}}]{{.*}} ins(%[[W]], %[[BYCHUNK]]
 // CHECK:         %[[VALUES:.*]] = tensor.extract_slice %[[BYCHUNK]][0, 0, 0, 0, 0] [%{{.*}}, 4, 1, %[[CHUNKS]], 16]
-// CHECK:         %[[NUM:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[VALUEOF]], #{{.*}}]{{.*}} ins(%[[W]], %[[VALUES]]
+// CHECK:         %[[NUM:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[VALUEOF]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]} ins(%[[W]], %[[VALUES]]
 // CHECK:         %[[RESULT:.*]] = linalg.generic {{.*}} ins(%[[DEN]] : tensor<?x4x1xf32>) outs(%[[NUM]] : tensor<?x4x1x16xf32>)
 // CHECK:           arith.divf
 // CHECK:         return %[[RESULT]]
