@@ -52,6 +52,7 @@ void tmc::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &opti
   instantiate.configPath = options.config;
   instantiate.dtype = options.dtype;
   instantiate.maxSeqLen = options.maxSeqLen;
+  instantiate.kvCacheDtype = options.kvCacheDtype;
   pm.addPass(createInstantiate(instantiate));
   pm.addPass(createCanonicalizerPass());
 }

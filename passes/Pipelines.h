@@ -43,6 +43,10 @@ struct GraphPipelineOptions : mlir::PassPipelineOptions<GraphPipelineOptions> {
   Option<int64_t> maxSeqLen{*this, "max-seq-len",
                             llvm::cl::desc("KV-cache positions of @decode (0: no decode)"),
                             llvm::cl::init(0)};
+  Option<std::string> kvCacheDtype{
+      *this, "kv-cache-dtype",
+      llvm::cl::desc("Element type of @decode's KV caches: float32, float16 or bfloat16 "
+                     "(default: the keys' own)")};
 };
 void buildGraphPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
 

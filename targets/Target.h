@@ -40,6 +40,9 @@ struct TargetOptions {
   std::string weightDtype = "float32";
   /// `--activation-dtype`: "int8" needs the CPU's int8 dot products.
   std::string activationDtype = "float32";
+  /// `--kv-cache-dtype` (empty: the keys' own type), for targets that cannot
+  /// read narrower caches yet.
+  std::string kvCacheDtype;
   /// `--plan-batch`: the rows the CPU's memory plan covers; 0: no plan.
   int64_t planBatch = 1;
 };

@@ -106,6 +106,7 @@ public:
     int newSym = -1;    // new tokens of this call
     int kvSym = -1;     // cache positions attention reads: past + new
     unsigned nextAttention = 0; // attention calls so far: the layer index
+    mlir::Type cacheType;       // the caches' elements; null: the keys' own
   };
   Decode &decode() { return decodeState; }
 

@@ -338,6 +338,15 @@ struct Instantiate : public tmc::impl::InstantiateBase<Instantiate> {
     decode.newSym = fresh;
     decode.kvSym = kv;
     decode.nextAttention = 0;
+    if (!kvCacheDtype.empty()) {
+      std::optional<tmc::rt::DType> cacheDType = tmc::dtypeOfTorchName(kvCacheDtype);
+      if (!cacheDType ||
+          !llvm::is_contained({tmc::rt::DType::F32, tmc::rt::DType::BF16, tmc::rt::DType::F16},
+                              *cacheDType))
+        fail(forward.getLoc(), "kv-cache-dtype '" + kvCacheDtype +
+                                   "' is not supported; use float32, float16 or bfloat16");
+      decode.cacheType = tmc::elementTypeOf(*cacheDType, ctx);
+    }
     std::vector<std::string> inputs{"input_ids", "attention_mask", "position_ids"};
     SmallVector<SmallVector<Dim>> dims{{Dim::symbol(batch), Dim::symbol(fresh)},
                                        {Dim::symbol(batch), Dim::symbol(kv)},

@@ -63,27 +63,36 @@ CachedKeys throughCache(Graph &graph, TensorObj *k, TensorObj *v, TensorObj *key
   for (unsigned which = 0; which < 2; ++which) {
     TensorObj *update = which ? v : k;
     Type type = update->elementType;
+    // kv-cache-dtype: the cache holds the keys rounded to its type, and
+    // attention reads them widened back (targets may fuse the widening
+    // into their reads of the cache).
+    Type cacheType = decode.cacheType ? decode.cacheType : type;
+    auto castTo = [&](TensorObj *x, Type to) {
+      return x->elementType == to ? x : graph.createTensor<CastOp>(loc, x->dims, to, graph.use(x));
+    };
     unsigned slot = 2 * layer + which;
     TensorObj *cache = graph.cacheValue(slot);
     if (!cache) {
       std::string name = "cache." + std::to_string(layer) + (which ? ".value" : ".key");
-      cache = graph.addEntryArgument(name, cacheDims, type, loc);
+      cache = graph.addEntryArgument(name, cacheDims, cacheType, loc);
       graph.makeCacheSlot(slot, cache);
     }
     mlir::Value cacheValue = graph.use(cache);
-    TensorObj *windowRead =
-        ring ? graph.createTensor<KvCacheWindowOp>(loc, cacheDims, type, cacheValue, position)
-             : nullptr;
-    mlir::Value updateValue = graph.use(update);
-    TensorObj *written = graph.createTensor<KvCacheWriteOp>(
-        loc, cacheDims, type, cacheValue, updateValue, position, ring);
+    TensorObj *windowRead = ring ? castTo(graph.createTensor<KvCacheWindowOp>(
+                                              loc, cacheDims, cacheType, cacheValue, position),
+                                          type)
+                                 : nullptr;
+    TensorObj *stored = castTo(update, cacheType);
+    TensorObj *written = graph.createTensor<KvCacheWriteOp>(loc, cacheDims, cacheType, cacheValue,
+                                                            graph.use(stored), position, ring);
     graph.setCacheValue(slot, written);
     if (!ring) {
-      attended[which] =
-          graph.createTensor<KvCacheReadOp>(loc, keyDims, type, graph.use(written), kv);
+      attended[which] = castTo(
+          graph.createTensor<KvCacheReadOp>(loc, keyDims, cacheType, graph.use(written), kv), type);
       continue;
     }
-    mlir::Value parts[] = {graph.use(windowRead), graph.use(update)};
+    // The new keys as the cache holds them, as the window's older ones are.
+    mlir::Value parts[] = {graph.use(windowRead), graph.use(castTo(stored, type))};
     attended[which] = graph.createTensor<ConcatOp>(loc, keyDims, type, parts, /*dim=*/2);
     graph.defineSymbol(keysSym, tensor::DimOp::create(b, loc, graph.use(attended[which]), 2));
   }

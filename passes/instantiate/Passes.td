@@ -26,7 +26,11 @@ def Instantiate : Pass<"tmc-instantiate", "mlir::ModuleOp"> {
     with the new keys and values written at position `past`
     (tmc.kv_cache_write) and attends over the cache's first `past + new`
     positions (tmc.kv_cache_read) with the attention_mask as key mask;
-    prefill is a decode call with past = 0 (docs/GENERATION.md).
+    prefill is a decode call with past = 0 (docs/GENERATION.md). With
+    `kv-cache-dtype=float16` (or `bfloat16`) the caches hold that type: each
+    write is of the new keys and values cast to it, each read is cast back,
+    so attention computes in the graph's type on rounded keys and values
+    (llama.cpp's default cache is f16: half the bytes a decode step reads).
     The mdl ops are removed. Errors point at the model file line, with the
     calls that led there as notes.
   }];
@@ -38,6 +42,10 @@ def Instantiate : Pass<"tmc-instantiate", "mlir::ModuleOp"> {
     Option<"maxSeqLen", "max-seq-len", "int64_t", /*default=*/"0",
            "Also build @decode, generation against a KV cache of this many positions "
            "(0: @forward only)">,
+    Option<"kvCacheDtype", "kv-cache-dtype", "std::string", /*default=*/"",
+           "Element type of @decode's KV caches: float32, float16 or bfloat16 (default: "
+           "the keys' and values' own); new keys and values are rounded to it as they are "
+           "written, and read back widened">,
   ];
   let dependentDialects = ["::tmc::TmcDialect", "::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];

@@ -17,6 +17,9 @@
 //     one value row at a time into the accumulators of a tile of heads (at
 //     most 16 vectors: 4 heads of 64 values), each head's weight broadcast.
 //
+// B (the keys or values) may be f16 or bf16, read from a narrower cache
+// (--kv-cache-dtype): each load of 16 is widened in registers.
+//
 //===----------------------------------------------------------------------===//
 
 #include "ir/Tmc/TmcOps.h"
@@ -53,15 +56,29 @@ struct SharedKvProduct {
   /// The static extent read as whole vectors: the head dim of q and k
   /// (scores) or the value width (values).
   int64_t width;
+  /// B's elements per cache line (16 f32, 32 f16 or bf16).
+  int64_t perLine;
 };
 
 std::optional<SharedKvProduct> matchSharedKvProduct(linalg::GenericOp generic) {
-  if (!tmc::tmcDialect(generic.getContext())->getHeadRowsAtMostAttrHelper().isAttrPresent(generic))
+  auto *tmc = tmc::tmcDialect(generic.getContext());
+  auto mark = dyn_cast_if_present<tmc::HeadContractionAttr>(
+      tmc->getHeadContractionAttrHelper().getAttr(generic));
+  if (!mark || !tmc->getHeadRowsAtMostAttrHelper().isAttrPresent(generic) ||
+      !generic.hasPureBufferSemantics() || generic->getNumOperands() != 3)
     return std::nullopt;
-  std::optional<GemmForm> form = tmc::lowering::matchGemm(
-      cast<linalg::LinalgOp>(generic.getOperation()), [](Type t) { return t.isF32(); });
-  if (!form || form->kind != GemmForm::Kind::HeadContraction)
+  // A and C f32; B f32, or f16 or bf16 widened in the body.
+  auto elementOk = [&](unsigned operand, bool narrowOk) {
+    Value value = generic->getOperand(operand);
+    Type element = cast<MemRefType>(value.getType()).getElementType();
+    return tmc::lowering::hasUnitInnerStride(value) &&
+           (element.isF32() || (narrowOk && (element.isF16() || element.isBF16())));
+  };
+  if (!elementOk(0, false) || !elementOk(1, true) || !elementOk(2, false))
     return std::nullopt;
+  std::optional<GemmForm> form =
+      GemmForm{GemmForm::Kind::HeadContraction, mark.getTransposeB(),   mark.getGroup(),
+               generic->getOperand(0),          generic->getOperand(1), generic->getOperand(2)};
   auto a = cast<MemRefType>(form->a.getType()), b = cast<MemRefType>(form->b.getType()),
        c = cast<MemRefType>(form->c.getType());
   if (c.getDimSize(0) != 1 || b.getDimSize(1) != 1 || ShapedType::isDynamic(c.getDimSize(1)))
@@ -69,7 +86,8 @@ std::optional<SharedKvProduct> matchSharedKvProduct(linalg::GenericOp generic) {
   int64_t width = form->transposeB ? a.getDimSize(3) : c.getDimSize(3);
   if (ShapedType::isDynamic(width) || width % kLanes != 0 || b.getDimSize(3) != width)
     return std::nullopt;
-  return SharedKvProduct{*form, c.getDimSize(1), width};
+  return SharedKvProduct{*form, c.getDimSize(1), width,
+                         64 / (b.getElementType().getIntOrFloatBitWidth() / 8)};
 }
 
 class Emitter {
@@ -78,8 +96,12 @@ public:
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   VectorType lanes() { return VectorType::get({kLanes}, b.getF32Type()); }
+  /// 16 elements of `memref` from `indices` on, as f32.
   Value load(Value memref, ValueRange indices) {
-    return vector::LoadOp::create(b, loc, lanes(), memref, indices);
+    Type element = cast<MemRefType>(memref.getType()).getElementType();
+    Value loaded =
+        vector::LoadOp::create(b, loc, VectorType::get({kLanes}, element), memref, indices);
+    return element.isF32() ? loaded : arith::ExtFOp::create(b, loc, lanes(), loaded).getResult();
   }
   void store(Value v, Value memref, ValueRange indices) {
     vector::StoreOp::create(b, loc, v, memref, indices);
@@ -162,7 +184,7 @@ void emitScores(OpBuilder &ob, Location loc, const SharedKvProduct &p) {
     for (int64_t k = 0; k < kLanes; ++k) {
       Value ahead = arith::MinUIOp::create(
           jb, loc, arith::AddIOp::create(jb, loc, j, pe.index(kPrefetchKeys + k)), last);
-      for (int64_t line = 0; line < p.width; line += 16)
+      for (int64_t line = 0; line < p.width; line += p.perLine)
         memref::PrefetchOp::create(jb, loc, keys, ValueRange{zero, zero, ahead, pe.index(line)},
                                    /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
     }
@@ -209,7 +231,7 @@ void emitWeightedValues(OpBuilder &ob, Location loc, const SharedKvProduct &p) {
             if (first == 0) {
               Value ahead = arith::MinUIOp::create(
                   jb, loc, arith::AddIOp::create(jb, loc, j, je.index(kPrefetchValues)), lastKey);
-              for (int64_t line = 0; line < p.width; line += 16)
+              for (int64_t line = 0; line < p.width; line += p.perLine)
                 memref::PrefetchOp::create(jb, loc, values,
                                            ValueRange{zero, zero, ahead, je.index(line)},
                                            /*isWrite=*/false, /*localityHint=*/3,

@@ -153,6 +153,10 @@ public:
       return rt::makeError("--weight-dtype=" + options.weightDtype +
                            ": the CUDA target reads weights in the graph's dtype only; for "
                            "bf16 weights compile with --dtype bfloat16");
+    if (!options.kvCacheDtype.empty())
+      return rt::makeError("--kv-cache-dtype=" + options.kvCacheDtype +
+                           ": the CUDA target keeps KV caches in the graph's dtype only; for "
+                           "bf16 caches compile with --dtype bfloat16");
     return llvm::Error::success();
   }
   void buildTargetPipeline(OpPassManager &pm, const TargetOptions &) const override {

@@ -24,7 +24,8 @@ static AffineExpr dim(MLIRContext *ctx, unsigned i) { return getAffineDimExpr(i,
 
 /// result[d0..d3] = sum over d4 of lhs[lhsMap] * rhs[rhsMap], in a 5-D loop nest,
 /// into `into` (zeroed) or a new tensor. It is marked #tmc.head_contraction,
-/// so a target may call a GEMM per head.
+/// so a target may call a GEMM per head. An operand of a narrower float type
+/// (keys or values read from an f16 cache) is widened in the body.
 static Value contractOverLast(OpBuilder &b, Location loc, RankedTensorType resultType,
                               ArrayRef<OpFoldResult> sizes, Value lhs, Value rhs, AffineMap lhsMap,
                               AffineMap rhsMap, bool transposeB, int64_t group,
@@ -37,14 +38,15 @@ static Value contractOverLast(OpBuilder &b, Location loc, RankedTensorType resul
                     : filledTensor(b, loc, sizes, elementType, b.getFloatAttr(elementType, 0.0));
   auto par = utils::IteratorType::parallel, red = utils::IteratorType::reduction;
   auto contraction = linalg::GenericOp::create(
-             b, loc, TypeRange{resultType}, ValueRange{lhs, rhs}, ValueRange{init},
-             {lhsMap, rhsMap, AffineMap::getMultiDimIdentityMap(5, b.getContext()).getMajorSubMap(4)},
-             {par, par, par, par, red},
-             [](OpBuilder &nested, Location l, ValueRange args) {
-               Value product = arith::MulFOp::create(nested, l, args[0], args[1]);
-               Value sum = arith::AddFOp::create(nested, l, args[2], product);
-               linalg::YieldOp::create(nested, l, sum);
-             });
+      b, loc, TypeRange{resultType}, ValueRange{lhs, rhs}, ValueRange{init},
+      {lhsMap, rhsMap, AffineMap::getMultiDimIdentityMap(5, b.getContext()).getMajorSubMap(4)},
+      {par, par, par, par, red}, [&](OpBuilder &nested, Location l, ValueRange args) {
+        Value product =
+            arith::MulFOp::create(nested, l, convertFloat(nested, l, args[0], elementType),
+                                  convertFloat(nested, l, args[1], elementType));
+        Value sum = arith::AddFOp::create(nested, l, args[2], product);
+        linalg::YieldOp::create(nested, l, sum);
+      });
   tmcDialect(b.getContext())
       ->getHeadContractionAttrHelper()
       .setAttr(contraction, HeadContractionAttr::get(b.getContext(), transposeB, group));

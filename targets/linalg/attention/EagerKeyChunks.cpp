@@ -31,6 +31,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
 
@@ -50,6 +51,20 @@ constexpr int64_t kKeyChunkRows = 4;
 
 namespace {
 AffineExpr dim(MLIRContext *ctx, unsigned i) { return getAffineDimExpr(i, ctx); }
+
+/// The narrower cast operand of a `tmc.cast` that widens `keys` (keys or
+/// values read from an f16 or bf16 cache, --kv-cache-dtype), else none.
+CastOp widenedFrom(Value keys) {
+  auto cast = keys.getDefiningOp<CastOp>();
+  if (!cast)
+    return {};
+  Type from = getElementTypeOrSelf(cast.getInput().getType()),
+       to = getElementTypeOrSelf(cast.getType());
+  return isa<FloatType>(from) && isa<FloatType>(to) &&
+                 from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()
+             ? cast
+             : CastOp();
+}
 
 /// A chunk's columns of the partial results after its weighted values.
 enum PartialColumn : int64_t { kMaxColumn = 0, kSumColumn = 1 };
@@ -156,6 +171,12 @@ Value combineChunks(OpBuilder &b, Location loc, Value partials, Value chunks, in
 
 Value lowerEagerAttentionInKeyChunks(OpBuilder &b, AttentionOp op) {
   AttentionShape shape(b, op);
+  // Keys and values from a narrower cache: the blocks slice the cache's
+  // elements and their contractions widen them, so that no f32 copy of the
+  // cache is made (a decode step reads half the bytes from an f16 cache).
+  for (Value *keys : {&shape.key, &shape.value})
+    if (CastOp widened = widenedFrom(*keys))
+      *keys = widened.getInput();
   Location loc = op.getLoc();
   Type f32 = b.getF32Type();
   OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
@@ -304,15 +325,27 @@ Value lowerEagerAttentionInBlocks(OpBuilder &b, AttentionOp op) {
   Value few = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, seqQ,
                                     arith::ConstantIndexOp::create(b, loc, kKeyChunkRows));
   auto branch = scf::IfOp::create(b, loc, TypeRange{resultType}, few, /*withElseRegion=*/true);
-  auto yieldFrom = [&](Block *block, Value (*lower)(OpBuilder &, AttentionOp)) {
-    OpBuilder bb = OpBuilder::atBlockBegin(block);
-    Value result = lower(bb, op);
+  auto yieldFrom = [&](Block *block, Value (*lower)(OpBuilder &, AttentionOp),
+                       AttentionOp lowered) {
+    OpBuilder bb = OpBuilder::atBlockEnd(block);
+    Value result = lower(bb, lowered);
     if (result.getType() != resultType)
       result = tensor::CastOp::create(bb, loc, resultType, result);
     scf::YieldOp::create(bb, loc, result);
   };
-  yieldFrom(branch.thenBlock(), lowerEagerAttentionInKeyChunks);
-  yieldFrom(branch.elseBlock(), lowerEagerAttentionInRowBlocks);
+  yieldFrom(branch.thenBlock(), lowerEagerAttentionInKeyChunks, op);
+  // The row blocks read widened keys and values: where those are widened
+  // from a narrower cache, the widening moves into their branch (a copy of
+  // the op reads it there), and a decode step, which takes the key chunks,
+  // makes no f32 copy of its cache.
+  IRMapping widenedInBranch;
+  OpBuilder inRows = OpBuilder::atBlockBegin(branch.elseBlock());
+  for (Value keys : {op.getKey(), op.getValue()})
+    if (CastOp widened = widenedFrom(keys); widened && !widenedInBranch.contains(keys))
+      widenedInBranch.map(keys, inRows.clone(*widened)->getResult(0));
+  auto rowsOp = cast<AttentionOp>(inRows.clone(*op, widenedInBranch));
+  yieldFrom(branch.elseBlock(), lowerEagerAttentionInRowBlocks, rowsOp);
+  rowsOp.erase();
   return branch.getResult(0);
 }
 

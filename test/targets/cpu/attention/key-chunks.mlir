@@ -1,4 +1,5 @@
 // RUN: tmc-opt %s -tmc-cpu-lower-attention -convert-tmc-to-linalg -split-input-file | FileCheck %s
+// RUN: tmc-opt %s -tmc-cpu-lower-attention -convert-tmc-to-linalg -canonicalize -split-input-file | FileCheck %s --check-prefix=CANON
 
 // A decode step (one query row per head): an scf.forall over (batch, kv head,
 // chunk of keys). A block is the 2 query heads of one kv head against its
@@ -98,4 +99,39 @@ func.func @dynamic_value_dim(%q: tensor<1x4x?x16xf32>, %k: tensor<1x2x?x16xf32>,
   %o = tmc.attention %q, %k, %v scale = 0.25 causal
       : (tensor<1x4x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x?xf32>) -> tensor<1x4x?x?xf32>
   return %o : tensor<1x4x?x?xf32>
+}
+
+// -----
+
+// Keys and values from an f16 cache (--kv-cache-dtype float16): the key
+// chunks slice the cache itself and widen its elements in the contractions,
+// so no f32 copy of the cache is made. With a query length known only at run
+// time, the widening moves into the row blocks' branch.
+// CHECK-LABEL: func.func @f16_cache(
+// CHECK-SAME:      %[[Q:.*]]: tensor<?x4x?x16xf32>, %[[K:.*]]: tensor<?x2x?x16xf16>, %[[V:.*]]: tensor<?x2x?x16xf16>
+// CHECK:         scf.if
+// CHECK:           scf.forall
+// CHECK:             %[[KB:.*]] = tensor.extract_slice %[[K]]{{.*}} to tensor<1x1x?x16xf16>
+// CHECK:             %[[VB:.*]] = tensor.extract_slice %[[V]]{{.*}} to tensor<1x1x?x16xf16>
+// CHECK:             linalg.generic {{.*}} ins(%{{.*}}, %[[KB]] : tensor<1x2x?x16xf32>, tensor<1x1x?x16xf16>)
+// CHECK:               arith.extf %{{.*}} : f16 to f32
+// CHECK:             linalg.generic {{.*}} ins(%{{.*}}, %[[VB]] : tensor<1x2x?x?xf32>, tensor<1x1x?x16xf16>)
+// CHECK:               arith.extf %{{.*}} : f16 to f32
+// CHECK:         } else {
+// CHECK:           linalg.generic {{.*}} ins(%[[K]] : tensor<?x2x?x16xf16>)
+// CHECK:             arith.extf
+// CHECK:           linalg.generic {{.*}} ins(%[[V]] : tensor<?x2x?x16xf16>)
+// CHECK:             arith.extf
+// CHECK:           scf.forall
+// CHECK:         }
+// Once the dead casts are gone, nothing widens the cache before the branch.
+// CANON-LABEL: func.func @f16_cache(
+// CANON-NOT:     arith.extf
+// CANON:         scf.if
+func.func @f16_cache(%q: tensor<?x4x?x16xf32>, %kc: tensor<?x2x?x16xf16>, %vc: tensor<?x2x?x16xf16>) -> tensor<?x4x?x16xf32> {
+  %k = tmc.cast %kc : tensor<?x2x?x16xf16> -> tensor<?x2x?x16xf32>
+  %v = tmc.cast %vc : tensor<?x2x?x16xf16> -> tensor<?x2x?x16xf32>
+  %o = tmc.attention %q, %k, %v scale = 0.25 causal
+      : (tensor<?x4x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
 }
