@@ -15,6 +15,9 @@ copied. Each file is then run two ways, with the same token ids:
                 n_threads = n_threads_batch = T; one eval of the prompt, one
                 eval per token (bench/smollm2.py's llama_cpp_generate)
 at T = 1 and 2 threads (tmc: OMP_NUM_THREADS = OPENBLAS_NUM_THREADS = T).
+llama.cpp keeps its KV cache in f16; tmc in f32 unless --kv-cache-dtype
+float16 (tmc compile --kv-cache-dtype: half the bytes a decode step's
+attention reads, the keys and values rounded as llama.cpp rounds them).
 A format written Q4_1/int8 (or Q8_0/int8, Q4_0/int8) runs the same file with
 tmc's `--activation-dtype int8` (inputs of the products rounded to int8 per
 block, as llama.cpp's own Q4_1 and Q8_0 kernels round them): the row to
@@ -107,6 +110,8 @@ def parse_args():
     p.add_argument("--work", help="keep the GGUF files and artifacts here (reused when present)")
     p.add_argument("--no-extra-bufts", action="store_true",
                    help="llama.cpp without its repacked weight buffers (use_extra_bufts=False)")
+    p.add_argument("--kv-cache-dtype", default="float32", choices=["float32", "float16", "bfloat16"],
+                   help="tmc's KV caches (tmc compile --kv-cache-dtype; llama.cpp's are f16)")
     p.add_argument("--no-torch", action="store_true",
                    help="leave out the prompt against transformers eager and torch.compile")
     return p.parse_args()
@@ -242,11 +247,13 @@ def main():
                      f"follow a type")
         files[name] = source if stored == "Q4_1" else retyped_gguf(
             source, stored, os.path.join(work, f"SmolLM2-135M-Instruct.{stored}.gguf"))
-        artifacts[name] = os.path.join(work, f"artifact-{stored}{activations}-{max_seq_len}")
+        kv = "" if A.kv_cache_dtype == "float32" else f"-kv{A.kv_cache_dtype}"
+        artifacts[name] = os.path.join(work, f"artifact-{stored}{activations}-{max_seq_len}{kv}")
         if not os.path.exists(os.path.join(artifacts[name], "manifest.json")):
             start = time.perf_counter()
             P.run([P.tmc_binary(), "compile", files[name], "--weight-dtype", "as-checkpoint",
-                   "--max-seq-len", str(max_seq_len), "-o", artifacts[name]]
+                   "--max-seq-len", str(max_seq_len), "--kv-cache-dtype", A.kv_cache_dtype,
+                   "-o", artifacts[name]]
                   + (["--activation-dtype", activations] if activations else []))
             compile_s[name] = time.perf_counter() - start
 
@@ -338,7 +345,8 @@ def main():
     print(f"SmolLM2-135M-Instruct from {os.path.basename(source)}; batch 1, prompt {A.prompt_tokens} "
           f"tokens for prompt tokens/s, decode {A.new_tokens - 1} timed steps after each context; "
           f"{A.rounds} round(s), medians; llama-cpp-python {llama_cpp.__version__}"
-          f"{', use_extra_bufts=False' if A.no_extra_bufts else ''}")
+          f"{', use_extra_bufts=False' if A.no_extra_bufts else ''}; tmc's KV caches "
+          f"{A.kv_cache_dtype}, llama.cpp's f16")
     print(f"llama.cpp system info: {system_info}")
     for name in formats:
         print(f"llama.cpp's {name} weights: {buffers[files[name]]}")

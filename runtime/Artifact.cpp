@@ -182,6 +182,11 @@ llvm::Error tmc::rt::checkInputs(const EntryPoint &entry, llvm::ArrayRef<HostTen
   return llvm::Error::success();
 }
 
+/// A host tensor's descriptor for compiled code.
+static std::vector<int64_t> descriptorOf(const HostTensor &tensor) {
+  return memrefDescriptor(reinterpret_cast<int64_t>(tensor.data()), tensor.shape());
+}
+
 llvm::Error Artifact::bindWeights(const Checkpoint &checkpoint, int64_t rank) {
   auto bound = bindParams(info, checkpoint, rank, dir);
   if (!bound)
@@ -193,6 +198,12 @@ llvm::Error Artifact::bindWeights(const Checkpoint &checkpoint, int64_t rank) {
     return gpu->uploadWeights(weights);
 #endif
   moveWeightsToHugePages(weights);
+  paramDescriptors.clear();
+  for (const EntryPoint &entry : info.entryPoints) {
+    std::vector<std::vector<int64_t>> &descriptors = paramDescriptors[entry.name];
+    for (const std::string &name : entry.params)
+      descriptors.push_back(descriptorOf(weights.at(name)));
+  }
   return llvm::Error::success();
 }
 
@@ -241,11 +252,6 @@ llvm::Error tmc::rt::checkWorldSize(const Manifest &manifest, StringRef director
                    rankCount(ranks) + " (" + runsOn + "); " + relaunch + ", or recompile it");
 }
 
-/// A host tensor's descriptor for compiled code.
-static std::vector<int64_t> descriptorOf(const HostTensor &tensor) {
-  return memrefDescriptor(reinterpret_cast<int64_t>(tensor.data()), tensor.shape());
-}
-
 Expected<std::vector<HostTensor>> Artifact::run(StringRef entryName,
                                                 llvm::ArrayRef<HostTensor> inputs) const {
   const EntryPoint *entry = info.findEntryPoint(entryName);
@@ -269,25 +275,34 @@ Expected<std::vector<HostTensor>> Artifact::run(StringRef entryName,
   if (gpu)
     return gpu->run(entryFns.at(entry->name), *entry, inputs);
 #endif
-  // Result descriptors come first, packed back to back.
+  // Result descriptors come first, packed back to back; then the inputs',
+  // the params' and the arena's, the order of the entry's arguments.
   std::vector<int64_t> results = resultBuffer(entry->results);
-  std::vector<std::vector<int64_t>> descriptors;
+  std::vector<std::vector<int64_t>> inputDescriptors;
   for (const HostTensor &input : inputs)
-    descriptors.push_back(descriptorOf(input));
-  for (const std::string &name : entry->params)
-    descriptors.push_back(descriptorOf(weights.at(name)));
-  std::vector<void *> args;
-  if (!entry->results.empty())
-    args.push_back(results.data());
+    inputDescriptors.push_back(descriptorOf(input));
   // The arena the compiler planned the call's intermediates in comes last.
+  std::vector<int64_t> arenaDescriptor;
   if (entry->arenaBytes > 0) {
     if (llvm::Error error = checkArena())
       return std::move(error);
-    descriptors.push_back(
-        memrefDescriptor(reinterpret_cast<int64_t>(arena.data()), {entry->arenaBytes}));
+    arenaDescriptor =
+        memrefDescriptor(reinterpret_cast<int64_t>(arena.data()), {entry->arenaBytes});
   }
-  for (std::vector<int64_t> &descriptor : descriptors)
+  std::vector<void *> args;
+  if (!entry->results.empty())
+    args.push_back(results.data());
+  for (std::vector<int64_t> &descriptor : inputDescriptors)
     args.push_back(descriptor.data());
+  // (The compiled code reads the param descriptors, never writes them.)
+  auto params = paramDescriptors.find(entry->name);
+  if (params == paramDescriptors.end() && !entry->params.empty())
+    return makeError("no weights bound to the artifact in " + dir + "; bind a checkpoint first");
+  if (params != paramDescriptors.end())
+    for (const std::vector<int64_t> &descriptor : params->second)
+      args.push_back(const_cast<int64_t *>(descriptor.data()));
+  if (entry->arenaBytes > 0)
+    args.push_back(arenaDescriptor.data());
   entryFns.at(entry->name)(args.data());
   // Another rank failed and released the collectives: the results are garbage.
   bool abandoned = collectives && collectives->aborted();
