@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "targets/cpu/Passes.h"
+#include "targets/cpu/RuntimeCalls.h"
 #include "targets/linalg/ParallelIterations.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -67,19 +68,6 @@ void makeSequential(scf::ParallelOp parallel) {
   parallel.erase();
 }
 
-/// A call of the OpenMP runtime's `name` () -> i32, as an index.
-Value runtimeQuery(OpBuilder &b, Location loc, ModuleOp module, StringRef name) {
-  if (!module.lookupSymbol<func::FuncOp>(name)) {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(module.getBody());
-    auto function = func::FuncOp::create(b, loc, name, b.getFunctionType({}, {b.getI32Type()}));
-    function.setPrivate();
-  }
-  Value value =
-      func::CallOp::create(b, loc, name, TypeRange{b.getI32Type()}, ValueRange{}).getResult(0);
-  return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), value);
-}
-
 /// `parallel` as one omp.parallel whose threads each run a contiguous part
 /// of its collapsed iterations.
 void convert(scf::ParallelOp parallel, ModuleOp module) {
@@ -90,8 +78,8 @@ void convert(scf::ParallelOp parallel, ModuleOp module) {
   Value total = iterations.total;
   auto region = omp::ParallelOp::create(b, loc);
   b.createBlock(&region.getRegion());
-  Value thread = runtimeQuery(b, loc, module, "omp_get_thread_num");
-  Value threads = runtimeQuery(b, loc, module, "omp_get_num_threads");
+  Value thread = tmc::cpu::openmpQuery(b, loc, module, "omp_get_thread_num");
+  Value threads = tmc::cpu::openmpQuery(b, loc, module, "omp_get_num_threads");
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value each = arith::DivUIOp::create(b, loc, total, threads);
   Value longer = arith::RemUIOp::create(b, loc, total, threads);

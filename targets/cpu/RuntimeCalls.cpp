@@ -54,4 +54,16 @@ Value RuntimeCalls::product(Location loc, Value tensor, int64_t begin, int64_t e
   return indexToI64(loc, result);
 }
 
+Value openmpQuery(OpBuilder &b, Location loc, ModuleOp module, StringRef name) {
+  if (!module.lookupSymbol<func::FuncOp>(name)) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    auto function = func::FuncOp::create(b, loc, name, b.getFunctionType({}, {b.getI32Type()}));
+    function.setPrivate();
+  }
+  Value value =
+      func::CallOp::create(b, loc, name, TypeRange{b.getI32Type()}, ValueRange{}).getResult(0);
+  return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), value);
+}
+
 } // namespace tmc::cpu

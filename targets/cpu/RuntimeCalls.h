@@ -43,6 +43,11 @@ private:
   mlir::OpBuilder builder;
 };
 
+/// A call of the OpenMP runtime's `name` () -> i32 (omp_get_max_threads,
+/// omp_get_thread_num, ...), as an index; declared in `module` once.
+mlir::Value openmpQuery(mlir::OpBuilder &b, mlir::Location loc, mlir::ModuleOp module,
+                        llvm::StringRef name);
+
 } // namespace tmc::cpu
 
 #endif // TMC_TARGETS_CPU_RUNTIMECALLS_H

@@ -7,9 +7,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "targets/cpu/Passes.h"
-#include "targets/linalg/attention/AttentionShape.h"
 #include "targets/linalg/attention/LowerAttention.h"
+#include "targets/cpu/Passes.h"
+#include "targets/cpu/RuntimeCalls.h"
+#include "targets/linalg/attention/AttentionShape.h"
 
 namespace tmc::cpu {
 #define GEN_PASS_DEF_CPULOWERATTENTION
@@ -20,8 +21,22 @@ using namespace mlir;
 
 namespace {
 
+/// Eager attention in blocks, a decode step's key chunks sized for the
+/// threads the step runs on (omp_get_max_threads at the call).
+Value eagerInBlocks(OpBuilder &b, tmc::AttentionOp op) {
+  Value threads =
+      tmc::cpu::openmpQuery(b, op.getLoc(), op->getParentOfType<ModuleOp>(), "omp_get_max_threads");
+  Value result = tmc::lowering::lowerEagerAttentionInBlocks(b, op, threads);
+  if (threads.use_empty()) { // a prompt's row blocks: no chunks to size
+    Operation *cast = threads.getDefiningOp(), *call = cast->getOperand(0).getDefiningOp();
+    cast->erase();
+    call->erase();
+  }
+  return result;
+}
+
 constexpr tmc::lowering::AttentionLowering kLowerings[] = {
-    {"eager", tmc::lowering::lowerEagerAttentionInBlocks},
+    {"eager", eagerInBlocks},
     {"sdpa", tmc::lowering::lowerSdpaAttention},
 };
 

@@ -117,11 +117,15 @@ mlir::Value lowerSdpaAttention(mlir::OpBuilder &b, AttentionOp op);
 mlir::Value lowerEagerAttentionInRowBlocks(mlir::OpBuilder &b, AttentionOp op);
 /// eager's math for a few query rows (a decode step): each kv head's group of
 /// query heads together, a chunk of keys at a time (EagerKeyChunks.cpp).
-mlir::Value lowerEagerAttentionInKeyChunks(mlir::OpBuilder &b, AttentionOp op);
+/// `threads` (an index, or none): the cores that will share the chunks; one
+/// takes all of a kv head's keys as one chunk.
+mlir::Value lowerEagerAttentionInKeyChunks(mlir::OpBuilder &b, AttentionOp op,
+                                           mlir::Value threads = {});
 /// Key chunks where the query has at most kKeyChunkRows rows (decided at run
 /// time when its length is dynamic), row blocks otherwise; f32 only, other
 /// element types keep the whole-tensor form.
-mlir::Value lowerEagerAttentionInBlocks(mlir::OpBuilder &b, AttentionOp op);
+mlir::Value lowerEagerAttentionInBlocks(mlir::OpBuilder &b, AttentionOp op,
+                                        mlir::Value threads = {});
 
 } // namespace tmc::lowering
 

@@ -42,7 +42,10 @@ namespace tmc::lowering {
 /// Below kLongContext keys, chunks of 64: at 136 keys, 3 blocks of 128 keys
 /// kept one of 2 cores idle a third of the time (a Q4_1/int8 step 0.95x
 /// the per-head blocks), 6 of 64 do not; above it, 64 keys per chunk made
-/// 1-thread steps 4% slower.
+/// 1-thread steps 4% slower. On one thread a kv head's keys are one chunk:
+/// each chunk starts its reads of keys and values cold, and there are no
+/// other cores to give blocks to (SmolLM2 Q4_1/int8 at 1 thread on a Zen 5:
+/// 1.04x at 128 keys, 1.10x at 1024).
 constexpr int64_t kKeysPerChunk = 128, kKeysPerShortChunk = 64, kLongContext = 512;
 /// The most query rows per head that take key chunks: a decode step's one,
 /// or a few tokens of a prompt. (Where each head has more, the row blocks'
@@ -169,7 +172,7 @@ Value combineChunks(OpBuilder &b, Location loc, Value partials, Value chunks, in
 }
 } // namespace
 
-Value lowerEagerAttentionInKeyChunks(OpBuilder &b, AttentionOp op) {
+Value lowerEagerAttentionInKeyChunks(OpBuilder &b, AttentionOp op, Value threads) {
   AttentionShape shape(b, op);
   // Keys and values from a narrower cache: the blocks slice the cache's
   // elements and their contractions widen them, so that no f32 copy of the
@@ -206,6 +209,15 @@ Value lowerEagerAttentionInKeyChunks(OpBuilder &b, AttentionOp op) {
   };
   Value shortChunks = chunksOf(kKeysPerShortChunk), longChunks = chunksOf(kKeysPerChunk);
   Value chunks = arith::SelectOp::create(b, loc, shortContext, shortChunks, longChunks);
+  if (threads) {
+    // One chunk of every key (none where there are no keys).
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    Value single = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, threads, one);
+    keysPerChunk = arith::SelectOp::create(b, loc, single,
+                                           arith::MaxUIOp::create(b, loc, keys, one), keysPerChunk);
+    chunks =
+        arith::SelectOp::create(b, loc, single, arith::MinUIOp::create(b, loc, keys, one), chunks);
+  }
 
   // Scratch: [batch, heads, rows, 2 * chunks + keys], chunk c's score max
   // and exp sum in columns 2c and 2c + 1, its scores from column 2 * chunks +
@@ -309,7 +321,7 @@ Value lowerEagerAttentionInKeyChunks(OpBuilder &b, AttentionOp op) {
   return combineChunks(b, loc, loop.getResult(0), chunks, valueDim, shape.seqQ, resultType);
 }
 
-Value lowerEagerAttentionInBlocks(OpBuilder &b, AttentionOp op) {
+Value lowerEagerAttentionInBlocks(OpBuilder &b, AttentionOp op, Value threads) {
   auto resultType = cast<RankedTensorType>(op.getType());
   if (!resultType.getElementType().isF32())
     return lowerEagerAttention(b, op);
@@ -318,14 +330,14 @@ Value lowerEagerAttentionInBlocks(OpBuilder &b, AttentionOp op) {
     return lowerEagerAttentionInRowBlocks(b, op);
   int64_t rows = cast<RankedTensorType>(op.getQuery().getType()).getDimSize(2);
   if (!ShapedType::isDynamic(rows))
-    return rows <= kKeyChunkRows ? lowerEagerAttentionInKeyChunks(b, op)
+    return rows <= kKeyChunkRows ? lowerEagerAttentionInKeyChunks(b, op, threads)
                                  : lowerEagerAttentionInRowBlocks(b, op);
   Location loc = op.getLoc();
   Value seqQ = tensor::DimOp::create(b, loc, op.getQuery(), 2);
   Value few = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, seqQ,
                                     arith::ConstantIndexOp::create(b, loc, kKeyChunkRows));
   auto branch = scf::IfOp::create(b, loc, TypeRange{resultType}, few, /*withElseRegion=*/true);
-  auto yieldFrom = [&](Block *block, Value (*lower)(OpBuilder &, AttentionOp),
+  auto yieldFrom = [&](Block *block, function_ref<Value(OpBuilder &, AttentionOp)> lower,
                        AttentionOp lowered) {
     OpBuilder bb = OpBuilder::atBlockEnd(block);
     Value result = lower(bb, lowered);
@@ -333,7 +345,12 @@ Value lowerEagerAttentionInBlocks(OpBuilder &b, AttentionOp op) {
       result = tensor::CastOp::create(bb, loc, resultType, result);
     scf::YieldOp::create(bb, loc, result);
   };
-  yieldFrom(branch.thenBlock(), lowerEagerAttentionInKeyChunks, op);
+  yieldFrom(
+      branch.thenBlock(),
+      [&](OpBuilder &bb, AttentionOp chunked) {
+        return lowerEagerAttentionInKeyChunks(bb, chunked, threads);
+      },
+      op);
   // The row blocks read widened keys and values: where those are widened
   // from a narrower cache, the widening moves into their branch (a copy of
   // the op reads it there), and a decode step, which takes the key chunks,

@@ -14,6 +14,8 @@
 // CHECK-DAG: #[[VALUEOF:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
 // CHECK-LABEL: func.func @decode(
 // CHECK-SAME:      %[[Q:.*]]: tensor<?x4x1x16xf32>, %[[K:.*]]: tensor<?x2x?x16xf32>, %[[V:.*]]: tensor<?x2x?x16xf32>, %[[MASK:.*]]: tensor<?x?xi64>)
+// CHECK:         %[[CALL:.*]] = call @omp_get_max_threads() : () -> i32
+// CHECK:         %[[THREADS:.*]] = arith.index_castui %[[CALL]] : i32 to index
 // CHECK:         %[[SEQKV:.*]] = tensor.dim %[[K]], %c2
 // CHECK:         %[[PAST:.*]] = arith.subi %[[SEQKV]], %c1
 // The sliding window of 4 hides the keys before past - 3 from the row.
@@ -23,10 +25,16 @@
 // CHECK:         %[[KEYS:.*]] = arith.subi %[[SEQKV]], %[[KEY0]]
 // Chunks of 64 keys below 512 keys, else of 128.
 // CHECK:         %[[SHORT:.*]] = arith.cmpi ult, %[[KEYS]], %c512
-// CHECK:         %[[PER:.*]] = arith.select %[[SHORT]], %c64, %c128
+// CHECK:         %[[PERBYLENGTH:.*]] = arith.select %[[SHORT]], %c64, %c128
 // CHECK:         %[[SHORTCHUNKS:.*]] = arith.ceildivui %[[KEYS]], %c64
 // CHECK:         %[[LONGCHUNKS:.*]] = arith.ceildivui %[[KEYS]], %c128
-// CHECK:         %[[CHUNKS:.*]] = arith.select %[[SHORT]], %[[SHORTCHUNKS]], %[[LONGCHUNKS]]
+// CHECK:         %[[BYLENGTH:.*]] = arith.select %[[SHORT]], %[[SHORTCHUNKS]], %[[LONGCHUNKS]]
+// On one thread, one chunk of every key.
+// CHECK:         %[[SINGLE:.*]] = arith.cmpi ule, %[[THREADS]], %c1
+// CHECK:         %[[ALL:.*]] = arith.maxui %[[KEYS]], %c1
+// CHECK:         %[[PER:.*]] = arith.select %[[SINGLE]], %[[ALL]], %[[PERBYLENGTH]]
+// CHECK:         %[[ONE:.*]] = arith.minui %[[KEYS]], %c1
+// CHECK:         %[[CHUNKS:.*]] = arith.select %[[SINGLE]], %[[ONE]], %[[BYLENGTH]]
 // CHECK:         %[[ROWVALUES:.*]] = arith.muli %[[CHUNKS]], %c2
 // CHECK:         %[[WIDTH:.*]] = arith.addi %[[ROWVALUES]], %[[KEYS]]
 // CHECK:         %[[SCRATCH:.*]] = memref.alloc(%{{.*}}, %[[WIDTH]]) {alignment = 64 : i64} : memref<?x4x1x?xf32>
