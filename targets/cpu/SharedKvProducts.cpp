@@ -76,17 +76,16 @@ std::optional<SharedKvProduct> matchSharedKvProduct(linalg::GenericOp generic) {
   };
   if (!elementOk(0, false) || !elementOk(1, true) || !elementOk(2, false))
     return std::nullopt;
-  std::optional<GemmForm> form =
-      GemmForm{GemmForm::Kind::HeadContraction, mark.getTransposeB(),   mark.getGroup(),
-               generic->getOperand(0),          generic->getOperand(1), generic->getOperand(2)};
-  auto a = cast<MemRefType>(form->a.getType()), b = cast<MemRefType>(form->b.getType()),
-       c = cast<MemRefType>(form->c.getType());
+  GemmForm form{GemmForm::Kind::HeadContraction, mark.getTransposeB(),   mark.getGroup(),
+                generic->getOperand(0),          generic->getOperand(1), generic->getOperand(2)};
+  auto a = cast<MemRefType>(form.a.getType()), b = cast<MemRefType>(form.b.getType()),
+       c = cast<MemRefType>(form.c.getType());
   if (c.getDimSize(0) != 1 || b.getDimSize(1) != 1 || ShapedType::isDynamic(c.getDimSize(1)))
     return std::nullopt;
-  int64_t width = form->transposeB ? a.getDimSize(3) : c.getDimSize(3);
+  int64_t width = form.transposeB ? a.getDimSize(3) : c.getDimSize(3);
   if (ShapedType::isDynamic(width) || width % kLanes != 0 || b.getDimSize(3) != width)
     return std::nullopt;
-  return SharedKvProduct{*form, c.getDimSize(1), width,
+  return SharedKvProduct{form, c.getDimSize(1), width,
                          64 / (b.getElementType().getIntOrFloatBitWidth() / 8)};
 }
 

@@ -211,12 +211,12 @@ Value lowerEagerAttentionInKeyChunks(OpBuilder &b, AttentionOp op, Value threads
   Value chunks = arith::SelectOp::create(b, loc, shortContext, shortChunks, longChunks);
   if (threads) {
     // One chunk of every key (none where there are no keys).
-    Value one = arith::ConstantIndexOp::create(b, loc, 1);
-    Value single = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, threads, one);
-    keysPerChunk = arith::SelectOp::create(b, loc, single,
-                                           arith::MaxUIOp::create(b, loc, keys, one), keysPerChunk);
+    Value unit = arith::ConstantIndexOp::create(b, loc, 1);
+    Value single = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, threads, unit);
+    keysPerChunk = arith::SelectOp::create(
+        b, loc, single, arith::MaxUIOp::create(b, loc, keys, unit), keysPerChunk);
     chunks =
-        arith::SelectOp::create(b, loc, single, arith::MinUIOp::create(b, loc, keys, one), chunks);
+        arith::SelectOp::create(b, loc, single, arith::MinUIOp::create(b, loc, keys, unit), chunks);
   }
 
   // Scratch: [batch, heads, rows, 2 * chunks + keys], chunk c's score max
