@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/instantiate/Interpreter.h"
+#include "passes/instantiate/TensorOps.h"
 
 #include "ir/Tmc/TmcOps.h"
 
@@ -67,9 +68,7 @@ CachedKeys throughCache(Graph &graph, TensorObj *k, TensorObj *v, TensorObj *key
     // attention reads them widened back (targets may fuse the widening
     // into their reads of the cache).
     Type cacheType = decode.cacheType ? decode.cacheType : type;
-    auto castTo = [&](TensorObj *x, Type to) {
-      return x->elementType == to ? x : graph.createTensor<CastOp>(loc, x->dims, to, graph.use(x));
-    };
+    TensorOps ops{graph, loc};
     unsigned slot = 2 * layer + which;
     TensorObj *cache = graph.cacheValue(slot);
     if (!cache) {
@@ -78,21 +77,21 @@ CachedKeys throughCache(Graph &graph, TensorObj *k, TensorObj *v, TensorObj *key
       graph.makeCacheSlot(slot, cache);
     }
     mlir::Value cacheValue = graph.use(cache);
-    TensorObj *windowRead = ring ? castTo(graph.createTensor<KvCacheWindowOp>(
-                                              loc, cacheDims, cacheType, cacheValue, position),
-                                          type)
+    TensorObj *windowRead = ring ? ops.cast(graph.createTensor<KvCacheWindowOp>(
+                                                loc, cacheDims, cacheType, cacheValue, position),
+                                            type)
                                  : nullptr;
-    TensorObj *stored = castTo(update, cacheType);
+    TensorObj *stored = ops.cast(update, cacheType);
     TensorObj *written = graph.createTensor<KvCacheWriteOp>(loc, cacheDims, cacheType, cacheValue,
                                                             graph.use(stored), position, ring);
     graph.setCacheValue(slot, written);
     if (!ring) {
-      attended[which] = castTo(
+      attended[which] = ops.cast(
           graph.createTensor<KvCacheReadOp>(loc, keyDims, cacheType, graph.use(written), kv), type);
       continue;
     }
     // The new keys as the cache holds them, as the window's older ones are.
-    mlir::Value parts[] = {graph.use(windowRead), graph.use(castTo(stored, type))};
+    mlir::Value parts[] = {graph.use(windowRead), graph.use(ops.cast(stored, type))};
     attended[which] = graph.createTensor<ConcatOp>(loc, keyDims, type, parts, /*dim=*/2);
     graph.defineSymbol(keysSym, tensor::DimOp::create(b, loc, graph.use(attended[which]), 2));
   }

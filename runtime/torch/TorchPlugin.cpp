@@ -101,9 +101,10 @@ runGraphWithTorch(const Artifact &artifact, const Checkpoint &checkpoint, llvm::
     switch (contiguous.scalar_type()) {
     case at::kFloat: dtype = DType::F32; break;
     case at::kBFloat16: dtype = DType::BF16; break;
+    // An f16 KV cache (--kv-cache-dtype).
     case at::kHalf:
       dtype = DType::F16;
-      break; // an f16 KV cache (--kv-cache-dtype)
+      break;
     case at::kLong: dtype = DType::I64; break;
     default:
       return makeError("the reference executor returned an unsupported dtype");

@@ -24,15 +24,10 @@ namespace {
 /// Eager attention in blocks, a decode step's key chunks sized for the
 /// threads the step runs on (omp_get_max_threads at the call).
 Value eagerInBlocks(OpBuilder &b, tmc::AttentionOp op) {
-  Value threads =
-      tmc::cpu::openmpQuery(b, op.getLoc(), op->getParentOfType<ModuleOp>(), "omp_get_max_threads");
-  Value result = tmc::lowering::lowerEagerAttentionInBlocks(b, op, threads);
-  if (threads.use_empty()) { // a prompt's row blocks: no chunks to size
-    Operation *cast = threads.getDefiningOp(), *call = cast->getOperand(0).getDefiningOp();
-    cast->erase();
-    call->erase();
-  }
-  return result;
+  auto module = op->getParentOfType<ModuleOp>();
+  return tmc::lowering::lowerEagerAttentionInBlocks(b, op, [&](OpBuilder &tb, Location loc) {
+    return tmc::cpu::openmpQuery(tb, loc, module, "omp_get_max_threads");
+  });
 }
 
 constexpr tmc::lowering::AttentionLowering kLowerings[] = {

@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallBitVector.h"
 
 #include <limits>
@@ -117,15 +118,16 @@ mlir::Value lowerSdpaAttention(mlir::OpBuilder &b, AttentionOp op);
 mlir::Value lowerEagerAttentionInRowBlocks(mlir::OpBuilder &b, AttentionOp op);
 /// eager's math for a few query rows (a decode step): each kv head's group of
 /// query heads together, a chunk of keys at a time (EagerKeyChunks.cpp).
-/// `threads` (an index, or none): the cores that will share the chunks; one
-/// takes all of a kv head's keys as one chunk.
+/// `threads` (or none) builds the number of cores that will share the
+/// chunks, an index; one takes all of a kv head's keys as one chunk.
+using ThreadCount = llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location)>;
 mlir::Value lowerEagerAttentionInKeyChunks(mlir::OpBuilder &b, AttentionOp op,
-                                           mlir::Value threads = {});
+                                           ThreadCount threads = {});
 /// Key chunks where the query has at most kKeyChunkRows rows (decided at run
 /// time when its length is dynamic), row blocks otherwise; f32 only, other
 /// element types keep the whole-tensor form.
 mlir::Value lowerEagerAttentionInBlocks(mlir::OpBuilder &b, AttentionOp op,
-                                        mlir::Value threads = {});
+                                        ThreadCount threads = {});
 
 } // namespace tmc::lowering
 

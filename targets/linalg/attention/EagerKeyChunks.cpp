@@ -172,7 +172,7 @@ Value combineChunks(OpBuilder &b, Location loc, Value partials, Value chunks, in
 }
 } // namespace
 
-Value lowerEagerAttentionInKeyChunks(OpBuilder &b, AttentionOp op, Value threads) {
+Value lowerEagerAttentionInKeyChunks(OpBuilder &b, AttentionOp op, ThreadCount threads) {
   AttentionShape shape(b, op);
   // Keys and values from a narrower cache: the blocks slice the cache's
   // elements and their contractions widen them, so that no f32 copy of the
@@ -212,7 +212,7 @@ Value lowerEagerAttentionInKeyChunks(OpBuilder &b, AttentionOp op, Value threads
   if (threads) {
     // One chunk of every key (none where there are no keys).
     Value unit = arith::ConstantIndexOp::create(b, loc, 1);
-    Value single = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, threads, unit);
+    Value single = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, threads(b, loc), unit);
     keysPerChunk = arith::SelectOp::create(
         b, loc, single, arith::MaxUIOp::create(b, loc, keys, unit), keysPerChunk);
     chunks =
@@ -321,7 +321,7 @@ Value lowerEagerAttentionInKeyChunks(OpBuilder &b, AttentionOp op, Value threads
   return combineChunks(b, loc, loop.getResult(0), chunks, valueDim, shape.seqQ, resultType);
 }
 
-Value lowerEagerAttentionInBlocks(OpBuilder &b, AttentionOp op, Value threads) {
+Value lowerEagerAttentionInBlocks(OpBuilder &b, AttentionOp op, ThreadCount threads) {
   auto resultType = cast<RankedTensorType>(op.getType());
   if (!resultType.getElementType().isF32())
     return lowerEagerAttention(b, op);

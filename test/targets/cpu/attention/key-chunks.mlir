@@ -14,8 +14,6 @@
 // CHECK-DAG: #[[VALUEOF:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
 // CHECK-LABEL: func.func @decode(
 // CHECK-SAME:      %[[Q:.*]]: tensor<?x4x1x16xf32>, %[[K:.*]]: tensor<?x2x?x16xf32>, %[[V:.*]]: tensor<?x2x?x16xf32>, %[[MASK:.*]]: tensor<?x?xi64>)
-// CHECK:         %[[CALL:.*]] = call @omp_get_max_threads() : () -> i32
-// CHECK:         %[[THREADS:.*]] = arith.index_castui %[[CALL]] : i32 to index
 // CHECK:         %[[SEQKV:.*]] = tensor.dim %[[K]], %c2
 // CHECK:         %[[PAST:.*]] = arith.subi %[[SEQKV]], %c1
 // The sliding window of 4 hides the keys before past - 3 from the row.
@@ -30,6 +28,8 @@
 // CHECK:         %[[LONGCHUNKS:.*]] = arith.ceildivui %[[KEYS]], %c128
 // CHECK:         %[[BYLENGTH:.*]] = arith.select %[[SHORT]], %[[SHORTCHUNKS]], %[[LONGCHUNKS]]
 // On one thread, one chunk of every key.
+// CHECK:         %[[CALL:.*]] = call @omp_get_max_threads() : () -> i32
+// CHECK:         %[[THREADS:.*]] = arith.index_castui %[[CALL]] : i32 to index
 // CHECK:         %[[SINGLE:.*]] = arith.cmpi ule, %[[THREADS]], %c1
 // CHECK:         %[[ALL:.*]] = arith.maxui %[[KEYS]], %c1
 // CHECK:         %[[PER:.*]] = arith.select %[[SINGLE]], %[[ALL]], %[[PERBYLENGTH]]
